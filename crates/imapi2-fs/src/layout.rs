@@ -1,0 +1,392 @@
+//! The layout pass: every writer reserves its blocks from one allocator, file
+//! data is placed once and shared by all trees, and the result is a plan: an
+//! ordered list of regions (generated metadata, file data, zeros) from which
+//! the image stream produces bytes on demand. No file data is read here.
+//!
+//! Block order (relative to the session start):
+//!
+//! | blocks | content |
+//! |---|---|
+//! | 0–15 | system area (zeros) |
+//! | 16 | primary volume descriptor |
+//! | 17 | Joliet supplementary volume descriptor, if any |
+//! | next | volume descriptor set terminator |
+//! | next | path tables: ISO 9660 L, M; Joliet L, M |
+//! | next | ISO 9660 directories, each followed by its Rock Ridge continuation area |
+//! | next | Joliet directories |
+//! | next | file data, in ISO 9660 directory order, once per file (hard links share) |
+
+use std::sync::Arc;
+
+use crate::ecma119::{
+    ascii_field, ucs2_field, vd_type, volume_date, VolumeDescriptor, JOLIET_ESCAPE_LEVEL3, SECTOR,
+    VOLUME_DATE_UNSET,
+};
+use crate::error::{Error, Result};
+use crate::filesystems::FileSystems;
+use crate::image::Settings;
+use crate::iso_tree::{Context, Ecma119Tree, Flavor, Serials, Target, MAX_EXTENT};
+use crate::names::volume_name_for;
+use crate::time::{source_date_epoch, FileTime};
+use crate::tree::{blocks_of, NodeKind, Stats, TreeData, NO_PARENT, ROOT};
+
+/// First block after the system area.
+const SYSTEM_AREA_BLOCKS: u32 = 16;
+
+/// What a region of the image holds.
+#[derive(Clone, Debug)]
+pub(crate) enum RegionKind {
+    /// Zero bytes.
+    Zero,
+    /// Bytes generated during planning (volume descriptors).
+    Fixed(Arc<[u8]>),
+    /// A path table of tree `tree`.
+    PathTable { tree: u8, big_endian: bool },
+    /// A directory of tree `tree`, with its continuation area.
+    Directory { tree: u8, dir: u32 },
+    /// File data of content `content`, first named by item `node`.
+    File { content: u32, node: u32 },
+}
+
+/// A run of blocks of one kind.
+#[derive(Clone, Debug)]
+pub(crate) struct Region {
+    /// First block, relative to the session start.
+    pub(crate) start: u32,
+    /// Number of blocks.
+    pub(crate) blocks: u32,
+    pub(crate) kind: RegionKind,
+}
+
+/// The planned image.
+pub(crate) struct Plan {
+    /// `SessionStartBlock`: absolute block of stream block 0.
+    pub(crate) start: u32,
+    /// Blocks in the stream.
+    pub(crate) total_blocks: u32,
+    /// The ISO 9660 volume identifier (IMAPI `DiscId`).
+    pub(crate) volume_id: String,
+    pub(crate) volume_time: FileTime,
+    pub(crate) clamp: Option<FileTime>,
+    pub(crate) regions: Vec<Region>,
+    pub(crate) trees: Vec<Ecma119Tree>,
+    pub(crate) content_lba: Vec<u32>,
+    pub(crate) content_links: Vec<u32>,
+    pub(crate) serials: Serials,
+    pub(crate) file_systems: FileSystems,
+}
+
+impl Plan {
+    /// The context the tree generators need.
+    pub(crate) fn context<'a>(&'a self, data: &'a TreeData) -> Context<'a> {
+        Context {
+            data,
+            content_lba: &self.content_lba,
+            content_links: &self.content_links,
+            serials: &self.serials,
+            clamp: self.clamp,
+            volume_time: self.volume_time,
+        }
+    }
+
+    /// The index of the region holding relative block `block`.
+    pub(crate) fn region_at(&self, block: u32) -> usize {
+        self.regions
+            .partition_point(|r| r.start + r.blocks <= block)
+            .min(self.regions.len().saturating_sub(1))
+    }
+}
+
+/// Running estimate of the blocks an image needs (`UsedBlocks`). It errs on
+/// the large side: every directory is charged a block per tree for packing.
+pub(crate) fn estimate_blocks(s: &Stats, settings: &Settings) -> u64 {
+    let fs = settings.file_systems;
+    let items = s.files + s.dirs;
+    let mut meta_bytes = 0u64;
+    let mut trees = 0u64;
+    if fs.contains(FileSystems::ISO9660) {
+        trees += 1;
+        meta_bytes += items * 48;
+        if fs.contains(FileSystems::ROCK_RIDGE) {
+            meta_bytes += items * 90 + s.name_bytes;
+        }
+    }
+    if fs.contains(FileSystems::JOLIET) {
+        trees += 1;
+        meta_bytes += items * 36 + 2 * s.name_bytes;
+    }
+    let path_tables = 4 * trees * blocks_of(s.dirs * 20 + s.name_bytes.min(s.dirs * 64));
+    let directories = s.dirs * trees * 2 + blocks_of(meta_bytes);
+    u64::from(SYSTEM_AREA_BLOCKS) + 4 + path_tables + directories + s.data_blocks
+}
+
+/// Runs the layout pass.
+pub(crate) fn plan(
+    data: &TreeData,
+    settings: &Settings,
+    volume_name: &str,
+    volume_time: FileTime,
+) -> Result<Plan> {
+    let fs = settings.file_systems;
+    if !fs.contains(FileSystems::ISO9660) {
+        return Err(Error::NoOutput);
+    }
+    let clamp = source_date_epoch();
+    let level = settings.iso_level;
+    let rr = fs.contains(FileSystems::ROCK_RIDGE);
+
+    // Sizes: files too large for the level, link counts.
+    let mut content_links = vec![0u32; data.contents.len()];
+    let mut size_error = None;
+    data.walk(ROOT, |id, n| {
+        if let NodeKind::File { content } = n.kind {
+            content_links[content as usize] += 1;
+            let size = data.contents[content as usize].size;
+            if size_error.is_none() && level < 3 && size > MAX_EXTENT {
+                size_error = Some(Error::DataTooBig {
+                    path: data.full_path(id),
+                    size,
+                    reason: "ISO 9660 levels 1 and 2 hold files below 4 GiB; use level 3",
+                });
+            }
+            if size_error.is_none() && size > MAX_EXTENT * 255 {
+                size_error = Some(Error::DataTooBig {
+                    path: data.full_path(id),
+                    size,
+                    reason: "more than 255 extents of 4 GiB",
+                });
+            }
+        }
+    });
+    if let Some(e) = size_error {
+        return Err(e);
+    }
+
+    let mut trees = vec![Ecma119Tree::build(
+        data,
+        Flavor::Iso { level, rr },
+        settings.strict,
+    )?];
+    if fs.contains(FileSystems::JOLIET) {
+        trees.push(Ecma119Tree::build(data, Flavor::Joliet, settings.strict)?);
+    }
+
+    // Rock Ridge serial numbers, in primary tree order.
+    let mut serials = Serials {
+        by_content: vec![0; data.contents.len()],
+        by_node: vec![0; data.nodes.len()],
+    };
+    let mut next_serial = 1u32;
+    {
+        let t = &trees[0];
+        for d in &t.dirs {
+            if d.node != NO_PARENT && serials.by_node[d.node as usize] == 0 {
+                serials.by_node[d.node as usize] = next_serial;
+                next_serial += 1;
+            }
+        }
+        for e in &t.entries {
+            match e.target {
+                Target::File(c) if serials.by_content[c as usize] == 0 => {
+                    serials.by_content[c as usize] = next_serial;
+                    next_serial += 1;
+                }
+                Target::Empty => {
+                    serials.by_node[e.node as usize] = next_serial;
+                    next_serial += 1;
+                }
+                _ => {}
+            }
+        }
+    }
+
+    let file_size = |c: u32| data.contents[c as usize].size;
+    let mut content_lba = vec![0u32; data.contents.len()];
+    {
+        let ctx = Context {
+            data,
+            content_lba: &content_lba,
+            content_links: &content_links,
+            serials: &serials,
+            clamp,
+            volume_time,
+        };
+        for t in trees.iter_mut() {
+            t.compute_path_table_size();
+            t.compute_dir_sizes(&ctx, &file_size);
+        }
+    }
+
+    // Allocation.
+    let start = settings.session_start_block;
+    let mut cursor: u64 = u64::from(SYSTEM_AREA_BLOCKS);
+    let mut regions = vec![Region {
+        start: 0,
+        blocks: SYSTEM_AREA_BLOCKS,
+        kind: RegionKind::Zero,
+    }];
+    let vd_count = 1 + trees.len() as u32; // descriptors + terminator
+    let vd_start = cursor;
+    cursor += u64::from(vd_count);
+    let abs = |rel: u64| -> Result<u32> {
+        u32::try_from(rel + u64::from(start)).map_err(|_| Error::DataTooBig {
+            path: "/".into(),
+            size: rel * SECTOR as u64,
+            reason: "the image exceeds 2^32 blocks, the ISO 9660 limit",
+        })
+    };
+    let mut pt_regions = Vec::new();
+    for (i, t) in trees.iter_mut().enumerate() {
+        let blocks = blocks_of(u64::from(t.path_table_size));
+        t.l_table = abs(cursor)?;
+        pt_regions.push((cursor, blocks, i as u8, false));
+        cursor += blocks;
+        t.m_table = abs(cursor)?;
+        pt_regions.push((cursor, blocks, i as u8, true));
+        cursor += blocks;
+    }
+    let mut dir_regions = Vec::new();
+    for (i, t) in trees.iter_mut().enumerate() {
+        for d in 0..t.dirs.len() as u32 {
+            t.dirs[d as usize].lba = abs(cursor)?;
+            let blocks = u64::from(t.dir_blocks(d));
+            dir_regions.push((cursor, blocks, i as u8, d));
+            cursor += blocks;
+        }
+    }
+    let mut file_regions = Vec::new();
+    let mut placed = vec![false; data.contents.len()];
+    for t in &trees {
+        for e in &t.entries {
+            if let Target::File(c) = e.target {
+                if placed[c as usize] {
+                    continue;
+                }
+                placed[c as usize] = true;
+                let blocks = blocks_of(file_size(c));
+                if blocks == 0 {
+                    continue;
+                }
+                content_lba[c as usize] = abs(cursor)?;
+                file_regions.push((cursor, blocks, c, e.node));
+                cursor += blocks;
+            }
+        }
+    }
+    let total_blocks = u32::try_from(cursor).map_err(|_| Error::DataTooBig {
+        path: "/".into(),
+        size: cursor * SECTOR as u64,
+        reason: "the image exceeds 2^32 blocks, the ISO 9660 limit",
+    })?;
+    abs(cursor)?;
+
+    // Volume descriptors, now that every address is known.
+    let mut plan = Plan {
+        start,
+        total_blocks,
+        volume_id: volume_name_for(volume_name, FileSystems::ISO9660),
+        volume_time,
+        clamp,
+        regions: Vec::new(),
+        trees,
+        content_lba,
+        content_links,
+        serials,
+        file_systems: fs,
+    };
+    let vds = volume_descriptors(&plan, data, volume_name, start + total_blocks);
+    regions.push(Region {
+        start: vd_start as u32,
+        blocks: vd_count,
+        kind: RegionKind::Fixed(vds.into()),
+    });
+    for (s, b, tree, big_endian) in pt_regions {
+        regions.push(Region {
+            start: s as u32,
+            blocks: b as u32,
+            kind: RegionKind::PathTable { tree, big_endian },
+        });
+    }
+    for (s, b, tree, dir) in dir_regions {
+        regions.push(Region {
+            start: s as u32,
+            blocks: b as u32,
+            kind: RegionKind::Directory { tree, dir },
+        });
+    }
+    for (s, b, content, node) in file_regions {
+        regions.push(Region {
+            start: s as u32,
+            blocks: b as u32,
+            kind: RegionKind::File { content, node },
+        });
+    }
+    debug_assert!(regions
+        .windows(2)
+        .all(|w| w[0].start + w[0].blocks == w[1].start));
+    plan.regions = regions;
+    Ok(plan)
+}
+
+/// The primary descriptor, the Joliet descriptor and the terminator.
+fn volume_descriptors(plan: &Plan, data: &TreeData, volume_name: &str, volume_end: u32) -> Vec<u8> {
+    let ctx = plan.context(data);
+    let created = volume_date(plan.volume_time);
+    let app = concat!("IMAPI2-RS ", env!("CARGO_PKG_VERSION"));
+    let mut out = Vec::with_capacity(3 * SECTOR);
+    for t in &plan.trees {
+        let joliet = matches!(t.flavor, Flavor::Joliet);
+        let text = |s: &str| -> [u8; 128] {
+            if joliet {
+                ucs2_field(&s.encode_utf16().collect::<Vec<_>>())
+            } else {
+                ascii_field(s)
+            }
+        };
+        let vd = VolumeDescriptor {
+            descriptor_type: if joliet {
+                vd_type::SUPPLEMENTARY
+            } else {
+                vd_type::PRIMARY
+            },
+            escape_sequences: {
+                let mut e = [0u8; 32];
+                if joliet {
+                    e[..3].copy_from_slice(&JOLIET_ESCAPE_LEVEL3);
+                }
+                e
+            },
+            system_id: if joliet {
+                ucs2_field(&"LINUX".encode_utf16().collect::<Vec<_>>())
+            } else {
+                ascii_field("LINUX")
+            },
+            volume_id: if joliet {
+                ucs2_field(
+                    &volume_name_for(volume_name, FileSystems::JOLIET)
+                        .encode_utf16()
+                        .collect::<Vec<_>>(),
+                )
+            } else {
+                ascii_field(&plan.volume_id)
+            },
+            volume_space_size: volume_end,
+            logical_block_size: SECTOR as u16,
+            path_table_size: t.path_table_size,
+            l_path_table: t.l_table,
+            m_path_table: t.m_table,
+            root_record: t.root_record(&ctx),
+            volume_set_id: text(""),
+            publisher_id: text(""),
+            preparer_id: text(""),
+            application_id: text(app),
+            created,
+            modified: created,
+            expires: VOLUME_DATE_UNSET,
+            effective: VOLUME_DATE_UNSET,
+        };
+        out.extend_from_slice(&vd.encode());
+    }
+    out.extend_from_slice(&crate::ecma119::terminator());
+    out
+}

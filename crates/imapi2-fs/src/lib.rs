@@ -1,0 +1,105 @@
+//! # imapi2-fs
+//!
+//! IMAPI2FS done again: build ISO 9660 (levels 1–3), Joliet and Rock Ridge
+//! file-system images from an in-memory tree of items, and read them out as a
+//! lazily generated `Read + Seek` stream. No device code lives here.
+//!
+//! ```
+//! use imapi2_fs::{DataSource, FileSystemImage, FileSystems};
+//! use std::io::Read;
+//!
+//! let mut image = FileSystemImage::new();
+//! image.set_volume_name("EXAMPLE")?;
+//! let root = image.root();
+//! image.add_directory(root, "docs")?;
+//! image.add_file(root, "docs/readme.txt", DataSource::Bytes(b"hi\n"[..].into()))?;
+//! image.add_symlink(root, "latest", "docs/readme.txt")?;
+//! let result = image.create_result_image()?;
+//! let mut iso = Vec::new();
+//! result.image_stream().read_to_end(&mut iso)?;
+//! assert_eq!(&iso[0x8001..0x8006], b"CD001");
+//! assert_eq!(iso.len() as u64, result.total_bytes());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## How it works
+//!
+//! The [`FileSystemImage`] owns the tree. [`FileSystemImage::create_result_image`]
+//! runs a layout pass with no data I/O: each file system (the ISO 9660 tree
+//! with its Rock Ridge entries, the Joliet tree) reserves its blocks from one
+//! allocator, and every file's data is placed once and shared by all trees.
+//! The [`ImageResult`] is that plan; its [`ImageStream`] generates directory
+//! and path-table bytes when the position reaches them and reads file data
+//! from the sources then. [`ImageResult::write_to_path`] is the fast way to a
+//! file (kernel copies, holes for zeros).
+//!
+//! With `SOURCE_DATE_EPOCH` set, the volume time is that value and every item
+//! time is clamped to it, so the same tree gives byte-identical images.
+//!
+//! ## IMAPI2 names
+//!
+//! | IMAPI2 | Rust |
+//! |---|---|
+//! | `MsftFileSystemImage` / `IFileSystemImage` | [`FileSystemImage`] |
+//! | `Root` | [`FileSystemImage::root`] |
+//! | `FileSystemsToCreate`, `FileSystemsSupported` | [`FileSystemImage::set_file_systems_to_create`], [`FileSystemImage::file_systems_supported`] |
+//! | `FsiFileSystems` | [`FileSystems`] |
+//! | `ISO9660InterchangeLevel(sSupported)` | [`FileSystemImage::set_iso9660_interchange_level`], [`FileSystemImage::iso9660_interchange_levels_supported`] |
+//! | `VolumeName`, `VolumeNameISO9660`, `VolumeNameJoliet` | [`FileSystemImage::set_volume_name`], [`FileSystemImage::volume_name_for`] |
+//! | `FreeMediaBlocks`, `UsedBlocks` | [`FileSystemImage::set_free_media_blocks`], [`FileSystemImage::used_blocks`] |
+//! | `SessionStartBlock` | [`FileSystemImage::set_session_start_block`] |
+//! | `StrictFileSystemCompliance`, `UseRestrictedCharacterSet` | [`FileSystemImage::set_strict_file_system_compliance`], [`FileSystemImage::set_use_restricted_character_set`] |
+//! | `ChooseImageDefaultsForMediaType`, `IMAPI_MEDIA_PHYSICAL_TYPE` | [`FileSystemImage::choose_image_defaults_for_media_type`], [`MediaPhysicalType`] |
+//! | `FileCount`, `DirectoryCount` | [`FileSystemImage::file_count`], [`FileSystemImage::directory_count`] |
+//! | `ChangePoint`, `RollbackToChangePoint`, `LockInChangePoint` | [`FileSystemImage::change_point`], [`FileSystemImage::rollback_to_change_point`], [`FileSystemImage::lock_in_change_point`] |
+//! | `Exists`, `FsiItemType` | [`FileSystemImage::exists`], [`ItemType`] |
+//! | `CreateDirectoryItem`, `CreateFileItem` | [`FileSystemImage::create_directory_item`], [`FileSystemImage::create_file_item`] |
+//! | `CreateResultImage` | [`FileSystemImage::create_result_image`] |
+//! | `IFsiItem` (`Name`, `FullPath`, times, `IsHidden`) | [`ItemId`] with [`FileSystemImage::name`], [`FileSystemImage::full_path`], [`FileSystemImage::attributes`], [`Attributes`] |
+//! | `IFsiItem::FileSystemName`, `FileSystemPath` | [`FileSystemImage::file_system_name`], [`FileSystemImage::file_system_path`] |
+//! | `IFsiDirectoryItem::AddDirectory`, `AddFile`, `AddTree`, `Add` | [`FileSystemImage::add_directory`], [`FileSystemImage::add_file`], [`FileSystemImage::add_tree`], [`FileSystemImage::add`] |
+//! | `IFsiDirectoryItem::Remove`, `RemoveTree`, `Item`, `Count`, `EnumFsiItems` | [`FileSystemImage::remove`], [`FileSystemImage::remove_tree`], [`FileSystemImage::item_in`], [`FileSystemImage::count`], [`FileSystemImage::children`] |
+//! | `IFsiFileItem::Data`, `DataSize` | [`FileSystemImage::data`], [`FileSystemImage::set_data`], [`FileSystemImage::data_size`] |
+//! | `IStream` (a file's data) | [`DataSource`] |
+//! | `IFileSystemImageResult` (`ImageStream`, `TotalBlocks`, `BlockSize`, `DiscId`) | [`ImageResult`] ([`ImageResult::image_stream`], [`ImageResult::total_blocks`], [`ImageResult::block_size`], [`ImageResult::disc_id`]) |
+//! | `IProgressItems`, `IProgressItem` | [`ProgressItems`], [`ProgressItem`] |
+//! | `DFileSystemImageEvents::Update` | [`ImageResult::set_progress`], [`Progress`] |
+//! | `IMAPI_E_*` codes | [`Error::imapi_code`] |
+//!
+//! Beyond IMAPI: Rock Ridge ([`FileSystems::ROCK_RIDGE`]), POSIX modes and
+//! owners in [`Attributes`], symbolic links ([`FileSystemImage::add_symlink`]),
+//! special files ([`FileSystemImage::add_special`]), hard links (host files
+//! with several links share one extent), ISO 9660 level 3.
+
+#![warn(missing_docs)]
+
+pub mod ecma119;
+mod error;
+mod filesystems;
+mod host;
+mod image;
+mod iso_tree;
+mod item;
+mod journal;
+mod layout;
+mod media;
+mod names;
+mod output;
+mod result;
+pub mod rockridge;
+mod source;
+mod stream;
+mod time;
+mod tree;
+
+pub use error::{Error, Result};
+pub use filesystems::{FileSystems, ParseFileSystemsError};
+pub use image::{
+    FileSystemImage, DEFAULT_FREE_MEDIA_BLOCKS, MAX_NAME_BYTES, MAX_VOLUME_NAME_CHARS,
+};
+pub use item::{Attributes, ItemId, ItemKind, ItemType, SpecialKind};
+pub use media::MediaPhysicalType;
+pub use result::{ImageResult, Progress, ProgressFn, ProgressItem, ProgressItems};
+pub use source::{DataSource, ReadSeek, SharedStream};
+pub use stream::ImageStream;
+pub use time::{source_date_epoch, Civil, FileTime};

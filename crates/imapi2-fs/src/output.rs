@@ -1,0 +1,191 @@
+//! Writing a result to a file: the fast path. Metadata and small files go
+//! through one large buffer; large files are copied by the kernel
+//! (`copy_file_range`, through `std::io::copy`); long zero runs become holes.
+//! A failed write removes the partial output file.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::Path;
+
+use crate::ecma119::SECTOR;
+use crate::error::{Error, Result};
+use crate::layout::RegionKind;
+use crate::result::{ImageResult, Progress};
+use crate::stream::{metadata_bytes, open_file};
+
+const BUFFER: usize = 8 << 20;
+/// Files at least this large are copied by the kernel.
+const KERNEL_COPY_MIN: u64 = 1 << 20;
+/// Zero runs at least this long are left as holes.
+const HOLE_MIN: u64 = 1 << 20;
+/// Progress is reported at least this often while copying a large file.
+const REPORT_EVERY: u64 = 32 << 20;
+
+struct Out<'a> {
+    file: &'a File,
+    buf: Vec<u8>,
+    path: &'a Path,
+}
+
+impl Out<'_> {
+    fn err(&self, error: io::Error) -> Error {
+        Error::from_io(error, self.path)
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        if !self.buf.is_empty() {
+            let mut f = self.file;
+            f.write_all(&self.buf).map_err(|e| self.err(e))?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, bytes: &[u8]) -> Result<()> {
+        if self.buf.len() + bytes.len() > BUFFER {
+            self.flush()?;
+        }
+        if bytes.len() > BUFFER {
+            let mut f = self.file;
+            return f.write_all(bytes).map_err(|e| self.err(e));
+        }
+        self.buf.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    fn zeros(&mut self, mut n: u64) -> Result<()> {
+        if n >= HOLE_MIN {
+            self.flush()?;
+            let mut f = self.file;
+            f.seek(SeekFrom::Current(n as i64))
+                .map_err(|e| self.err(e))?;
+            return Ok(());
+        }
+        while n > 0 {
+            if self.buf.len() == BUFFER {
+                self.flush()?;
+            }
+            let k = n.min((BUFFER - self.buf.len()) as u64) as usize;
+            self.buf.resize(self.buf.len() + k, 0);
+            n -= k as u64;
+        }
+        Ok(())
+    }
+}
+
+impl ImageResult {
+    /// Writes the image to `path`, creating or truncating it. On any error
+    /// the partial file is removed and the error names the cause (a source
+    /// that vanished or changed size, a full disk, a cancel).
+    pub fn write_to_path(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(path)
+            .map_err(|error| Error::Output {
+                path: path.to_path_buf(),
+                error,
+            })?;
+        let r = self.write_to_file(&file, path);
+        drop(file);
+        if r.is_err() {
+            let _ = std::fs::remove_file(path);
+        }
+        r
+    }
+
+    /// Writes the image into an open file from offset 0 and sets its length.
+    /// `path` names the file in errors.
+    pub fn write_to_file(&self, file: &File, path: &Path) -> Result<()> {
+        let mut out = Out {
+            file,
+            buf: Vec::with_capacity(BUFFER),
+            path,
+        };
+        (&*file).seek(SeekFrom::Start(0)).map_err(|e| out.err(e))?;
+        let total = u64::from(self.total_blocks());
+        let report = |file: String, sectors: u64| -> Result<()> {
+            match &self.progress {
+                Some(f)
+                    if !f(&Progress {
+                        current_file: file,
+                        copied_sectors: sectors,
+                        total_sectors: total,
+                    }) =>
+                {
+                    Err(Error::Cancelled)
+                }
+                _ => Ok(()),
+            }
+        };
+        let plan = self.plan.clone();
+        for (i, region) in plan.regions.iter().enumerate() {
+            let len = u64::from(region.blocks) * SECTOR as u64;
+            let start_sector = u64::from(region.start);
+            match &region.kind {
+                RegionKind::Zero => out.zeros(len)?,
+                RegionKind::File { content, node } => {
+                    let size = self.data.contents[*content as usize].size;
+                    let path_in_image = self.data.full_path(*node);
+                    report(path_in_image, start_sector)?;
+                    let (reader, name) = open_file(self, *content, *node)?;
+                    match reader.file() {
+                        Some(src) if size >= KERNEL_COPY_MIN => {
+                            out.flush()?;
+                            let mut done = 0u64;
+                            let mut src_ref = src;
+                            while done < size {
+                                let chunk = (size - done).min(REPORT_EVERY);
+                                let mut dst = file;
+                                let n = io::copy(&mut (&mut src_ref).take(chunk), &mut dst)
+                                    .map_err(|error| Error::DataStreamRead {
+                                        source_name: name.clone(),
+                                        error,
+                                    })?;
+                                if n < chunk {
+                                    return Err(Error::DataStreamInconsistency {
+                                        source_name: name,
+                                        expected: size,
+                                        found: done + n,
+                                    });
+                                }
+                                done += n;
+                                if done < size {
+                                    report(
+                                        self.data.full_path(*node),
+                                        start_sector + done / SECTOR as u64,
+                                    )?;
+                                }
+                            }
+                        }
+                        _ => {
+                            let mut off = 0u64;
+                            while off < size {
+                                if out.buf.len() == BUFFER {
+                                    out.flush()?;
+                                }
+                                let k = (size - off).min((BUFFER - out.buf.len()) as u64) as usize;
+                                let at = out.buf.len();
+                                out.buf.resize(at + k, 0);
+                                reader.read_exact_at(&mut out.buf[at..], off, size, &name)?;
+                                off += k as u64;
+                            }
+                        }
+                    }
+                    reader.check_unchanged(size, &name)?;
+                    out.zeros(len - size)?;
+                }
+                _ => {
+                    let bytes = metadata_bytes(self, i).expect("metadata region");
+                    out.push(&bytes)?;
+                }
+            }
+        }
+        out.flush()?;
+        report(String::new(), total)?;
+        file.set_len(self.total_bytes()).map_err(|e| out.err(e))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,247 @@
+//! File data sources: where the bytes of a file item come from, and reading
+//! them back at write time with the size check IMAPI calls
+//! `DATA_STREAM_INCONSISTENCY`.
+
+use std::ffi::OsStr;
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use crate::error::{Error, Result};
+
+/// Anything that can be a file's data: `Read + Seek + Send` (IMAPI's `IStream`).
+pub trait ReadSeek: Read + Seek + Send {}
+impl<T: Read + Seek + Send> ReadSeek for T {}
+
+/// A stream shared between the image and the result streams made from it.
+pub type SharedStream = Arc<Mutex<Box<dyn ReadSeek>>>;
+
+/// Where a file item's data comes from.
+#[derive(Clone)]
+pub enum DataSource {
+    /// No data: an empty file.
+    Empty,
+    /// A host file, opened when the image is written.
+    Path(PathBuf),
+    /// An in-memory buffer.
+    Bytes(Arc<[u8]>),
+    /// A caller-supplied stream; it is read from the offset the image needs.
+    Stream(SharedStream),
+}
+
+impl fmt::Debug for DataSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DataSource::Empty => f.write_str("Empty"),
+            DataSource::Path(p) => f.debug_tuple("Path").field(p).finish(),
+            DataSource::Bytes(b) => write!(f, "Bytes({} bytes)", b.len()),
+            DataSource::Stream(_) => f.write_str("Stream"),
+        }
+    }
+}
+
+impl DataSource {
+    /// Wraps any `Read + Seek` value as a source.
+    pub fn stream(s: impl ReadSeek + 'static) -> DataSource {
+        DataSource::Stream(Arc::new(Mutex::new(Box::new(s))))
+    }
+}
+
+/// The data of one file (shared by all hard links to it), as the tree stores it.
+#[derive(Clone)]
+pub(crate) struct Content {
+    pub(crate) source: Stored,
+    /// Size in bytes, taken when the data was assigned.
+    pub(crate) size: u64,
+}
+
+/// A [`DataSource`] as stored: host files found by `add_tree` keep only their
+/// directory's index and their own host name, which saves a full path per file.
+#[derive(Clone)]
+pub(crate) enum Stored {
+    Empty,
+    HostEntry { dir: u32, name: Box<OsStr> },
+    Path(Box<Path>),
+    Bytes(Arc<[u8]>),
+    Stream(SharedStream),
+}
+
+impl Stored {
+    pub(crate) fn from_source(s: DataSource) -> Stored {
+        match s {
+            DataSource::Empty => Stored::Empty,
+            DataSource::Path(p) => Stored::Path(p.into_boxed_path()),
+            DataSource::Bytes(b) => Stored::Bytes(b),
+            DataSource::Stream(s) => Stored::Stream(s),
+        }
+    }
+
+    pub(crate) fn to_source(&self, host_dirs: &[Box<Path>]) -> DataSource {
+        match self {
+            Stored::Empty => DataSource::Empty,
+            Stored::HostEntry { dir, name } => {
+                DataSource::Path(host_dirs[*dir as usize].join(&**name))
+            }
+            Stored::Path(p) => DataSource::Path(p.to_path_buf()),
+            Stored::Bytes(b) => DataSource::Bytes(b.clone()),
+            Stored::Stream(s) => DataSource::Stream(s.clone()),
+        }
+    }
+
+    /// The host path, for host files.
+    pub(crate) fn host_path(&self, host_dirs: &[Box<Path>]) -> Option<PathBuf> {
+        match self {
+            Stored::HostEntry { dir, name } => Some(host_dirs[*dir as usize].join(&**name)),
+            Stored::Path(p) => Some(p.to_path_buf()),
+            _ => None,
+        }
+    }
+}
+
+/// Measures a caller-supplied stream: its length from the start.
+pub(crate) fn stream_len(s: &SharedStream) -> io::Result<u64> {
+    let mut g = s.lock().unwrap_or_else(|p| p.into_inner());
+    let len = g.seek(SeekFrom::End(0))?;
+    g.seek(SeekFrom::Start(0))?;
+    Ok(len)
+}
+
+/// An opened source, ready for positioned reads.
+pub(crate) enum Reader {
+    Empty,
+    File(File),
+    Bytes(Arc<[u8]>),
+    Stream(SharedStream),
+}
+
+impl Reader {
+    /// Opens `content` and checks that its size is still the one recorded.
+    /// `name` names the source in errors (host path or item path).
+    pub(crate) fn open(content: &Content, host_dirs: &[Box<Path>], name: &str) -> Result<Reader> {
+        let (reader, found) = match &content.source {
+            Stored::Empty => (Reader::Empty, 0),
+            Stored::HostEntry { .. } | Stored::Path(_) => {
+                let path = content.source.host_path(host_dirs).expect("host source");
+                let file = File::open(&path).map_err(|error| Error::DataStreamCreate {
+                    path: path.clone(),
+                    error,
+                })?;
+                let len = file
+                    .metadata()
+                    .map_err(|error| Error::DataStreamRead {
+                        source_name: path.display().to_string(),
+                        error,
+                    })?
+                    .len();
+                (Reader::File(file), len)
+            }
+            Stored::Bytes(b) => (Reader::Bytes(b.clone()), b.len() as u64),
+            Stored::Stream(s) => {
+                let len = stream_len(s).map_err(|error| Error::DataStreamRead {
+                    source_name: name.to_string(),
+                    error,
+                })?;
+                (Reader::Stream(s.clone()), len)
+            }
+        };
+        if found != content.size {
+            return Err(Error::DataStreamInconsistency {
+                source_name: name.to_string(),
+                expected: content.size,
+                found,
+            });
+        }
+        Ok(reader)
+    }
+
+    /// Reads up to `buf.len()` bytes at `offset`; returns 0 only at the end.
+    pub(crate) fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        match self {
+            Reader::Empty => Ok(0),
+            Reader::File(f) => loop {
+                match f.read_at(buf, offset) {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    r => return r,
+                }
+            },
+            Reader::Bytes(b) => {
+                let start = usize::try_from(offset).unwrap_or(usize::MAX).min(b.len());
+                let n = buf.len().min(b.len() - start);
+                buf[..n].copy_from_slice(&b[start..start + n]);
+                Ok(n)
+            }
+            Reader::Stream(s) => {
+                let mut g = s.lock().unwrap_or_else(|p| p.into_inner());
+                g.seek(SeekFrom::Start(offset))?;
+                loop {
+                    match g.read(buf) {
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                        r => return r,
+                    }
+                }
+            }
+        }
+    }
+
+    /// Fills `buf` completely from `offset`, or fails with the inconsistency
+    /// error when the source ends early.
+    pub(crate) fn read_exact_at(
+        &self,
+        buf: &mut [u8],
+        offset: u64,
+        expected_size: u64,
+        name: &str,
+    ) -> Result<()> {
+        let mut done = 0;
+        while done < buf.len() {
+            let n = self
+                .read_at(&mut buf[done..], offset + done as u64)
+                .map_err(|error| Error::DataStreamRead {
+                    source_name: name.to_string(),
+                    error,
+                })?;
+            if n == 0 {
+                return Err(Error::DataStreamInconsistency {
+                    source_name: name.to_string(),
+                    expected: expected_size,
+                    found: offset + done as u64,
+                });
+            }
+            done += n;
+        }
+        Ok(())
+    }
+
+    /// The host file, for the kernel-copy fast path.
+    pub(crate) fn file(&self) -> Option<&File> {
+        match self {
+            Reader::File(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// Checks after a complete read that the source did not grow meanwhile.
+    pub(crate) fn check_unchanged(&self, expected: u64, name: &str) -> Result<()> {
+        let found = match self {
+            Reader::File(f) => f
+                .metadata()
+                .map_err(|error| Error::DataStreamRead {
+                    source_name: name.to_string(),
+                    error,
+                })?
+                .len(),
+            _ => return Ok(()),
+        };
+        if found != expected {
+            return Err(Error::DataStreamInconsistency {
+                source_name: name.to_string(),
+                expected,
+                found,
+            });
+        }
+        Ok(())
+    }
+}

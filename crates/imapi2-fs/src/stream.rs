@@ -1,0 +1,186 @@
+//! The image stream (IMAPI `ImageStream`): a `Read + Seek` view of a result,
+//! producing each region's bytes when the position reaches it. Metadata is
+//! generated per directory or table and kept while it is being read; file
+//! data is read from the source at the offset asked for.
+
+use std::io::{self, Read, Seek, SeekFrom};
+
+use crate::ecma119::SECTOR;
+use crate::error::Error;
+use crate::layout::RegionKind;
+use crate::result::{ImageResult, Progress};
+use crate::source::Reader;
+
+/// Generates the bytes of a metadata region (`None` for zeros and file data).
+pub(crate) fn metadata_bytes(result: &ImageResult, region: usize) -> Option<Vec<u8>> {
+    let plan = &result.plan;
+    let data = &result.data;
+    let file_size = |c: u32| data.contents[c as usize].size;
+    match &plan.regions[region].kind {
+        RegionKind::Fixed(b) => Some(b.to_vec()),
+        RegionKind::PathTable { tree, big_endian } => {
+            Some(plan.trees[*tree as usize].generate_path_table(*big_endian))
+        }
+        RegionKind::Directory { tree, dir } => {
+            let ctx = plan.context(data);
+            Some(plan.trees[*tree as usize].generate_dir(*dir, &ctx, &file_size))
+        }
+        RegionKind::Zero | RegionKind::File { .. } => None,
+    }
+}
+
+/// Opens the source of a file region, naming it by its image path in errors.
+pub(crate) fn open_file(
+    result: &ImageResult,
+    content: u32,
+    node: u32,
+) -> Result<(Reader, String), Error> {
+    let data = &result.data;
+    let c = &data.contents[content as usize];
+    let name = c
+        .source
+        .host_path(&data.host_dirs)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| data.full_path(node));
+    let reader = Reader::open(c, &data.host_dirs, &name)?;
+    Ok((reader, name))
+}
+
+/// A lazily generated image stream.
+pub struct ImageStream {
+    result: ImageResult,
+    pos: u64,
+    /// The metadata region last generated.
+    meta: Option<(usize, Vec<u8>)>,
+    /// The file region last opened.
+    file: Option<(usize, Reader, String)>,
+    /// Last region a progress event was sent for.
+    reported: Option<usize>,
+}
+
+impl ImageStream {
+    pub(crate) fn new(result: ImageResult) -> ImageStream {
+        ImageStream {
+            result,
+            pos: 0,
+            meta: None,
+            file: None,
+            reported: None,
+        }
+    }
+
+    /// Length of the stream in bytes.
+    pub fn len(&self) -> u64 {
+        self.result.total_bytes()
+    }
+
+    /// Whether the stream is empty (never: an image has at least its descriptors).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn report(&mut self, region: usize) -> io::Result<()> {
+        if self.reported == Some(region) {
+            return Ok(());
+        }
+        self.reported = Some(region);
+        let Some(f) = self.result.progress.clone() else {
+            return Ok(());
+        };
+        let current_file = match self.result.region_file(region) {
+            Some((_, node, _)) => self.result.data.full_path(node),
+            None => String::new(),
+        };
+        let p = Progress {
+            current_file,
+            copied_sectors: self.pos / SECTOR as u64,
+            total_sectors: u64::from(self.result.total_blocks()),
+        };
+        if f(&p) {
+            Ok(())
+        } else {
+            Err(Error::Cancelled.into())
+        }
+    }
+
+    /// Reads from one region; returns bytes produced (0 only at the end).
+    fn read_region(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let total = self.len();
+        if self.pos >= total || buf.is_empty() {
+            return Ok(0);
+        }
+        let plan = self.result.plan.clone();
+        let block = (self.pos / SECTOR as u64) as u32;
+        let r = plan.region_at(block);
+        let region = &plan.regions[r];
+        let region_start = u64::from(region.start) * SECTOR as u64;
+        let region_len = u64::from(region.blocks) * SECTOR as u64;
+        let off = self.pos - region_start;
+        let want = buf.len().min((region_len - off) as usize);
+        let buf = &mut buf[..want];
+        self.report(r)?;
+        match &region.kind {
+            RegionKind::Zero => buf.fill(0),
+            RegionKind::File { content, node } => {
+                let size = self.result.data.contents[*content as usize].size;
+                if self.file.as_ref().map(|f| f.0) != Some(r) {
+                    let (reader, name) = open_file(&self.result, *content, *node)?;
+                    self.file = Some((r, reader, name));
+                }
+                let (_, reader, name) = self.file.as_ref().expect("opened above");
+                let data_len = size.saturating_sub(off).min(want as u64) as usize;
+                reader.read_exact_at(&mut buf[..data_len], off, size, name)?;
+                buf[data_len..].fill(0);
+                if off + want as u64 >= region_len {
+                    reader.check_unchanged(size, name)?;
+                }
+            }
+            _ => {
+                if self.meta.as_ref().map(|m| m.0) != Some(r) {
+                    let bytes = metadata_bytes(&self.result, r).expect("metadata region");
+                    debug_assert_eq!(bytes.len() as u64, region_len);
+                    self.meta = Some((r, bytes));
+                }
+                let bytes = &self.meta.as_ref().expect("generated above").1;
+                buf.copy_from_slice(&bytes[off as usize..off as usize + want]);
+            }
+        }
+        self.pos += want as u64;
+        Ok(want)
+    }
+}
+
+impl Read for ImageStream {
+    /// Fills `buf` across as many regions as it spans.
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut done = 0;
+        while done < buf.len() {
+            let n = self.read_region(&mut buf[done..])?;
+            if n == 0 {
+                break;
+            }
+            done += n;
+        }
+        Ok(done)
+    }
+}
+
+impl Seek for ImageStream {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        let new = match pos {
+            SeekFrom::Start(p) => Some(p),
+            SeekFrom::End(d) => self.len().checked_add_signed(d),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        match new {
+            Some(p) => {
+                self.pos = p;
+                Ok(p)
+            }
+            None => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "seek before the start of the image",
+            )),
+        }
+    }
+}
