@@ -37,6 +37,8 @@ pub(crate) struct Settings {
     pub(crate) session_start_block: u32,
     pub(crate) strict: bool,
     pub(crate) restricted_charset: bool,
+    /// Volume time and clamp for item times; `None` = `SOURCE_DATE_EPOCH` or now.
+    pub(crate) fixed_time: Option<FileTime>,
 }
 
 impl Default for Settings {
@@ -49,6 +51,7 @@ impl Default for Settings {
             session_start_block: 0,
             strict: false,
             restricted_charset: false,
+            fixed_time: None,
         }
     }
 }
@@ -221,7 +224,8 @@ impl FileSystemImage {
     /// The volume name each file system writes (`VolumeNameISO9660`,
     /// `VolumeNameJoliet`; Rock Ridge uses the ISO 9660 one).
     pub fn volume_name_for(&self, fs: FileSystems) -> String {
-        let name = self.effective_volume_name(FileTime::now());
+        let name =
+            self.effective_volume_name(self.settings.fixed_time.unwrap_or_else(FileTime::now));
         names::volume_name_for(&name, fs)
     }
 
@@ -282,9 +286,9 @@ impl FileSystemImage {
 
     /// Sets `StrictFileSystemCompliance`. Turning it on is allowed only while
     /// the image is empty (IMAPI's rule). Strict images refuse what relaxed
-    /// images repair: directories deeper than 8 levels without Rock Ridge,
-    /// ISO 9660 paths over 255 bytes, and Joliet names outside the BMP (relaxed
-    /// images write UTF-16 surrogate pairs).
+    /// images repair: a directory deeper than 8 levels without Rock Ridge
+    /// (relaxed images relocate it, visibly) and volume names outside
+    /// A–Z a–z 0–9 _ and '.'.
     pub fn set_strict_file_system_compliance(&mut self, strict: bool) -> Result<()> {
         if strict && !self.settings.strict && !self.tree.node(ROOT).children().is_empty() {
             return Err(Error::FileSystemNotEmpty {
@@ -293,6 +297,20 @@ impl FileSystemImage {
         }
         self.settings.strict = strict;
         Ok(())
+    }
+
+    /// Makes the image reproducible from code, as `SOURCE_DATE_EPOCH` does from
+    /// the environment: `time` becomes the volume's creation time (and the
+    /// default volume name), and every item time later than it is written as
+    /// `time`. `None` (the default) reads `SOURCE_DATE_EPOCH` when the result
+    /// is created, or takes the clock.
+    pub fn set_fixed_time(&mut self, time: Option<FileTime>) {
+        self.settings.fixed_time = time;
+    }
+
+    /// The time set by [`set_fixed_time`](Self::set_fixed_time).
+    pub fn fixed_time(&self) -> Option<FileTime> {
+        self.settings.fixed_time
     }
 
     /// `UseRestrictedCharacterSet`.
@@ -980,7 +998,7 @@ impl FileSystemImage {
     /// `CreateResultImage`: lays out every selected file system and returns the
     /// lazily generated image. Fails when the image exceeds `FreeMediaBlocks`.
     pub fn create_result_image(&self) -> Result<ImageResult> {
-        let volume_time = FileTime::now();
+        let volume_time = self.settings.fixed_time.unwrap_or_else(FileTime::now);
         let plan = layout::plan(
             &self.tree.data,
             &self.settings,

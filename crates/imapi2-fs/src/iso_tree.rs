@@ -309,7 +309,7 @@ impl Ecma119Tree {
                     .collect(),
                 // Joliet file identifiers carry no ";1" version, as mkisofs
                 // and libisofs write them; readers strip it anyway.
-                Flavor::Joliet => names::mangle_joliet(&cands, !strict)
+                Flavor::Joliet => names::mangle_joliet(&cands)
                     .map_err(fail)?
                     .into_iter()
                     .map(|u| u.iter().flat_map(|x| x.to_be_bytes()).collect())

@@ -131,7 +131,7 @@ pub(crate) fn plan(
     if !fs.contains(FileSystems::ISO9660) {
         return Err(Error::NoOutput);
     }
-    let clamp = source_date_epoch();
+    let clamp = settings.fixed_time.or_else(source_date_epoch);
     let level = settings.iso_level;
     let rr = fs.contains(FileSystems::ROCK_RIDGE);
 

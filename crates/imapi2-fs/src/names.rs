@@ -12,11 +12,14 @@
 //! Lower case becomes upper case, every other character `_`; only the last dot
 //! of a file name separates the extension.
 //!
-//! Joliet identifiers: UCS-2 big-endian, at most 64 code units, without
+//! Joliet identifiers: UCS-2 big-endian, at most 64 characters, without
 //! `* / : ; ? \` and control characters (replaced by `_`). Long names keep
-//! their extension (up to 16 units). Characters outside the Basic Multilingual
-//! Plane are written as UTF-16 surrogate pairs (two units, which Windows and
-//! Linux decode); with strict compliance they become `_`.
+//! their extension (up to 16 characters). Joliet is UCS-2: characters outside
+//! the Basic Multilingual Plane (emoji, rare CJK) become `_` there, as
+//! xorriso does by default. UTF-16 surrogate pairs would keep them for
+//! Windows and Linux, but strict UCS-2 readers (libcdio) refuse the whole
+//! directory; the Rock Ridge tree keeps every name exactly. Joliet names are
+//! unique without regard to case, as Windows and Linux look them up.
 
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
@@ -106,6 +109,10 @@ trait Rules {
     fn desired(&self, c: &Candidate) -> (Vec<u16>, Option<Vec<u16>>);
     /// Longest stem (in units) beside an extension of `ext_len` units.
     fn max_stem(&self, is_dir: bool, ext_len: usize) -> usize;
+    /// The form two identifiers are compared in for uniqueness.
+    fn fold(&self, name: &[u16]) -> Vec<u16> {
+        name.to_vec()
+    }
 }
 
 struct IsoRules {
@@ -146,9 +153,7 @@ impl Rules for IsoRules {
     }
 }
 
-struct JolietRules {
-    surrogates: bool,
-}
+struct JolietRules;
 
 const JOLIET_MAX: usize = 64;
 const JOLIET_MAX_EXT: usize = 16;
@@ -157,26 +162,14 @@ impl JolietRules {
     fn units(&self, s: &str) -> Vec<u16> {
         let mut out = Vec::with_capacity(s.len());
         for c in s.chars() {
-            let c = if !joliet_char_ok(c) || (!self.surrogates && c.len_utf16() > 1) {
+            let c = if !joliet_char_ok(c) || c.len_utf16() > 1 {
                 '_'
             } else {
                 c
             };
-            let mut buf = [0u16; 2];
-            out.extend_from_slice(c.encode_utf16(&mut buf));
+            out.push(c as u16);
         }
         out
-    }
-}
-
-/// Cuts UTF-16 units to at most `max`, never between the halves of a pair.
-fn truncate_units(v: &mut Vec<u16>, max: usize) {
-    if v.len() > max {
-        let mut cut = max;
-        if cut > 0 && (0xD800..0xDC00).contains(&v[cut - 1]) {
-            cut -= 1;
-        }
-        v.truncate(cut);
     }
 }
 
@@ -188,13 +181,13 @@ impl Rules for JolietRules {
                 let ext = self.units(&c.name[i + 1..]);
                 if !ext.is_empty() && ext.len() <= JOLIET_MAX_EXT {
                     let mut stem = self.units(&c.name[..i]);
-                    truncate_units(&mut stem, JOLIET_MAX - 1 - ext.len());
+                    stem.truncate(JOLIET_MAX - 1 - ext.len());
                     return (stem, Some(ext));
                 }
             }
         }
         let mut stem = all;
-        truncate_units(&mut stem, JOLIET_MAX);
+        stem.truncate(JOLIET_MAX);
         (stem, None)
     }
 
@@ -204,6 +197,25 @@ impl Rules for JolietRules {
         } else {
             JOLIET_MAX
         }
+    }
+
+    /// Joliet names are looked up without regard to case (by Windows, and by
+    /// Linux, whose Joliet default is `check=relaxed`): fold case so that
+    /// `README` and `readme` do not share a name there.
+    fn fold(&self, name: &[u16]) -> Vec<u16> {
+        let mut out = Vec::with_capacity(name.len());
+        for c in char::decode_utf16(name.iter().copied()) {
+            match c {
+                Ok(c) => {
+                    let mut buf = [0u16; 2];
+                    for l in c.to_lowercase() {
+                        out.extend_from_slice(l.encode_utf16(&mut buf));
+                    }
+                }
+                Err(e) => out.push(e.unpaired_surrogate()),
+            }
+        }
+        out
     }
 }
 
@@ -225,15 +237,17 @@ fn make_unique(
     let desired: Vec<(Vec<u16>, Option<Vec<u16>>)> =
         cands.iter().map(|c| rules.desired(c)).collect();
     let full: Vec<Vec<u16>> = desired.iter().map(|(s, e)| join(s, e)).collect();
+    let folded: Vec<Vec<u16>> = full.iter().map(|f| rules.fold(f)).collect();
     // Sort by desired identifier, then by the original name: the first of a
     // clash keeps its identifier, whatever order the items were added in.
     let mut order: Vec<usize> = (0..cands.len()).collect();
     order.sort_by(|&a, &b| {
-        full[a]
-            .cmp(&full[b])
+        folded[a]
+            .cmp(&folded[b])
+            .then_with(|| full[a].cmp(&full[b]))
             .then_with(|| cands[a].name.cmp(cands[b].name))
     });
-    let used: HashSet<&[u16]> = full.iter().map(Vec::as_slice).collect();
+    let used: HashSet<&[u16]> = folded.iter().map(Vec::as_slice).collect();
     let mut out: Vec<Vec<u16>> = vec![Vec::new(); cands.len()];
     let mut next_suffix: HashMap<Vec<u16>, u32> = HashMap::new();
     let mut generated: HashSet<Vec<u16>> = HashSet::new();
@@ -242,22 +256,23 @@ fn make_unique(
         let first = order[i];
         out[first] = full[first].clone();
         let mut j = i + 1;
-        while j < order.len() && full[order[j]] == full[first] {
+        while j < order.len() && folded[order[j]] == folded[first] {
             let idx = order[j];
             let (stem, ext) = &desired[idx];
             let room = rules.max_stem(cands[idx].is_dir, ext.as_ref().map_or(0, Vec::len));
-            let counter = next_suffix.entry(full[first].clone()).or_insert(1);
+            let counter = next_suffix.entry(folded[first].clone()).or_insert(1);
             loop {
                 let suffix: Vec<u16> = format!("_{}", *counter).encode_utf16().collect();
                 if suffix.len() >= room {
                     return Err(idx);
                 }
                 let mut s = stem.clone();
-                truncate_units(&mut s, room - suffix.len());
+                s.truncate(room - suffix.len());
                 s.extend_from_slice(&suffix);
                 let name = join(&s, ext);
+                let key = rules.fold(&name);
                 *counter += 1;
-                if !used.contains(name.as_slice()) && generated.insert(name.clone()) {
+                if !used.contains(key.as_slice()) && generated.insert(key) {
                     out[idx] = name;
                     break;
                 }
@@ -266,9 +281,8 @@ fn make_unique(
         }
         i = j;
     }
-    // `generated` names never collide with desired names (checked against
-    // `used`) nor with each other (the set).
-    drop(used);
+    // Generated names never collide with desired names (checked against
+    // `used`) nor with each other (the `generated` set).
     Ok(out)
 }
 
@@ -284,12 +298,9 @@ pub(crate) fn mangle_iso(
         .collect())
 }
 
-/// Joliet identifiers (UTF-16 units, without `;1`) for a directory's entries.
-pub(crate) fn mangle_joliet(
-    cands: &[Candidate],
-    surrogates: bool,
-) -> std::result::Result<Vec<Vec<u16>>, usize> {
-    make_unique(cands, &JolietRules { surrogates })
+/// Joliet identifiers (UCS-2 units) for a directory's entries.
+pub(crate) fn mangle_joliet(cands: &[Candidate]) -> std::result::Result<Vec<Vec<u16>>, usize> {
+    make_unique(cands, &JolietRules)
 }
 
 /// ECMA-119 §9.3 order of file identifiers: by name, then by extension, each
@@ -366,7 +377,7 @@ pub(crate) fn mangle_directory(
         file_system: fs,
     };
     let names: Vec<String> = if fs == FileSystems::JOLIET {
-        mangle_joliet(&cands, !settings.strict)
+        mangle_joliet(&cands)
             .map_err(fail)?
             .into_iter()
             .map(|v| String::from_utf16_lossy(&v))
@@ -469,33 +480,35 @@ mod tests {
     #[test]
     fn joliet_truncates_to_64_and_keeps_the_extension() {
         let long = format!("{}.jpeg", "x".repeat(100));
-        let n = mangle_joliet(&[c(&long)], true).unwrap();
+        let n = mangle_joliet(&[c(&long)]).unwrap();
         assert_eq!(n[0].len(), 64);
         assert_eq!(
             String::from_utf16(&n[0]).unwrap(),
             format!("{}.jpeg", "x".repeat(59))
         );
-        let n = mangle_joliet(&[c("a:b*c?.txt")], true).unwrap();
+        let n = mangle_joliet(&[c("a:b*c?.txt")]).unwrap();
         assert_eq!(String::from_utf16(&n[0]).unwrap(), "a_b_c_.txt");
     }
 
     #[test]
     fn joliet_outside_the_bmp() {
-        let n = mangle_joliet(&[c("😀.txt")], true).unwrap();
-        assert_eq!(n[0], [0xD83D, 0xDE00, 0x2E, 0x74, 0x78, 0x74]);
-        let n = mangle_joliet(&[c("😀.txt")], false).unwrap();
-        assert_eq!(String::from_utf16(&n[0]).unwrap(), "_.txt");
-        // A cut never splits a surrogate pair.
-        let name = format!("{}😀😀", "a".repeat(63));
-        let n = mangle_joliet(&[c(&name)], true).unwrap();
-        assert_eq!(n[0].len(), 63);
+        let n = mangle_joliet(&[c("😀.txt"), c("日本.txt")]).unwrap();
+        assert_eq!(n[0], [0x5F, 0x2E, 0x74, 0x78, 0x74]);
+        assert_eq!(String::from_utf16(&n[1]).unwrap(), "日本.txt");
+    }
+
+    #[test]
+    fn joliet_names_differing_in_case_clash() {
+        let n = mangle_joliet(&[c("README"), c("readme"), c("Straße"), c("STRASSE")]).unwrap();
+        let s: Vec<String> = n.iter().map(|v| String::from_utf16(v).unwrap()).collect();
+        assert_eq!(s, ["README", "readme_1", "Straße", "STRASSE"]);
     }
 
     #[test]
     fn joliet_clashes_after_truncation() {
         let a = format!("{}1.txt", "y".repeat(70));
         let b = format!("{}2.txt", "y".repeat(70));
-        let n = mangle_joliet(&[c(&a), c(&b)], true).unwrap();
+        let n = mangle_joliet(&[c(&a), c(&b)]).unwrap();
         assert_ne!(n[0], n[1]);
         assert!(n.iter().all(|v| v.len() <= 64));
     }

@@ -73,6 +73,78 @@ impl Out<'_> {
     }
 }
 
+enum CopyError {
+    Source(io::Error),
+    Output(io::Error),
+    Short(u64),
+    Other(Error),
+}
+
+/// Copies `size` bytes of `src` to the current position of `dst` by the
+/// kernel, leaving holes where the source has them (`SEEK_DATA`/`SEEK_HOLE`;
+/// a file system without them is copied whole). `progress` is called with
+/// the bytes done every `REPORT_EVERY`.
+fn copy_sparse(
+    src: &File,
+    dst: &File,
+    size: u64,
+    progress: &mut dyn FnMut(u64) -> Result<()>,
+) -> std::result::Result<(), CopyError> {
+    use rustix::fs::{seek, SeekFrom as RSeek};
+    let mut dst_ref = dst;
+    let base = dst_ref.stream_position().map_err(CopyError::Output)?;
+    let mut pos = 0u64;
+    let mut reported = 0u64;
+    while pos < size {
+        let data = match seek(src, RSeek::Data(pos)) {
+            Ok(d) => d.min(size),
+            // ENXIO: only a hole remains up to the end.
+            Err(rustix::io::Errno::NXIO) => size,
+            Err(_) => pos, // no SEEK_DATA here: treat everything as data
+        };
+        let hole = if data < size {
+            match seek(src, RSeek::Hole(data)) {
+                Ok(h) => h.min(size),
+                Err(_) => size,
+            }
+        } else {
+            size
+        };
+        let mut at = data;
+        (&*src)
+            .seek(SeekFrom::Start(data))
+            .map_err(CopyError::Source)?;
+        dst_ref
+            .seek(SeekFrom::Start(base + data))
+            .map_err(CopyError::Output)?;
+        while at < hole {
+            let chunk = (hole - at).min(REPORT_EVERY);
+            let n = io::copy(&mut src.take(chunk), &mut dst_ref).map_err(|e| {
+                use io::ErrorKind::*;
+                match e.kind() {
+                    WriteZero | StorageFull | QuotaExceeded | FileTooLarge | ReadOnlyFilesystem => {
+                        CopyError::Output(e)
+                    }
+                    _ => CopyError::Source(e),
+                }
+            })?;
+            if n < chunk {
+                return Err(CopyError::Short(at + n));
+            }
+            at += n;
+            if at - reported >= REPORT_EVERY {
+                reported = at;
+                progress(at).map_err(CopyError::Other)?;
+            }
+        }
+        pos = hole;
+    }
+    dst_ref
+        .seek(SeekFrom::Start(base + size))
+        .map_err(CopyError::Output)?;
+    Ok(())
+}
+
 impl ImageResult {
     /// Writes the image to `path`, creating or truncating it. On any error
     /// the partial file is removed and the error names the cause (a source
@@ -134,31 +206,25 @@ impl ImageResult {
                     match reader.file() {
                         Some(src) if size >= KERNEL_COPY_MIN => {
                             out.flush()?;
-                            let mut done = 0u64;
-                            let mut src_ref = src;
-                            while done < size {
-                                let chunk = (size - done).min(REPORT_EVERY);
-                                let mut dst = file;
-                                let n = io::copy(&mut (&mut src_ref).take(chunk), &mut dst)
-                                    .map_err(|error| Error::DataStreamRead {
-                                        source_name: name.clone(),
-                                        error,
-                                    })?;
-                                if n < chunk {
-                                    return Err(Error::DataStreamInconsistency {
-                                        source_name: name,
-                                        expected: size,
-                                        found: done + n,
-                                    });
-                                }
-                                done += n;
-                                if done < size {
-                                    report(
-                                        self.data.full_path(*node),
-                                        start_sector + done / SECTOR as u64,
-                                    )?;
-                                }
-                            }
+                            let mut progress = |done: u64| {
+                                report(
+                                    self.data.full_path(*node),
+                                    start_sector + done / SECTOR as u64,
+                                )
+                            };
+                            copy_sparse(src, file, size, &mut progress).map_err(|e| match e {
+                                CopyError::Source(error) => Error::DataStreamRead {
+                                    source_name: name.clone(),
+                                    error,
+                                },
+                                CopyError::Output(error) => out.err(error),
+                                CopyError::Short(found) => Error::DataStreamInconsistency {
+                                    source_name: name.clone(),
+                                    expected: size,
+                                    found,
+                                },
+                                CopyError::Other(e) => e,
+                            })?;
                         }
                         _ => {
                             let mut off = 0u64;

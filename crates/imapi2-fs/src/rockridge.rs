@@ -426,44 +426,70 @@ pub fn nm_entries(name: &[u8]) -> Vec<SuspEntry> {
 }
 
 /// `SL` entries for a link target: "/" starts with a root component, "." and
-/// ".." become current/parent components, long components are split with the
-/// component continue flag, and entries are chained with the entry continue flag.
+/// ".." become current/parent components, and entries are chained with the
+/// entry continue flag. An entry boundary falls inside a name component where
+/// it can (the first part flagged "continues"), because readers disagree on
+/// whether a boundary between whole components implies a '/' (Linux and
+/// pycdlib add one, libarchive does not); a split component reads the same
+/// everywhere.
 pub fn sl_entries(target: &str) -> Vec<SuspEntry> {
-    let mut comps: Vec<(u8, Vec<u8>)> = Vec::new();
+    // Whole components: (flags, text).
+    let mut comps: Vec<(u8, &[u8])> = Vec::new();
     if target.starts_with('/') {
-        comps.push((sl::ROOT, Vec::new()));
+        comps.push((sl::ROOT, &[]));
     }
     for part in target.split('/').filter(|p| !p.is_empty()) {
         match part {
-            "." => comps.push((sl::CURRENT, Vec::new())),
-            ".." => comps.push((sl::PARENT, Vec::new())),
-            _ => {
-                let chunks: Vec<&[u8]> = part.as_bytes().chunks(MAX_PART - 2).collect();
-                let last = chunks.len() - 1;
-                for (i, c) in chunks.into_iter().enumerate() {
-                    comps.push((if i < last { sl::CONTINUE } else { 0 }, c.to_vec()));
-                }
-            }
+            "." => comps.push((sl::CURRENT, &[])),
+            ".." => comps.push((sl::PARENT, &[])),
+            _ => comps.push((0, part.as_bytes())),
         }
     }
+    const MAX_ENTRY: usize = 255;
     let mut entries: Vec<SuspEntry> = Vec::new();
     let mut cur: Vec<(u8, Vec<u8>)> = Vec::new();
     let mut cur_len = 5;
-    for c in comps {
-        if cur_len + 2 + c.1.len() > 255 {
-            entries.push(SuspEntry::Sl {
-                flags: 1,
-                components: std::mem::take(&mut cur),
-            });
-            cur_len = 5;
+    let mut flush = |cur: &mut Vec<(u8, Vec<u8>)>, cur_len: &mut usize, more: bool| {
+        entries.push(SuspEntry::Sl {
+            flags: u8::from(more),
+            components: std::mem::take(cur),
+        });
+        *cur_len = 5;
+    };
+    for (flags, mut text) in comps {
+        loop {
+            let room = MAX_ENTRY - cur_len;
+            if 2 + text.len() <= room {
+                cur_len += 2 + text.len();
+                cur.push((flags, text.to_vec()));
+                break;
+            }
+            if flags == 0 && room >= 3 {
+                // Fill this entry with the start of the component.
+                let (head, tail) = text.split_at(room - 2);
+                cur.push((sl::CONTINUE, head.to_vec()));
+                text = tail;
+                flush(&mut cur, &mut cur_len, true);
+                continue;
+            }
+            // No room to split this component: split the previous one instead,
+            // carrying its last byte into the next entry.
+            let carry = match cur.last_mut() {
+                Some((0, prev)) if prev.len() >= 2 => {
+                    let last = prev.pop().expect("two bytes");
+                    cur.last_mut().expect("present").0 = sl::CONTINUE;
+                    Some(last)
+                }
+                _ => None,
+            };
+            flush(&mut cur, &mut cur_len, true);
+            if let Some(b) = carry {
+                cur.push((0, vec![b]));
+                cur_len += 3;
+            }
         }
-        cur_len += 2 + c.1.len();
-        cur.push(c);
     }
-    entries.push(SuspEntry::Sl {
-        flags: 0,
-        components: cur,
-    });
+    flush(&mut cur, &mut cur_len, false);
     entries
 }
 
@@ -624,7 +650,7 @@ mod tests {
         assert_eq!(&ce[..4], b"CE\x1c\x01");
         assert_eq!(&ce[4..12], &both32(40));
         let er = enc(&rrip_er());
-        assert_eq!(&er[..8], &[b'E', b'R', 184, 1, 10, 72, 94, 1]);
+        assert_eq!(&er[..8], &[b'E', b'R', 183, 1, 10, 72, 93, 1]);
         assert_eq!(&er[8..18], b"IEEE_P1282");
         let pn = enc(&SuspEntry::Pn {
             high: 0,
@@ -686,26 +712,60 @@ mod tests {
                 ]
             }]
         );
-        // A 1000-byte target spreads over several entries, each ≤ 255 bytes.
+        // A 1000-byte target spreads over several entries, each ≤ 255 bytes,
+        // split inside components, and reassembles to the target.
         let long: String = (0..100).map(|i| format!("d{i:07}/")).collect();
         let e = sl_entries(&long);
         assert!(e.len() > 3);
         assert!(e.iter().all(|x| x.len() <= 255));
-        let cont: Vec<u8> = e
-            .iter()
-            .map(|x| match x {
-                SuspEntry::Sl { flags, .. } => *flags,
-                _ => panic!(),
-            })
-            .collect();
-        assert_eq!(cont.last(), Some(&0));
-        assert!(cont[..cont.len() - 1].iter().all(|&f| f == 1));
+        assert_eq!(reassemble(&e), long.trim_end_matches('/'));
+        let mut flags = Vec::new();
+        for x in &e {
+            let SuspEntry::Sl {
+                flags: f,
+                components,
+            } = x
+            else {
+                panic!()
+            };
+            flags.push(*f);
+            if *f == 1 {
+                assert_eq!(components.last().unwrap().0, sl::CONTINUE);
+            }
+        }
+        assert_eq!(flags.last(), Some(&0));
         // A 300-byte component is split with the component continue flag.
         let e = sl_entries(&"z".repeat(300));
+        assert_eq!(reassemble(&e), "z".repeat(300));
         let SuspEntry::Sl { components, .. } = &e[0] else {
             panic!()
         };
         assert_eq!(components[0].0, sl::CONTINUE);
+    }
+
+    /// Joins components as RRIP defines: '/' between components unless the
+    /// previous one continues.
+    fn reassemble(entries: &[SuspEntry]) -> String {
+        let mut out = String::new();
+        let mut sep = false;
+        for e in entries {
+            let SuspEntry::Sl { components, .. } = e else {
+                panic!()
+            };
+            for (f, text) in components {
+                if sep {
+                    out.push('/');
+                }
+                match *f & !sl::CONTINUE {
+                    sl::ROOT => out.push('/'),
+                    sl::CURRENT => out.push('.'),
+                    sl::PARENT => out.push_str(".."),
+                    _ => out.push_str(std::str::from_utf8(text).unwrap()),
+                }
+                sep = *f & sl::CONTINUE == 0 && *f & sl::ROOT == 0;
+            }
+        }
+        out
     }
 
     #[test]

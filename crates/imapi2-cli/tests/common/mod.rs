@@ -1,0 +1,671 @@
+//! Test support: source trees, manifests (what a reader sees), the expected
+//! view of each file system, and the outside readers that check our images.
+//!
+//! The outside readers are tools we did not write: xorriso, bsdtar
+//! (libarchive), 7-Zip, isoinfo/isovfy (cdrkit), iso-info (libcdio), pycdlib,
+//! and the Linux kernel's isofs driver under QEMU. A missing tool fails the
+//! test with the install hint, unless `IMAPI2_SKIP_VALIDATORS=1`.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Read;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use imapi2::fs::{FileSystemImage, FileSystems, ItemId, ItemKind};
+use sha2::{Digest, Sha256};
+
+/// The `imapi2` binary under test.
+pub fn imapi2() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_imapi2"))
+}
+
+/// A helper script of ours in `tests/tools`.
+pub fn tool_script(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/tools")
+        .join(name)
+}
+
+/// Whether outside validators are to be skipped (only on explicit request).
+pub fn skip_validators() -> bool {
+    std::env::var("IMAPI2_SKIP_VALIDATORS").is_ok_and(|v| v == "1")
+}
+
+/// Checks that the outside tools are installed; fails with the install hint.
+pub fn require_tools(tools: &[&str]) -> bool {
+    if skip_validators() {
+        eprintln!("IMAPI2_SKIP_VALIDATORS=1: outside validators skipped");
+        return false;
+    }
+    for t in tools {
+        let found = Command::new("sh")
+            .arg("-c")
+            .arg(format!("command -v {t}"))
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(
+            found,
+            "outside validator `{t}` is missing: run scripts/install-validators.sh \
+             (or set IMAPI2_SKIP_VALIDATORS=1 to skip these tests)"
+        );
+    }
+    if tools.contains(&"python3") {
+        let ok = Command::new("python3")
+            .args(["-c", "import pycdlib"])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "pycdlib is missing: run scripts/install-validators.sh");
+    }
+    true
+}
+
+/// Runs a command; panics with its output unless it exits 0.
+pub fn run_ok(cmd: &mut Command) -> String {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed ({}):\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+// ----- manifests -----
+
+/// One entry as a reader sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    /// 'd', 'f' or 'l'.
+    pub kind: char,
+    /// File size.
+    pub size: Option<u64>,
+    /// sha256 of a file, target of a link.
+    pub content: String,
+    /// Permission bits, when the reader knows them.
+    pub mode: Option<u32>,
+    /// uid:gid, when the reader knows them.
+    pub owner: Option<String>,
+}
+
+/// Path → entry.
+pub type Manifest = BTreeMap<String, Row>;
+
+pub fn sha256_reader(mut r: impl Read) -> (u64, String) {
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut n = 0u64;
+    loop {
+        let k = r.read(&mut buf).expect("read");
+        if k == 0 {
+            break;
+        }
+        h.update(&buf[..k]);
+        n += k as u64;
+    }
+    (n, format!("{:x}", h.finalize()))
+}
+
+pub fn sha256_file(p: &Path) -> (u64, String) {
+    sha256_reader(fs::File::open(p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
+}
+
+/// The manifest of a host directory (links not followed).
+pub fn manifest_dir(root: &Path) -> Manifest {
+    let mut m = Manifest::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+            let e = e.unwrap();
+            let p = e.path();
+            let md = fs::symlink_metadata(&p).unwrap();
+            let rel = format!("/{}", p.strip_prefix(root).unwrap().to_str().unwrap());
+            let mode = Some(md.mode() & 0o7777);
+            let owner = Some(format!("{}:{}", md.uid(), md.gid()));
+            let row = if md.file_type().is_symlink() {
+                Row {
+                    kind: 'l',
+                    size: None,
+                    content: fs::read_link(&p).unwrap().to_str().unwrap().to_string(),
+                    mode: None,
+                    owner,
+                }
+            } else if md.is_dir() {
+                stack.push(p.clone());
+                Row {
+                    kind: 'd',
+                    size: None,
+                    content: "-".into(),
+                    mode,
+                    owner,
+                }
+            } else {
+                let (size, hash) = sha256_file(&p);
+                Row {
+                    kind: 'f',
+                    size: Some(size),
+                    content: hash,
+                    mode,
+                    owner,
+                }
+            };
+            m.insert(rel, row);
+        }
+    }
+    m
+}
+
+/// Parses the tab-separated output of our `pycdlib_view.py` and `kernel-view.sh`.
+pub fn parse_manifest(text: &str) -> Manifest {
+    let mut m = Manifest::new();
+    for line in text.lines().filter(|l| !l.is_empty()) {
+        let f: Vec<&str> = line.split('\t').collect();
+        assert!(f.len() >= 5, "bad manifest line {line:?}");
+        let opt = |s: &str| (s != "-").then(|| s.to_string());
+        m.insert(
+            f[4].to_string(),
+            Row {
+                kind: f[0].chars().next().unwrap(),
+                size: opt(f[1]).map(|s| s.parse().unwrap()),
+                content: f[2].to_string(),
+                mode: opt(f[3]).map(|s| u32::from_str_radix(&s, 8).unwrap()),
+                owner: f.get(5).and_then(|s| opt(s)),
+            },
+        );
+    }
+    m
+}
+
+/// Compares what a reader saw with what was expected; returns differences.
+/// Modes and owners are compared where both sides know them and `attrs` is set.
+pub fn diff(expected: &Manifest, actual: &Manifest, attrs: bool) -> Vec<String> {
+    let mut d = Vec::new();
+    for (p, e) in expected {
+        match actual.get(p) {
+            None => d.push(format!("missing: {p}")),
+            Some(a) => {
+                if a.kind != e.kind || a.size != e.size || (a.kind != 'd' && a.content != e.content)
+                {
+                    d.push(format!("differs: {p}: expected {e:?}, found {a:?}"));
+                } else if attrs {
+                    if let (Some(x), Some(y)) = (e.mode, a.mode) {
+                        if x != y && a.kind != 'l' {
+                            d.push(format!("mode differs: {p}: expected {x:o}, found {y:o}"));
+                        }
+                    }
+                    if let (Some(x), Some(y)) = (&e.owner, &a.owner) {
+                        if x != y {
+                            d.push(format!("owner differs: {p}: expected {x}, found {y}"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for p in actual.keys() {
+        if !expected.contains_key(p) {
+            d.push(format!("unexpected: {p}"));
+        }
+    }
+    d
+}
+
+/// The manifest with trailing dots dropped from every name (as Windows
+/// tools extract them).
+pub fn without_trailing_dots(m: &Manifest) -> Manifest {
+    m.iter()
+        .map(|(p, r)| {
+            let p = p
+                .split('/')
+                .map(|c| c.trim_end_matches('.'))
+                .collect::<Vec<_>>()
+                .join("/");
+            (p, r.clone())
+        })
+        .collect()
+}
+
+/// Keeps only the permission bits `mask` of every mode (for readers that
+/// cannot show the others).
+pub fn mask_modes(m: &Manifest, mask: u32) -> Manifest {
+    m.iter()
+        .map(|(p, r)| {
+            let mut r = r.clone();
+            r.mode = r.mode.map(|x| x & mask);
+            (p.clone(), r)
+        })
+        .collect()
+}
+
+/// The multiset of non-empty files (size, hash), for views whose names we do
+/// not predict (the plain ISO 9660 view of a relocated tree).
+pub fn file_contents(m: &Manifest) -> Vec<(u64, String)> {
+    let mut v: Vec<(u64, String)> = m
+        .values()
+        .filter(|r| r.kind == 'f' && r.size != Some(0))
+        .map(|r| (r.size.unwrap(), r.content.clone()))
+        .collect();
+    v.sort();
+    v
+}
+
+// ----- expected views -----
+
+/// The views of an image.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    /// ISO 9660 with Rock Ridge.
+    RockRidge,
+    /// Joliet.
+    Joliet,
+    /// Plain ISO 9660.
+    Iso,
+}
+
+/// Normalises a plain ISO 9660 path as readers differ: without ";1" and a
+/// trailing dot, upper case.
+pub fn iso_norm(path: &str) -> String {
+    path.split('/')
+        .map(|c| {
+            let c = c.strip_suffix(";1").unwrap_or(c);
+            let c = c.strip_suffix('.').unwrap_or(c);
+            c.to_uppercase()
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Rebuilds the image tree of `mkimage SRC` with the library and returns what
+/// each view should show, computed from the names the writer intended.
+pub fn expected_view(src: &Path, view: View, iso_level: u8) -> Manifest {
+    let mut img = FileSystemImage::new();
+    img.set_free_media_blocks(0).unwrap();
+    img.set_iso9660_interchange_level(iso_level).unwrap();
+    let root = img.root();
+    img.add_tree(root, src, false).unwrap();
+    let host = manifest_dir(src);
+    let mut m = Manifest::new();
+    let mut stack: Vec<ItemId> = img.children(root);
+    while let Some(id) = stack.pop() {
+        let full = img.full_path(id);
+        let kind = img.kind(id);
+        if kind == ItemKind::Directory {
+            stack.extend(img.children(id));
+        }
+        let src_row = host
+            .get(&full)
+            .unwrap_or_else(|| panic!("{full} not in source"));
+        let (path, row) = match view {
+            View::RockRidge => (full.clone(), src_row.clone()),
+            View::Joliet => {
+                let Some(p) = img.file_system_path(id, FileSystems::JOLIET).unwrap() else {
+                    continue;
+                };
+                (p, strip_attrs(src_row))
+            }
+            View::Iso => {
+                let p = img
+                    .file_system_path(id, FileSystems::ISO9660)
+                    .unwrap()
+                    .unwrap();
+                let row = if kind == ItemKind::Symlink || kind == ItemKind::Special {
+                    Row {
+                        kind: 'f',
+                        size: Some(0),
+                        content: EMPTY_SHA256.into(),
+                        mode: None,
+                        owner: None,
+                    }
+                } else {
+                    strip_attrs(src_row)
+                };
+                (iso_norm(&p), row)
+            }
+        };
+        m.insert(path, row);
+    }
+    m
+}
+
+/// sha256 of nothing.
+pub const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+fn strip_attrs(r: &Row) -> Row {
+    Row {
+        mode: None,
+        owner: None,
+        ..r.clone()
+    }
+}
+
+/// Whether the tree has directories deeper than ISO 9660's eight levels.
+pub fn has_deep_dirs(src: &Path) -> bool {
+    manifest_dir(src)
+        .iter()
+        .any(|(p, r)| r.kind == 'd' && p.matches('/').count() >= 8)
+}
+
+// ----- readers -----
+
+/// Structural checks that read the whole image: each must pass.
+pub fn structure_checks(img: &Path) {
+    structure_checks_with(img, true)
+}
+
+/// Structural checks; `isovfy` is left out for images with multi-extent
+/// files, which it does not understand (it fails xorriso's the same way).
+pub fn structure_checks_with(img: &Path, isovfy: bool) {
+    let i = img.to_str().unwrap();
+    if isovfy {
+        let out = Command::new("isovfy").arg(i).output().expect("isovfy");
+        let text = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(
+            text.lines().any(|l| l.starts_with("No errors found")),
+            "isovfy reports errors:\n{text}"
+        );
+    }
+    for args in [
+        vec!["-d", "-i", i],
+        vec!["-l", "-i", i],
+        vec!["-R", "-l", "-i", i],
+        vec!["-J", "-l", "-i", i],
+    ] {
+        let o = Command::new("isoinfo")
+            .args(&args)
+            .output()
+            .expect("isoinfo");
+        assert!(
+            o.status.success() && o.stderr.is_empty(),
+            "isoinfo {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    run_ok(Command::new("xorriso").args([
+        "-abort_on",
+        "NEVER",
+        "-return_with",
+        "WARNING",
+        "32",
+        "-report_about",
+        "WARNING",
+        "-indev",
+        i,
+        "-report_el_torito",
+        "plain",
+        "-report_system_area",
+        "plain",
+    ]));
+    for extra in [&[][..], &["--no-rock-ridge"][..]] {
+        let o = Command::new("iso-info")
+            .args(extra)
+            .args(["-i", i, "-l"])
+            .output()
+            .expect("iso-info");
+        assert!(
+            o.status.success() && o.stderr.is_empty(),
+            "iso-info {extra:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    run_ok(Command::new("7z").args(["t", "-tiso", i]));
+    let blkid = run_ok(Command::new("blkid").args(["-p", i]));
+    assert!(blkid.contains("TYPE=\"iso9660\""), "blkid: {blkid}");
+}
+
+/// Extracts one view with xorriso (libisofs) and returns what it wrote.
+pub fn xorriso_view(img: &Path, view: View, out: &Path) -> Manifest {
+    let fs = match view {
+        View::RockRidge => "any",
+        View::Joliet => "norock",
+        View::Iso => "ecma119",
+    };
+    let mut cmd = Command::new("xorriso");
+    cmd.args([
+        "-abort_on",
+        "NEVER",
+        "-return_with",
+        "WARNING",
+        "32",
+        "-report_about",
+        "WARNING",
+        "-read_fs",
+        fs,
+    ]);
+    if view == View::Iso {
+        cmd.args(["-ecma119_map", "unmapped"]);
+    }
+    cmd.args(["-osirrox", "on", "-indev"])
+        .arg(img)
+        .args(["-extract", "/"])
+        .arg(out);
+    run_ok(&mut cmd);
+    normalise(manifest_dir(out), view)
+}
+
+/// Extracts one view with bsdtar (libarchive).
+pub fn bsdtar_view(img: &Path, view: View, out: &Path) -> Manifest {
+    fs::create_dir_all(out).unwrap();
+    let mut cmd = Command::new("bsdtar");
+    match view {
+        View::RockRidge => {}
+        View::Joliet => {
+            cmd.args(["--options", "iso9660:!rockridge"]);
+        }
+        View::Iso => {
+            cmd.args(["--options", "iso9660:!rockridge,!joliet"]);
+        }
+    }
+    cmd.arg("-xf").arg(img).arg("-C").arg(out);
+    run_ok(&mut cmd);
+    normalise(manifest_dir(out), view)
+}
+
+/// Extracts the Joliet view with 7-Zip (which has no Rock Ridge).
+pub fn sevenzip_view(img: &Path, out: &Path) -> Manifest {
+    let mut o = std::ffi::OsString::from("-o");
+    o.push(out);
+    run_ok(
+        Command::new("7z")
+            .args(["x", "-y", "-tiso"])
+            .arg(o)
+            .arg(img),
+    );
+    normalise(manifest_dir(out), View::Joliet)
+}
+
+/// One view as pycdlib reads it (our `tests/tools/pycdlib_view.py`).
+pub fn pycdlib_view(img: &Path, view: View) -> Manifest {
+    let v = match view {
+        View::RockRidge => "rr",
+        View::Joliet => "joliet",
+        View::Iso => "iso",
+    };
+    let out = run_ok(
+        Command::new("python3")
+            .arg(tool_script("pycdlib_view.py"))
+            .arg(img)
+            .arg(v),
+    );
+    normalise(parse_manifest(&out), view)
+}
+
+/// One view as the Linux kernel's isofs driver reads it, under QEMU
+/// (our `tests/tools/kernel-view.sh`).
+pub fn kernel_view(img: &Path, view: View) -> Manifest {
+    let opts = match view {
+        View::RockRidge => "ro",
+        View::Joliet => "ro,norock,iocharset=utf8",
+        View::Iso => "ro,norock,nojoliet",
+    };
+    let out = run_ok(
+        Command::new("bash")
+            .arg(tool_script("kernel-view.sh"))
+            .arg(img)
+            .arg("iso9660")
+            .arg(opts),
+    );
+    normalise(parse_manifest(&out), view)
+}
+
+/// One view as isoinfo (cdrkit) lists it, each file read with `isoinfo -x`.
+/// isoinfo cannot print non-Latin-1 Joliet names, so it is used on ASCII
+/// trees, and it shows no set-id or sticky bits, so modes keep 0o777 only.
+pub fn isoinfo_view(img: &Path, view: View) -> Manifest {
+    let flag: &[&str] = match view {
+        View::RockRidge => &["-R"],
+        View::Joliet => &["-J"],
+        View::Iso => &[],
+    };
+    let listing = run_ok(
+        Command::new("isoinfo")
+            .args(flag)
+            .arg("-l")
+            .arg("-i")
+            .arg(img),
+    );
+    let mut m = Manifest::new();
+    let mut dir = String::new();
+    for line in listing.lines() {
+        if let Some(d) = line.strip_prefix("Directory listing of ") {
+            dir = d.trim_end_matches('/').to_string();
+            continue;
+        }
+        let Some(split) = line.find("]  ") else {
+            continue;
+        };
+        let name_part = line[split + 3..].trim_end_matches(' ');
+        let fields: Vec<&str> = line[..split].split_whitespace().collect();
+        let kind = line.chars().next().unwrap();
+        let (name, target) = match (kind, name_part.split_once(" -> ")) {
+            ('l', Some((n, t))) => (n, Some(t)),
+            _ => (name_part, None),
+        };
+        if name == "." || name == ".." {
+            continue;
+        }
+        let path = format!("{dir}/{name}");
+        let mode = (view == View::RockRidge).then(|| mode_of(fields[0]) & 0o777);
+        let row = match kind {
+            'd' => Row {
+                kind: 'd',
+                size: None,
+                content: "-".into(),
+                mode,
+                owner: None,
+            },
+            'l' => Row {
+                kind: 'l',
+                size: None,
+                content: target.unwrap_or("").to_string(),
+                mode,
+                owner: None,
+            },
+            _ => {
+                let mut child = Command::new("isoinfo")
+                    .args(flag)
+                    .arg("-i")
+                    .arg(img)
+                    .arg("-x")
+                    .arg(&path)
+                    .stdout(Stdio::piped())
+                    .spawn()
+                    .expect("isoinfo -x");
+                let (size, hash) = sha256_reader(child.stdout.take().unwrap());
+                assert!(child.wait().unwrap().success(), "isoinfo -x {path}");
+                Row {
+                    kind: 'f',
+                    size: Some(size),
+                    content: hash,
+                    mode,
+                    owner: None,
+                }
+            }
+        };
+        m.insert(path, row);
+    }
+    normalise(m, view)
+}
+
+fn mode_of(s: &str) -> u32 {
+    let b = s.as_bytes();
+    let mut m = 0;
+    let bits = [0o400, 0o200, 0o100, 0o40, 0o20, 0o10, 0o4, 0o2, 0o1];
+    for (i, bit) in bits.into_iter().enumerate() {
+        if matches!(b[1 + i], b'r' | b'w' | b'x' | b's' | b't') {
+            m |= bit;
+        }
+    }
+    if matches!(b[3], b's' | b'S') {
+        m |= 0o4000;
+    }
+    if matches!(b[6], b's' | b'S') {
+        m |= 0o2000;
+    }
+    if matches!(b[9], b't' | b'T') {
+        m |= 0o1000;
+    }
+    m
+}
+
+/// Drops the relocation directory from Rock Ridge views (it is a dot
+/// directory there) and normalises plain ISO 9660 names.
+fn normalise(m: Manifest, view: View) -> Manifest {
+    match view {
+        View::RockRidge => m
+            .into_iter()
+            .filter(|(p, _)| p != "/.rr_moved" && !p.starts_with("/.rr_moved/"))
+            .collect(),
+        View::Joliet => m,
+        View::Iso => m.into_iter().map(|(p, r)| (iso_norm(&p), r)).collect(),
+    }
+}
+
+/// A scratch directory under the system temp dir.
+pub fn scratch() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("imapi2-test.")
+        .tempdir()
+        .expect("temp dir")
+}
+
+/// Builds an image with `imapi2 mkimage`; extra arguments before the source.
+pub fn mkimage(src: &Path, out: &Path, extra: &[&str]) {
+    run_ok(
+        imapi2()
+            .arg("mkimage")
+            .arg("-q")
+            .arg("-o")
+            .arg(out)
+            .args(extra)
+            .arg(src),
+    );
+}
+
+/// Writes a file with given content and mode.
+pub fn write(path: &Path, content: &[u8], mode: u32) {
+    if let Some(p) = path.parent() {
+        fs::create_dir_all(p).unwrap();
+    }
+    fs::write(path, content).unwrap();
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// Deterministic pseudo-random bytes.
+pub fn noise(len: usize, seed: u32) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+    (0..len)
+        .map(|_| {
+            x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (x >> 24) as u8
+        })
+        .collect()
+}
