@@ -1,0 +1,257 @@
+//! The `imapi2` command: exit codes, messages, JSON events, sources and grafts,
+//! reproducible output.
+
+mod common;
+
+use std::fs;
+use std::process::Output;
+
+use common::*;
+
+fn json_lines(out: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l:?}: {e}")))
+        .collect()
+}
+
+/// The Rock Ridge paths of an image, as isoinfo lists them.
+fn iso_names(img: &std::path::Path) -> Vec<String> {
+    let out = std::process::Command::new("isoinfo")
+        .args(["-R", "-f", "-i"])
+        .arg(img)
+        .output();
+    match out {
+        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let o = imapi2().arg("mkimage").output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let o = imapi2()
+        .args(["mkimage", "--iso-level", "4", "-o", "x.iso", "."])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let o = imapi2()
+        .args(["mkimage", "--fs", "iso9660,hfs", "-o", "x.iso", "."])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("hfs"));
+}
+
+#[test]
+fn runtime_errors_exit_1_with_one_line() {
+    let dir = scratch();
+    let out = dir.path().join("o.iso");
+    let missing = dir.path().join("no-such-dir");
+    let o = imapi2()
+        .arg("mkimage")
+        .arg("-o")
+        .arg(&out)
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("imapi2: error: "), "{err}");
+    assert!(err.contains("no-such-dir"), "{err}");
+    assert!(!out.exists());
+    // Joliet without ISO 9660 is refused with the IMAPI code in JSON.
+    let src = dir.path().join("src");
+    write(&src.join("f"), b"f", 0o644);
+    let o = imapi2()
+        .args(["mkimage", "--json", "--fs", "joliet", "-o"])
+        .arg(&out)
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let ev = json_lines(&o);
+    let last = ev.last().unwrap();
+    assert_eq!(last["event"], "error");
+    assert_eq!(last["code"], "IMAPI_E_INVALID_PARAM");
+}
+
+#[test]
+fn json_events_describe_the_run() {
+    let dir = scratch();
+    let src = dir.path().join("src");
+    write(&src.join("a.bin"), &noise(100_000, 1), 0o644);
+    write(&src.join("d/b.txt"), b"b", 0o644);
+    let out = dir.path().join("o.iso");
+    let o = imapi2()
+        .args(["mkimage", "--json", "--volume", "MyDisc", "-o"])
+        .arg(&out)
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let ev = json_lines(&o);
+    let kinds: Vec<&str> = ev.iter().map(|e| e["event"].as_str().unwrap()).collect();
+    assert_eq!(kinds.first(), Some(&"scanning"));
+    assert!(kinds.contains(&"planned"));
+    assert!(kinds.contains(&"progress"));
+    assert_eq!(kinds.last(), Some(&"done"));
+    let planned = ev.iter().find(|e| e["event"] == "planned").unwrap();
+    assert_eq!(planned["files"], 2);
+    assert_eq!(planned["directories"], 2);
+    assert_eq!(planned["iso_level"], 2);
+    assert_eq!(planned["volume"], "MYDISC");
+    let done = ev.last().unwrap();
+    let size = fs::metadata(&out).unwrap().len();
+    assert_eq!(done["bytes"].as_u64(), Some(size));
+    assert_eq!(done["sectors"].as_u64(), Some(size / 2048));
+    assert_eq!(
+        done["file_systems"],
+        serde_json::json!(["iso9660", "joliet", "rockridge"])
+    );
+}
+
+#[test]
+fn sources_and_grafts_land_where_asked() {
+    let dir = scratch();
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    write(&a.join("one.txt"), b"1 from a", 0o644);
+    write(&a.join("sub/x.txt"), b"x", 0o644);
+    write(&b.join("one.txt"), b"1 from b", 0o644);
+    let single = dir.path().join("single.txt");
+    write(&single, b"single", 0o644);
+    let out = dir.path().join("o.iso");
+    let o = imapi2()
+        .args(["mkimage", "-q", "-o"])
+        .arg(&out)
+        .arg(&a)
+        .arg(&b)
+        .arg(&single)
+        .arg(format!("/deep/er/renamed.txt={}", single.display()))
+        .arg(format!("/into/={}", single.display()))
+        .arg(format!("/copy_of_a={}", a.display()))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    if !require_tools(&["isoinfo"]) {
+        return;
+    }
+    let names = iso_names(&out);
+    for p in [
+        "/one.txt",
+        "/sub/x.txt",
+        "/single.txt",
+        "/deep/er/renamed.txt",
+        "/into/single.txt",
+        "/copy_of_a/one.txt",
+        "/copy_of_a/sub/x.txt",
+    ] {
+        assert!(names.iter().any(|n| n == p), "{p} missing from {names:?}");
+    }
+    // The later source won the clash.
+    let content = std::process::Command::new("isoinfo")
+        .args(["-R", "-x", "/one.txt", "-i"])
+        .arg(&out)
+        .output()
+        .unwrap()
+        .stdout;
+    assert_eq!(content, b"1 from b");
+}
+
+#[test]
+fn source_date_epoch_gives_identical_images() {
+    let dir = scratch();
+    let src = dir.path().join("src");
+    write(&src.join("a.txt"), b"a", 0o644);
+    write(&src.join("d/b.txt"), b"b", 0o600);
+    let build = |from: &std::path::Path, name: &str| {
+        let out = dir.path().join(name);
+        let o = imapi2()
+            .env("SOURCE_DATE_EPOCH", "1600000000")
+            .args(["mkimage", "-q", "-o"])
+            .arg(&out)
+            .arg(from)
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+        fs::read(out).unwrap()
+    };
+    let one = build(&src, "1.iso");
+    let two = build(&src, "2.iso");
+    assert!(one == two, "same tree, different images");
+    let copy = dir.path().join("copy");
+    assert!(std::process::Command::new("cp")
+        .arg("-r")
+        .arg(&src)
+        .arg(&copy)
+        .status()
+        .unwrap()
+        .success());
+    let three = build(&copy, "3.iso");
+    assert!(one == three, "a fresh copy of the tree gives another image");
+    // The default volume name comes from the epoch: 2020-09-13 12:26:40 UTC.
+    assert_eq!(&one[16 * 2048 + 40..16 * 2048 + 55], b"20200913_122640");
+}
+
+#[test]
+fn media_budget_is_enforced() {
+    let dir = scratch();
+    let src = dir.path().join("src");
+    fs::create_dir_all(&src).unwrap();
+    // 800 MB, sparse: more than an 80-minute CD holds.
+    let f = fs::File::create(src.join("big.bin")).unwrap();
+    f.set_len(800_000_000).unwrap();
+    let out = dir.path().join("o.iso");
+    let o = imapi2()
+        .args(["mkimage", "--json", "--media", "cd", "-o"])
+        .arg(&out)
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let ev = json_lines(&o);
+    assert_eq!(ev.last().unwrap()["code"], "IMAPI_E_IMAGE_SIZE_LIMIT");
+    assert!(!out.exists());
+    let o = imapi2()
+        .args(["mkimage", "-q", "--media", "dvd", "-o"])
+        .arg(&out)
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn a_file_over_4_gib_picks_level_3() {
+    let dir = scratch();
+    let src = dir.path().join("src");
+    fs::create_dir_all(&src).unwrap();
+    let f = fs::File::create(src.join("huge.bin")).unwrap();
+    f.set_len((4u64 << 30) + 4096).unwrap();
+    let out = dir.path().join("o.iso");
+    let o = imapi2()
+        .args(["mkimage", "--json", "-o"])
+        .arg(&out)
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let ev = json_lines(&o);
+    let planned = ev.iter().find(|e| e["event"] == "planned").unwrap();
+    assert_eq!(planned["iso_level"], 3);
+    // Asking for level 2 explicitly fails and names the file.
+    let o = imapi2()
+        .args(["mkimage", "--iso-level", "2", "-o"])
+        .arg(&out)
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("/huge.bin"));
+}

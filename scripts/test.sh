@@ -1,0 +1,10 @@
+#!/bin/bash
+# The test suite: formatting, lints, and every test, with the outside
+# validators installed first. This is what CI runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-validators.sh
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo test --workspace --locked
