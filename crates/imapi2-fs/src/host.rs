@@ -68,9 +68,9 @@ pub(crate) fn node_from_host(
         let content = match linked {
             Some(c) => c,
             None => {
-                let c = match (dir, path.file_name()) {
-                    (Some(d), Some(file_name)) => img.push_host_content(d, file_name, md.len()),
-                    _ => img.tree.push_content(Content {
+                let c = match dir {
+                    Some(d) => img.push_host_content(d, md.len()),
+                    None => img.tree.push_content(Content {
                         source: Stored::Path(path.into()),
                         size: md.len(),
                     }),
@@ -106,7 +106,25 @@ pub(crate) fn node_from_host(
             path: path.display().to_string(),
         });
     };
-    Ok(img.tree.push(name, attrs, kind))
+    let id = img.tree.push(name, attrs, kind);
+    // A content made for this node must name this host file back.
+    debug_assert!(match img.tree.data.node(id).kind {
+        NodeKind::File { content } => {
+            let data = &img.tree.data;
+            match &data.contents[content as usize].source {
+                Stored::HostEntry { node, .. } if *node == id => {
+                    data.contents[content as usize]
+                        .source
+                        .host_path(data)
+                        .as_deref()
+                        == Some(path)
+                }
+                _ => true,
+            }
+        }
+        _ => true,
+    });
+    Ok(id)
 }
 
 /// Scans `host` into a detached directory node; returns it.

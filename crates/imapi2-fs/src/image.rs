@@ -2,7 +2,6 @@
 //! `IFsiFileItem`, `IFsiItem`): the tree of items and the image settings.
 
 use std::collections::HashMap;
-use std::ffi::OsStr;
 use std::path::Path;
 
 use crate::error::{Error, Result};
@@ -551,7 +550,7 @@ impl FileSystemImage {
         match self.tree.node(self.check_id(id)?).kind {
             NodeKind::File { content } => Ok(self.tree.data.contents[content as usize]
                 .source
-                .to_source(&self.tree.data.host_dirs)),
+                .to_source(&self.tree.data)),
             _ => Err(Error::NotFile {
                 path: self.full_path(id),
             }),
@@ -602,6 +601,22 @@ impl FileSystemImage {
         }
         let map = names::mangle_directory(&self.tree.data, parent, fs, &self.settings)?;
         Ok(map.get(&i).cloned())
+    }
+
+    /// The names of all children of `dir` as `fs` writes them, in one
+    /// mangling pass (what [`file_system_name`](Self::file_system_name) gives
+    /// per item). Children that do not appear in `fs` are left out.
+    pub fn file_system_names(&self, dir: ItemId, fs: FileSystems) -> Result<Vec<(ItemId, String)>> {
+        let d = self.check_id(dir)?;
+        if !self.tree.node(d).is_dir() {
+            return Err(Error::NotDir {
+                path: self.full_path(dir),
+            });
+        }
+        let map = names::mangle_directory(&self.tree.data, d, fs, &self.settings)?;
+        let mut v: Vec<(ItemId, String)> = map.into_iter().map(|(i, n)| (ItemId(i), n)).collect();
+        v.sort_by(|a, b| a.1.cmp(&b.1));
+        Ok(v)
     }
 
     /// `FileSystemPath`: the item's full path as `fs` writes it, before any
@@ -883,12 +898,12 @@ impl FileSystemImage {
         (d.host_dirs.len() - 1) as u32
     }
 
-    pub(crate) fn push_host_content(&mut self, dir: u32, name: &OsStr, size: u64) -> u32 {
+    /// Records the data of a host file in directory `dir` that the next
+    /// node pushed will name.
+    pub(crate) fn push_host_content(&mut self, dir: u32, size: u64) -> u32 {
+        let node = self.tree.len() as u32;
         self.tree.push_content(Content {
-            source: Stored::HostEntry {
-                dir,
-                name: name.into(),
-            },
+            source: Stored::HostEntry { dir, node },
             size,
         })
     }

@@ -44,8 +44,19 @@ pub(crate) enum RegionKind {
     PathTable { tree: u8, big_endian: bool },
     /// A directory of tree `tree`, with its continuation area.
     Directory { tree: u8, dir: u32 },
-    /// File data of content `content`, first named by item `node`.
-    File { content: u32, node: u32 },
+    /// The file data area: the files of `Plan::files`, back to back.
+    Files,
+}
+
+/// Where one file's data lies: 12 bytes per file, however many files.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FilePlace {
+    /// First block, relative to the session start.
+    pub(crate) start: u32,
+    /// Content index.
+    pub(crate) content: u32,
+    /// The item that first names it (for messages and progress).
+    pub(crate) node: u32,
 }
 
 /// A run of blocks of one kind.
@@ -69,6 +80,8 @@ pub(crate) struct Plan {
     pub(crate) volume_time: FileTime,
     pub(crate) clamp: Option<FileTime>,
     pub(crate) regions: Vec<Region>,
+    /// Files with data, in block order (the `Files` region).
+    pub(crate) files: Vec<FilePlace>,
     pub(crate) trees: Vec<Ecma119Tree>,
     pub(crate) content_lba: Vec<u32>,
     pub(crate) content_links: Vec<u32>,
@@ -87,6 +100,14 @@ impl Plan {
             clamp: self.clamp,
             volume_time: self.volume_time,
         }
+    }
+
+    /// The index in `files` of the file whose data holds relative block `block`
+    /// (the block must be in the `Files` region).
+    pub(crate) fn file_at(&self, block: u32) -> usize {
+        self.files
+            .partition_point(|f| f.start <= block)
+            .saturating_sub(1)
     }
 
     /// The index of the region holding relative block `block`.
@@ -254,7 +275,8 @@ pub(crate) fn plan(
             cursor += blocks;
         }
     }
-    let mut file_regions = Vec::new();
+    let mut files = Vec::new();
+    let files_start = cursor;
     let mut placed = vec![false; data.contents.len()];
     for t in &trees {
         for e in &t.entries {
@@ -268,7 +290,11 @@ pub(crate) fn plan(
                     continue;
                 }
                 content_lba[c as usize] = abs(cursor)?;
-                file_regions.push((cursor, blocks, c, e.node));
+                files.push(FilePlace {
+                    start: cursor as u32,
+                    content: c,
+                    node: e.node,
+                });
                 cursor += blocks;
             }
         }
@@ -288,6 +314,7 @@ pub(crate) fn plan(
         volume_time,
         clamp,
         regions: Vec::new(),
+        files,
         trees,
         content_lba,
         content_links,
@@ -314,11 +341,11 @@ pub(crate) fn plan(
             kind: RegionKind::Directory { tree, dir },
         });
     }
-    for (s, b, content, node) in file_regions {
+    if cursor > files_start {
         regions.push(Region {
-            start: s as u32,
-            blocks: b as u32,
-            kind: RegionKind::File { content, node },
+            start: files_start as u32,
+            blocks: (cursor - files_start) as u32,
+            kind: RegionKind::Files,
         });
     }
     debug_assert!(regions

@@ -332,17 +332,6 @@ fn padded_cmp<T: Copy + Ord + From<u8>>(a: &[T], b: &[T]) -> Ordering {
     Ordering::Equal
 }
 
-/// Whether an item appears in a tree of file system `fs`.
-pub(crate) fn appears_in(kind: &NodeKind, fs: FileSystems) -> bool {
-    match kind {
-        NodeKind::Dir { .. } | NodeKind::File { .. } => true,
-        // Symbolic links and special files exist only through Rock Ridge.
-        NodeKind::Symlink { .. } | NodeKind::Special(_) => {
-            fs.contains(FileSystems::ISO9660) && !fs.contains(FileSystems::JOLIET)
-        }
-    }
-}
-
 /// Names of a directory's children in file system `fs` (for `FileSystemName`).
 pub(crate) fn mangle_directory(
     data: &TreeData,
@@ -357,12 +346,12 @@ pub(crate) fn mangle_directory(
         .iter()
         .copied()
         .filter(|&c| {
-            let k = &data.node(c).kind;
-            if fs == FileSystems::ISO9660 {
-                with_rr || matches!(k, NodeKind::Dir { .. } | NodeKind::File { .. })
-            } else {
-                appears_in(k, fs)
-            }
+            // Symbolic links and special files exist only through Rock Ridge.
+            let plain = matches!(
+                data.node(c).kind,
+                NodeKind::Dir { .. } | NodeKind::File { .. }
+            );
+            plain || fs == FileSystems::ROCK_RIDGE || (fs == FileSystems::ISO9660 && with_rr)
         })
         .collect();
     let cands: Vec<Candidate> = ids

@@ -12,8 +12,9 @@ use crate::error::{Error, Result};
 use crate::layout::RegionKind;
 use crate::result::{ImageResult, Progress};
 use crate::stream::{metadata_bytes, open_file};
+use crate::tree::blocks_of;
 
-const BUFFER: usize = 8 << 20;
+const BUFFER: usize = 1 << 20;
 /// Files at least this large are copied by the kernel.
 const KERNEL_COPY_MIN: u64 = 1 << 20;
 /// Zero runs at least this long are left as holes.
@@ -178,70 +179,34 @@ impl ImageResult {
         };
         (&*file).seek(SeekFrom::Start(0)).map_err(|e| out.err(e))?;
         let total = u64::from(self.total_blocks());
-        let report = |file: String, sectors: u64| -> Result<()> {
+        // Progress: the path is only made when somebody listens.
+        let report = |node: Option<u32>, sectors: u64| -> Result<()> {
             match &self.progress {
-                Some(f)
-                    if !f(&Progress {
-                        current_file: file,
+                Some(f) => {
+                    let p = Progress {
+                        current_file: node.map(|n| self.data.full_path(n)).unwrap_or_default(),
                         copied_sectors: sectors,
                         total_sectors: total,
-                    }) =>
-                {
-                    Err(Error::Cancelled)
+                    };
+                    if f(&p) {
+                        Ok(())
+                    } else {
+                        Err(Error::Cancelled)
+                    }
                 }
-                _ => Ok(()),
+                None => Ok(()),
             }
         };
         let plan = self.plan.clone();
         for (i, region) in plan.regions.iter().enumerate() {
             let len = u64::from(region.blocks) * SECTOR as u64;
-            let start_sector = u64::from(region.start);
             match &region.kind {
                 RegionKind::Zero => out.zeros(len)?,
-                RegionKind::File { content, node } => {
-                    let size = self.data.contents[*content as usize].size;
-                    let path_in_image = self.data.full_path(*node);
-                    report(path_in_image, start_sector)?;
-                    let (reader, name) = open_file(self, *content, *node)?;
-                    match reader.file() {
-                        Some(src) if size >= KERNEL_COPY_MIN => {
-                            out.flush()?;
-                            let mut progress = |done: u64| {
-                                report(
-                                    self.data.full_path(*node),
-                                    start_sector + done / SECTOR as u64,
-                                )
-                            };
-                            copy_sparse(src, file, size, &mut progress).map_err(|e| match e {
-                                CopyError::Source(error) => Error::DataStreamRead {
-                                    source_name: name.clone(),
-                                    error,
-                                },
-                                CopyError::Output(error) => out.err(error),
-                                CopyError::Short(found) => Error::DataStreamInconsistency {
-                                    source_name: name.clone(),
-                                    expected: size,
-                                    found,
-                                },
-                                CopyError::Other(e) => e,
-                            })?;
-                        }
-                        _ => {
-                            let mut off = 0u64;
-                            while off < size {
-                                if out.buf.len() == BUFFER {
-                                    out.flush()?;
-                                }
-                                let k = (size - off).min((BUFFER - out.buf.len()) as u64) as usize;
-                                let at = out.buf.len();
-                                out.buf.resize(at + k, 0);
-                                reader.read_exact_at(&mut out.buf[at..], off, size, &name)?;
-                                off += k as u64;
-                            }
-                        }
+                RegionKind::Files => {
+                    for (k, place) in plan.files.iter().enumerate() {
+                        report(Some(place.node), u64::from(place.start))?;
+                        self.write_file(&mut out, k, &report)?;
                     }
-                    reader.check_unchanged(size, &name)?;
-                    out.zeros(len - size)?;
                 }
                 _ => {
                     let bytes = metadata_bytes(self, i).expect("metadata region");
@@ -250,8 +215,59 @@ impl ImageResult {
             }
         }
         out.flush()?;
-        report(String::new(), total)?;
+        report(None, total)?;
         file.set_len(self.total_bytes()).map_err(|e| out.err(e))?;
         Ok(())
+    }
+
+    /// Writes file `k` of the plan, padded to whole blocks.
+    fn write_file(
+        &self,
+        out: &mut Out,
+        k: usize,
+        report: &dyn Fn(Option<u32>, u64) -> Result<()>,
+    ) -> Result<()> {
+        let place = self.plan.files[k];
+        let size = self.file_size(k);
+        let (reader, name) = open_file(self, place.content, place.node)?;
+        match reader.file() {
+            Some(src) if size >= KERNEL_COPY_MIN => {
+                out.flush()?;
+                let mut progress = |done: u64| {
+                    report(
+                        Some(place.node),
+                        u64::from(place.start) + done / SECTOR as u64,
+                    )
+                };
+                copy_sparse(src, out.file, size, &mut progress).map_err(|e| match e {
+                    CopyError::Source(error) => Error::DataStreamRead {
+                        source_name: name.clone(),
+                        error,
+                    },
+                    CopyError::Output(error) => out.err(error),
+                    CopyError::Short(found) => Error::DataStreamInconsistency {
+                        source_name: name.clone(),
+                        expected: size,
+                        found,
+                    },
+                    CopyError::Other(e) => e,
+                })?;
+            }
+            _ => {
+                let mut off = 0u64;
+                while off < size {
+                    if out.buf.len() == BUFFER {
+                        out.flush()?;
+                    }
+                    let n = (size - off).min((BUFFER - out.buf.len()) as u64) as usize;
+                    let at = out.buf.len();
+                    out.buf.resize(at + n, 0);
+                    reader.read_exact_at(&mut out.buf[at..], off, size, &name)?;
+                    off += n as u64;
+                }
+            }
+        }
+        reader.check_unchanged(size, &name)?;
+        out.zeros(blocks_of(size) * SECTOR as u64 - size)
     }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::ecma119::SECTOR;
 use crate::filesystems::FileSystems;
-use crate::layout::{Plan, RegionKind};
+use crate::layout::Plan;
 use crate::stream::ImageStream;
 use crate::tree::{blocks_of, TreeData};
 
@@ -105,25 +105,12 @@ impl ImageResult {
     pub fn progress_items(&self) -> ProgressItems {
         ProgressItems {
             result: self.clone(),
-            regions: self
-                .plan
-                .regions
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| matches!(r.kind, RegionKind::File { .. }))
-                .map(|(i, _)| i as u32)
-                .collect(),
         }
     }
 
-    /// The size in bytes of the file in region `r`.
-    pub(crate) fn region_file(&self, r: usize) -> Option<(u32, u32, u64)> {
-        match self.plan.regions[r].kind {
-            RegionKind::File { content, node } => {
-                Some((content, node, self.data.contents[content as usize].size))
-            }
-            _ => None,
-        }
+    /// Size in bytes of file `i` of the plan.
+    pub(crate) fn file_size(&self, i: usize) -> u64 {
+        self.data.contents[self.plan.files[i].content as usize].size
     }
 }
 
@@ -131,25 +118,21 @@ impl ImageResult {
 #[derive(Clone)]
 pub struct ProgressItems {
     result: ImageResult,
-    /// Indices of file regions, in block order.
-    regions: Vec<u32>,
 }
 
 impl ProgressItems {
     /// `Count`.
     pub fn count(&self) -> usize {
-        self.regions.len()
+        self.result.plan.files.len()
     }
 
     /// `Item(index)`, zero-based.
     pub fn item(&self, index: usize) -> Option<ProgressItem> {
-        let r = *self.regions.get(index)? as usize;
-        let region = &self.result.plan.regions[r];
-        let (_, node, size) = self.result.region_file(r)?;
-        let first = self.result.plan.start + region.start;
-        let count = blocks_of(size) as u32;
+        let f = self.result.plan.files.get(index)?;
+        let first = self.result.plan.start + f.start;
+        let count = blocks_of(self.result.file_size(index)) as u32;
         Some(ProgressItem {
-            description: self.result.data.full_path(node),
+            description: self.result.data.full_path(f.node),
             first_block: first,
             last_block: first + count - 1,
             block_count: count,
@@ -159,11 +142,7 @@ impl ProgressItems {
     /// `ProgressItemFromBlock`: the file whose data holds absolute block `block`.
     pub fn from_block(&self, block: u32) -> Option<ProgressItem> {
         let rel = block.checked_sub(self.result.plan.start)?;
-        let plan = &self.result.plan;
-        let i = self.regions.partition_point(|&r| {
-            plan.regions[r as usize].start + plan.regions[r as usize].blocks <= rel
-        });
-        let item = self.item(i)?;
+        let item = self.item(self.result.plan.file_at(rel))?;
         (item.first_block <= block && block <= item.last_block).then_some(item)
     }
 

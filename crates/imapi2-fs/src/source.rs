@@ -2,7 +2,6 @@
 //! them back at write time with the size check IMAPI calls
 //! `DATA_STREAM_INCONSISTENCY`.
 
-use std::ffi::OsStr;
 use std::fmt;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
@@ -11,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
+use crate::tree::TreeData;
 
 /// Anything that can be a file's data: `Read + Seek + Send` (IMAPI's `IStream`).
 pub trait ReadSeek: Read + Seek + Send {}
@@ -58,12 +58,14 @@ pub(crate) struct Content {
     pub(crate) size: u64,
 }
 
-/// A [`DataSource`] as stored: host files found by `add_tree` keep only their
-/// directory's index and their own host name, which saves a full path per file.
+/// A [`DataSource`] as stored: a host file found by `add_tree` keeps only its
+/// directory's index and the item that first named it (item names never
+/// change, and `add_tree` names items after their host files), which saves a
+/// path per file.
 #[derive(Clone)]
 pub(crate) enum Stored {
     Empty,
-    HostEntry { dir: u32, name: Box<OsStr> },
+    HostEntry { dir: u32, node: u32 },
     Path(Box<Path>),
     Bytes(Arc<[u8]>),
     Stream(SharedStream),
@@ -79,11 +81,11 @@ impl Stored {
         }
     }
 
-    pub(crate) fn to_source(&self, host_dirs: &[Box<Path>]) -> DataSource {
+    pub(crate) fn to_source(&self, data: &TreeData) -> DataSource {
         match self {
             Stored::Empty => DataSource::Empty,
-            Stored::HostEntry { dir, name } => {
-                DataSource::Path(host_dirs[*dir as usize].join(&**name))
+            Stored::HostEntry { .. } => {
+                DataSource::Path(self.host_path(data).expect("host source"))
             }
             Stored::Path(p) => DataSource::Path(p.to_path_buf()),
             Stored::Bytes(b) => DataSource::Bytes(b.clone()),
@@ -92,9 +94,11 @@ impl Stored {
     }
 
     /// The host path, for host files.
-    pub(crate) fn host_path(&self, host_dirs: &[Box<Path>]) -> Option<PathBuf> {
+    pub(crate) fn host_path(&self, data: &TreeData) -> Option<PathBuf> {
         match self {
-            Stored::HostEntry { dir, name } => Some(host_dirs[*dir as usize].join(&**name)),
+            Stored::HostEntry { dir, node } => {
+                Some(data.host_dirs[*dir as usize].join(&*data.node(*node).name))
+            }
             Stored::Path(p) => Some(p.to_path_buf()),
             _ => None,
         }
@@ -120,11 +124,11 @@ pub(crate) enum Reader {
 impl Reader {
     /// Opens `content` and checks that its size is still the one recorded.
     /// `name` names the source in errors (host path or item path).
-    pub(crate) fn open(content: &Content, host_dirs: &[Box<Path>], name: &str) -> Result<Reader> {
+    pub(crate) fn open(content: &Content, data: &TreeData, name: &str) -> Result<Reader> {
         let (reader, found) = match &content.source {
             Stored::Empty => (Reader::Empty, 0),
             Stored::HostEntry { .. } | Stored::Path(_) => {
-                let path = content.source.host_path(host_dirs).expect("host source");
+                let path = content.source.host_path(data).expect("host source");
                 let file = File::open(&path).map_err(|error| Error::DataStreamCreate {
                     path: path.clone(),
                     error,

@@ -10,6 +10,7 @@ use crate::error::Error;
 use crate::layout::RegionKind;
 use crate::result::{ImageResult, Progress};
 use crate::source::Reader;
+use crate::tree::blocks_of;
 
 /// Generates the bytes of a metadata region (`None` for zeros and file data).
 pub(crate) fn metadata_bytes(result: &ImageResult, region: usize) -> Option<Vec<u8>> {
@@ -25,7 +26,7 @@ pub(crate) fn metadata_bytes(result: &ImageResult, region: usize) -> Option<Vec<
             let ctx = plan.context(data);
             Some(plan.trees[*tree as usize].generate_dir(*dir, &ctx, &file_size))
         }
-        RegionKind::Zero | RegionKind::File { .. } => None,
+        RegionKind::Zero | RegionKind::Files => None,
     }
 }
 
@@ -39,10 +40,10 @@ pub(crate) fn open_file(
     let c = &data.contents[content as usize];
     let name = c
         .source
-        .host_path(&data.host_dirs)
+        .host_path(data)
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| data.full_path(node));
-    let reader = Reader::open(c, &data.host_dirs, &name)?;
+    let reader = Reader::open(c, data, &name)?;
     Ok((reader, name))
 }
 
@@ -52,10 +53,10 @@ pub struct ImageStream {
     pos: u64,
     /// The metadata region last generated.
     meta: Option<(usize, Vec<u8>)>,
-    /// The file region last opened.
+    /// The file last opened (index in the plan's files).
     file: Option<(usize, Reader, String)>,
-    /// Last region a progress event was sent for.
-    reported: Option<usize>,
+    /// Last (region, file) a progress event was sent for.
+    reported: Option<(usize, usize)>,
 }
 
 impl ImageStream {
@@ -79,16 +80,18 @@ impl ImageStream {
         self.len() == 0
     }
 
-    fn report(&mut self, region: usize) -> io::Result<()> {
-        if self.reported == Some(region) {
+    /// Sends a progress event when reading enters a new region or file.
+    fn report(&mut self, region: usize, file: Option<usize>) -> io::Result<()> {
+        let key = (region, file.unwrap_or(usize::MAX));
+        if self.reported == Some(key) {
             return Ok(());
         }
-        self.reported = Some(region);
+        self.reported = Some(key);
         let Some(f) = self.result.progress.clone() else {
             return Ok(());
         };
-        let current_file = match self.result.region_file(region) {
-            Some((_, node, _)) => self.result.data.full_path(node),
+        let current_file = match file {
+            Some(i) => self.result.data.full_path(self.result.plan.files[i].node),
             None => String::new(),
         };
         let p = Progress {
@@ -116,26 +119,37 @@ impl ImageStream {
         let region_start = u64::from(region.start) * SECTOR as u64;
         let region_len = u64::from(region.blocks) * SECTOR as u64;
         let off = self.pos - region_start;
-        let want = buf.len().min((region_len - off) as usize);
-        let buf = &mut buf[..want];
-        self.report(r)?;
+        let mut want = buf.len().min((region_len - off) as usize);
         match &region.kind {
-            RegionKind::Zero => buf.fill(0),
-            RegionKind::File { content, node } => {
-                let size = self.result.data.contents[*content as usize].size;
-                if self.file.as_ref().map(|f| f.0) != Some(r) {
-                    let (reader, name) = open_file(&self.result, *content, *node)?;
-                    self.file = Some((r, reader, name));
+            RegionKind::Zero => {
+                self.report(r, None)?;
+                buf[..want].fill(0);
+            }
+            RegionKind::Files => {
+                let i = plan.file_at(block);
+                self.report(r, Some(i))?;
+                let place = plan.files[i];
+                let size = self.result.file_size(i);
+                let file_start = u64::from(place.start) * SECTOR as u64;
+                let file_len = blocks_of(size) * SECTOR as u64;
+                let off = self.pos - file_start;
+                want = want.min((file_len - off) as usize);
+                let buf = &mut buf[..want];
+                if self.file.as_ref().map(|f| f.0) != Some(i) {
+                    let (reader, name) = open_file(&self.result, place.content, place.node)?;
+                    self.file = Some((i, reader, name));
                 }
                 let (_, reader, name) = self.file.as_ref().expect("opened above");
                 let data_len = size.saturating_sub(off).min(want as u64) as usize;
                 reader.read_exact_at(&mut buf[..data_len], off, size, name)?;
                 buf[data_len..].fill(0);
-                if off + want as u64 >= region_len {
+                if off + want as u64 >= file_len {
                     reader.check_unchanged(size, name)?;
                 }
             }
             _ => {
+                self.report(r, None)?;
+                let buf = &mut buf[..want];
                 if self.meta.as_ref().map(|m| m.0) != Some(r) {
                     let bytes = metadata_bytes(&self.result, r).expect("metadata region");
                     debug_assert_eq!(bytes.len() as u64, region_len);

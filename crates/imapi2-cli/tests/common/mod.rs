@@ -293,44 +293,43 @@ pub fn expected_view(src: &Path, view: View, iso_level: u8) -> Manifest {
     img.add_tree(root, src, false).unwrap();
     let host = manifest_dir(src);
     let mut m = Manifest::new();
-    let mut stack: Vec<ItemId> = img.children(root);
-    while let Some(id) = stack.pop() {
-        let full = img.full_path(id);
-        let kind = img.kind(id);
-        if kind == ItemKind::Directory {
-            stack.extend(img.children(id));
+    let fs = match view {
+        View::RockRidge => FileSystems::ROCK_RIDGE,
+        View::Joliet => FileSystems::JOLIET,
+        View::Iso => FileSystems::ISO9660,
+    };
+    // (directory, its path in this view)
+    let mut stack: Vec<(ItemId, String)> = vec![(root, String::new())];
+    while let Some((dir, dir_path)) = stack.pop() {
+        for (id, name) in img.file_system_names(dir, fs).unwrap() {
+            let full = img.full_path(id);
+            let kind = img.kind(id);
+            let path = format!("{dir_path}/{name}");
+            if kind == ItemKind::Directory {
+                stack.push((id, path.clone()));
+            }
+            let src_row = host
+                .get(&full)
+                .unwrap_or_else(|| panic!("{full} not in source"));
+            let row = match view {
+                View::RockRidge => src_row.clone(),
+                View::Joliet => strip_attrs(src_row),
+                View::Iso if kind == ItemKind::Symlink || kind == ItemKind::Special => Row {
+                    kind: 'f',
+                    size: Some(0),
+                    content: EMPTY_SHA256.into(),
+                    mode: None,
+                    owner: None,
+                },
+                View::Iso => strip_attrs(src_row),
+            };
+            let key = if view == View::Iso {
+                iso_norm(&path)
+            } else {
+                path
+            };
+            m.insert(key, row);
         }
-        let src_row = host
-            .get(&full)
-            .unwrap_or_else(|| panic!("{full} not in source"));
-        let (path, row) = match view {
-            View::RockRidge => (full.clone(), src_row.clone()),
-            View::Joliet => {
-                let Some(p) = img.file_system_path(id, FileSystems::JOLIET).unwrap() else {
-                    continue;
-                };
-                (p, strip_attrs(src_row))
-            }
-            View::Iso => {
-                let p = img
-                    .file_system_path(id, FileSystems::ISO9660)
-                    .unwrap()
-                    .unwrap();
-                let row = if kind == ItemKind::Symlink || kind == ItemKind::Special {
-                    Row {
-                        kind: 'f',
-                        size: Some(0),
-                        content: EMPTY_SHA256.into(),
-                        mode: None,
-                        owner: None,
-                    }
-                } else {
-                    strip_attrs(src_row)
-                };
-                (iso_norm(&p), row)
-            }
-        };
-        m.insert(path, row);
     }
     m
 }
