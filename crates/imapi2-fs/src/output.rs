@@ -11,10 +11,13 @@ use crate::ecma119::SECTOR;
 use crate::error::{Error, Result};
 use crate::layout::RegionKind;
 use crate::result::{ImageResult, Progress};
+use crate::source::read_host_file_into;
 use crate::stream::{metadata_bytes, open_file};
 use crate::tree::blocks_of;
 
 const BUFFER: usize = 1 << 20;
+/// Host files below this size are read whole into the buffer.
+const SMALL_FILE: u64 = 256 << 10;
 /// Files at least this large are copied by the kernel.
 const KERNEL_COPY_MIN: u64 = 1 << 20;
 /// Zero runs at least this long are left as holes.
@@ -229,6 +232,15 @@ impl ImageResult {
     ) -> Result<()> {
         let place = self.plan.files[k];
         let size = self.file_size(k);
+        let content = &self.data.contents[place.content as usize];
+        if size < SMALL_FILE {
+            if out.buf.len() + size as usize + 1 > BUFFER {
+                out.flush()?;
+            }
+            if read_host_file_into(content, &self.data, &mut out.buf)? {
+                return out.zeros(blocks_of(size) * SECTOR as u64 - size);
+            }
+        }
         let (reader, name) = open_file(self, place.content, place.node)?;
         match reader.file() {
             Some(src) if size >= KERNEL_COPY_MIN => {
