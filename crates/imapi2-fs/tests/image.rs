@@ -431,3 +431,71 @@ fn budget_is_checked_at_result_time_too() {
         "the estimate errs large"
     );
 }
+
+#[test]
+fn session_start_block_offsets_every_address() {
+    let mut img = FileSystemImage::new();
+    let root = img.root();
+    img.add_file(root, "f.txt", bytes(b"data")).unwrap();
+    img.set_session_start_block(1000);
+    let r = img.create_result_image().unwrap();
+    assert_eq!(r.start_block(), 1000);
+    let data = read_all(&r);
+    assert_eq!(data.len() as u64, u64::from(r.total_blocks()) * 2048);
+    let pvd = VolumeDescriptor::decode(&data[16 * SECTOR..17 * SECTOR]).unwrap();
+    // The volume covers the earlier sessions too.
+    assert_eq!(pvd.volume_space_size, 1000 + r.total_blocks());
+    assert!(pvd.l_path_table >= 1000);
+    let root_rec = DirectoryRecord::decode(&pvd.root_record).unwrap();
+    assert!(root_rec.extent >= 1000);
+    let dir = &data[(root_rec.extent as usize - 1000) * SECTOR..];
+    let item = r.progress_items().from_description("/f.txt").unwrap();
+    assert!(item.first_block >= 1000);
+    let at = (item.first_block as usize - 1000) * SECTOR;
+    assert_eq!(&data[at..at + 4], b"data");
+    // The file's record points at the same absolute block.
+    let mut off = 0;
+    let mut found = false;
+    while dir[off] != 0 {
+        let rec = DirectoryRecord::decode(&dir[off..]).unwrap();
+        if rec.identifier == b"F.TXT;1" {
+            assert_eq!(rec.extent, item.first_block);
+            found = true;
+        }
+        off += dir[off] as usize;
+    }
+    assert!(found);
+}
+
+#[test]
+fn decoders_never_panic_on_noise() {
+    use imapi2_fs::ecma119::PathTableRecord;
+    use imapi2_fs::rockridge::SuspEntry;
+    let mut x = 0x1234_5678u32;
+    let mut next = || {
+        x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        (x >> 24) as u8
+    };
+    let mut buf = vec![0u8; 4096];
+    for round in 0..20_000 {
+        let len = (round * 37) % buf.len();
+        for b in buf.iter_mut().take(len) {
+            *b = next();
+        }
+        let s = &buf[..len];
+        let _ = DirectoryRecord::decode(s);
+        let _ = PathTableRecord::decode(s, round % 2 == 0);
+        let _ = VolumeDescriptor::decode(s);
+        let _ = SuspEntry::decode_all(s);
+        // Plausible headers with random bodies reach deeper code.
+        if len > 40 {
+            let mut v = s.to_vec();
+            v[0] = (len.min(255)) as u8;
+            let _ = DirectoryRecord::decode(&v);
+            v[0] = b'P';
+            v[1] = b'X';
+            v[2] = (len.min(255)) as u8;
+            let _ = SuspEntry::decode_all(&v);
+        }
+    }
+}
