@@ -8,6 +8,17 @@ use std::process::Output;
 
 use common::*;
 
+/// Runs `imapi2 ARGS -o OUT SRC`.
+fn mkimage_run(args: &[&str], out: &std::path::Path, src: &std::path::Path) -> Output {
+    imapi2()
+        .args(args)
+        .arg("-o")
+        .arg(out)
+        .arg(src)
+        .output()
+        .unwrap()
+}
+
 fn json_lines(out: &Output) -> Vec<serde_json::Value> {
     String::from_utf8_lossy(&out.stdout)
         .lines()
@@ -68,12 +79,7 @@ fn runtime_errors_exit_1_with_one_line() {
     // Joliet without ISO 9660 is refused with the IMAPI code in JSON.
     let src = dir.path().join("src");
     write(&src.join("f"), b"f", 0o644);
-    let o = imapi2()
-        .args(["mkimage", "--json", "--fs", "joliet", "-o"])
-        .arg(&out)
-        .arg(&src)
-        .output()
-        .unwrap();
+    let o = mkimage_run(&["mkimage", "--json", "--fs", "joliet"], &out, &src);
     assert_eq!(o.status.code(), Some(1));
     let ev = json_lines(&o);
     let last = ev.last().unwrap();
@@ -88,12 +94,7 @@ fn json_events_describe_the_run() {
     write(&src.join("a.bin"), &noise(100_000, 1), 0o644);
     write(&src.join("d/b.txt"), b"b", 0o644);
     let out = dir.path().join("o.iso");
-    let o = imapi2()
-        .args(["mkimage", "--json", "--volume", "MyDisc", "-o"])
-        .arg(&out)
-        .arg(&src)
-        .output()
-        .unwrap();
+    let o = mkimage_run(&["mkimage", "--json", "--volume", "MyDisc"], &out, &src);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let ev = json_lines(&o);
     let kinds: Vec<&str> = ev.iter().map(|e| e["event"].as_str().unwrap()).collect();
@@ -208,22 +209,12 @@ fn media_budget_is_enforced() {
     let f = fs::File::create(src.join("big.bin")).unwrap();
     f.set_len(800_000_000).unwrap();
     let out = dir.path().join("o.iso");
-    let o = imapi2()
-        .args(["mkimage", "--json", "--media", "cd", "-o"])
-        .arg(&out)
-        .arg(&src)
-        .output()
-        .unwrap();
+    let o = mkimage_run(&["mkimage", "--json", "--media", "cd"], &out, &src);
     assert_eq!(o.status.code(), Some(1));
     let ev = json_lines(&o);
     assert_eq!(ev.last().unwrap()["code"], "IMAPI_E_IMAGE_SIZE_LIMIT");
     assert!(!out.exists());
-    let o = imapi2()
-        .args(["mkimage", "-q", "--media", "dvd", "-o"])
-        .arg(&out)
-        .arg(&src)
-        .output()
-        .unwrap();
+    let o = mkimage_run(&["mkimage", "-q", "--media", "dvd"], &out, &src);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
@@ -235,23 +226,13 @@ fn a_file_over_4_gib_picks_level_3() {
     let f = fs::File::create(src.join("huge.bin")).unwrap();
     f.set_len((4u64 << 30) + 4096).unwrap();
     let out = dir.path().join("o.iso");
-    let o = imapi2()
-        .args(["mkimage", "--json", "-o"])
-        .arg(&out)
-        .arg(&src)
-        .output()
-        .unwrap();
+    let o = mkimage_run(&["mkimage", "--json"], &out, &src);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let ev = json_lines(&o);
     let planned = ev.iter().find(|e| e["event"] == "planned").unwrap();
     assert_eq!(planned["iso_level"], 3);
     // Asking for level 2 explicitly fails and names the file.
-    let o = imapi2()
-        .args(["mkimage", "--iso-level", "2", "-o"])
-        .arg(&out)
-        .arg(&src)
-        .output()
-        .unwrap();
+    let o = mkimage_run(&["mkimage", "--iso-level", "2"], &out, &src);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("/huge.bin"));
 }
