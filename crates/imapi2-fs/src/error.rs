@@ -164,6 +164,26 @@ pub enum Error {
         /// Why it does not fit.
         reason: &'static str,
     },
+    /// A boot image cannot be used (`IMAPI_E_BOOT_IMAGE_DATA`).
+    BootImageData {
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Boot entries are only for a first session (`IMAPI_E_BOOT_OBJECT_CONFLICT`).
+    BootObjectConflict {
+        /// The session start block that makes this a later session.
+        session_start_block: u32,
+    },
+    /// Floppy emulation needs an image of the floppy's size
+    /// (`IMAPI_E_BOOT_EMULATION_IMAGE_SIZE_MISMATCH`).
+    BootEmulationSizeMismatch {
+        /// The emulation asked for.
+        emulation: crate::Emulation,
+        /// The image size.
+        size: u64,
+        /// The size that emulation needs.
+        needed: u64,
+    },
     /// The rollback target is outside the recorded history.
     InvalidChangePoint {
         /// The change point asked for.
@@ -217,6 +237,9 @@ impl Error {
             Error::Iso9660Levels { .. } => 0xC0AA_B131,
             Error::DataTooBig { .. } => 0xC0AA_B132,
             Error::InvalidChangePoint { .. } => 0xC0AA_B101,
+            Error::BootImageData { .. } => 0xC0AA_B148,
+            Error::BootObjectConflict { .. } => 0xC0AA_B149,
+            Error::BootEmulationSizeMismatch { .. } => 0xC0AA_B14A,
             Error::Cancelled => 0xC0AA_0002,
             Error::Output { .. } => return None,
         })
@@ -248,6 +271,9 @@ impl Error {
             0xC0AA_B130 => "IMAPI_E_TOO_MANY_DIRS",
             0xC0AA_B131 => "IMAPI_E_ISO9660_LEVELS",
             0xC0AA_B132 => "IMAPI_E_DATA_TOO_BIG",
+            0xC0AA_B148 => "IMAPI_E_BOOT_IMAGE_DATA",
+            0xC0AA_B149 => "IMAPI_E_BOOT_OBJECT_CONFLICT",
+            0xC0AA_B14A => "IMAPI_E_BOOT_EMULATION_IMAGE_SIZE_MISMATCH",
             0xC0AA_0002 => "E_IMAPI_REQUEST_CANCELLED",
             _ => return None,
         })
@@ -351,6 +377,21 @@ impl fmt::Display for Error {
             } => write!(
                 f,
                 "change point {requested} is not between {oldest} (the locked-in point) and {current} (now)"
+            ),
+            Error::BootImageData { reason } => write!(f, "boot image: {reason}"),
+            Error::BootObjectConflict {
+                session_start_block,
+            } => write!(
+                f,
+                "boot entries are only allowed in a first session (this one starts at block {session_start_block})"
+            ),
+            Error::BootEmulationSizeMismatch {
+                emulation,
+                size,
+                needed,
+            } => write!(
+                f,
+                "{emulation:?} emulation needs an image of {needed} bytes, the boot image has {size}"
             ),
             Error::Output { path, error } => write!(f, "{}: {error}", path.display()),
             Error::Cancelled => f.write_str("cancelled"),

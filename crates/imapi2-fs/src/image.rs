@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use crate::boot::{BootCatalog, BootOptions, Hybrid, BOOT_ENTRY_COUNT_MAX};
 use crate::error::{Error, Result};
 use crate::filesystems::FileSystems;
 use crate::host;
@@ -15,7 +16,8 @@ use crate::names;
 use crate::result::ImageResult;
 use crate::source::{stream_len, Content, DataSource, Stored};
 use crate::time::FileTime;
-use crate::tree::{NodeKind, Tree, NO_PARENT, ROOT};
+use crate::tree::{NodeKind, Tree, TreeData, NO_PARENT, ROOT};
+use std::sync::Arc;
 
 /// IMAPI's default `FreeMediaBlocks`: a 74-minute, 650 MB CD.
 pub const DEFAULT_FREE_MEDIA_BLOCKS: u32 = 332_800;
@@ -38,6 +40,10 @@ pub(crate) struct Settings {
     pub(crate) restricted_charset: bool,
     /// Volume time and clamp for item times; `None` = `SOURCE_DATE_EPOCH` or now.
     pub(crate) fixed_time: Option<FileTime>,
+    /// El Torito boot entries, in catalog order.
+    pub(crate) boot: Vec<BootOptions>,
+    pub(crate) boot_catalog: BootCatalog,
+    pub(crate) hybrid: Option<Hybrid>,
 }
 
 impl Default for Settings {
@@ -51,6 +57,9 @@ impl Default for Settings {
             strict: false,
             restricted_charset: false,
             fixed_time: None,
+            boot: Vec::new(),
+            boot_catalog: BootCatalog::Hidden,
+            hybrid: None,
         }
     }
 }
@@ -274,8 +283,14 @@ impl FileSystemImage {
 
     /// Sets `SessionStartBlock`. Every address in the image is offset by it;
     /// the result stream starts at that block.
-    pub fn set_session_start_block(&mut self, block: u32) {
+    pub fn set_session_start_block(&mut self, block: u32) -> Result<()> {
+        if block != 0 && !self.settings.boot.is_empty() {
+            return Err(Error::BootObjectConflict {
+                session_start_block: block,
+            });
+        }
         self.settings.session_start_block = block;
+        Ok(())
     }
 
     /// `StrictFileSystemCompliance`.
@@ -368,6 +383,87 @@ impl FileSystemImage {
             }
         });
         max
+    }
+
+    // ----- boot (IFileSystemImage2) -----
+
+    /// `BootImageOptions`: the first boot entry, if any.
+    pub fn boot_image_options(&self) -> Option<&BootOptions> {
+        self.settings.boot.first()
+    }
+
+    /// Sets `BootImageOptions`: a single boot entry (or none). It replaces
+    /// any entries set with [`set_boot_image_options_array`](Self::set_boot_image_options_array):
+    /// the two name one setting, the last call wins.
+    pub fn set_boot_image_options(&mut self, options: Option<BootOptions>) -> Result<()> {
+        self.set_boot_image_options_array(options.into_iter().collect())
+    }
+
+    /// `BootImageOptionsArray`: the boot entries in catalog order.
+    pub fn boot_image_options_array(&self) -> &[BootOptions] {
+        &self.settings.boot
+    }
+
+    /// Sets `BootImageOptionsArray`: up to 32 entries, kept in the order
+    /// given (the first is the default entry). An empty list makes the image
+    /// not bootable. Boot entries belong to a first session only
+    /// (`IMAPI_E_BOOT_OBJECT_CONFLICT`).
+    pub fn set_boot_image_options_array(&mut self, options: Vec<BootOptions>) -> Result<()> {
+        if options.len() > BOOT_ENTRY_COUNT_MAX {
+            return Err(Error::InvalidParam {
+                name: "BootImageOptionsArray",
+                reason: format!("{} entries; El Torito here holds at most 32", options.len()),
+            });
+        }
+        if !options.is_empty() && self.settings.session_start_block != 0 {
+            return Err(Error::BootObjectConflict {
+                session_start_block: self.settings.session_start_block,
+            });
+        }
+        for o in &options {
+            o.validate()?;
+        }
+        self.settings.boot = options;
+        Ok(())
+    }
+
+    /// Where the boot catalog appears.
+    pub fn boot_catalog(&self) -> &BootCatalog {
+        &self.settings.boot_catalog
+    }
+
+    /// Sets where the boot catalog appears: hidden (the default, as IMAPI
+    /// does) or as a file at a path whose directory exists when the result
+    /// is created.
+    pub fn set_boot_catalog(&mut self, catalog: BootCatalog) -> Result<()> {
+        if let BootCatalog::Path(p) = &catalog {
+            let (_, comps) = components(p)?;
+            match comps.last() {
+                Some(leaf) => self.check_name(leaf)?,
+                None => {
+                    return Err(Error::InvalidPath {
+                        path: p.clone(),
+                        reason: "the boot catalog needs a file name",
+                    })
+                }
+            }
+        }
+        self.settings.boot_catalog = catalog;
+        Ok(())
+    }
+
+    /// The hybrid (USB) boot settings.
+    pub fn hybrid(&self) -> Option<&Hybrid> {
+        self.settings.hybrid.as_ref()
+    }
+
+    /// Makes the image hybrid: an MBR (with the caller's boot code for BIOS)
+    /// and optionally a GPT in the system area, partitions for the image and
+    /// its EFI boot image, and padding to whole MiB (plus room for the backup
+    /// GPT). Identifiers are derived from the volume, so the output stays
+    /// reproducible.
+    pub fn set_hybrid(&mut self, hybrid: Option<Hybrid>) {
+        self.settings.hybrid = hybrid;
     }
 
     // ----- change points -----
@@ -1014,8 +1110,12 @@ impl FileSystemImage {
     /// lazily generated image. Fails when the image exceeds `FreeMediaBlocks`.
     pub fn create_result_image(&self) -> Result<ImageResult> {
         let volume_time = self.settings.fixed_time.unwrap_or_else(FileTime::now);
+        let data = match (&self.settings.boot_catalog, self.settings.boot.is_empty()) {
+            (BootCatalog::Path(p), false) => Arc::new(self.with_catalog_item(p)?),
+            _ => self.tree.data.clone(),
+        };
         let plan = layout::plan(
-            &self.tree.data,
+            &data,
             &self.settings,
             &self.effective_volume_name(volume_time),
             volume_time,
@@ -1027,7 +1127,30 @@ impl FileSystemImage {
                 free_media_blocks: budget,
             });
         }
-        Ok(ImageResult::new(plan, self.tree.data.clone()))
+        Ok(ImageResult::new(plan, data))
+    }
+
+    /// A copy of the tree with the boot catalog as a file at `path` (the
+    /// image's own tree is left alone).
+    fn with_catalog_item(&self, path: &str) -> Result<TreeData> {
+        let mut scratch = FileSystemImage {
+            tree: self.tree.clone(),
+            journal: Journal::default(),
+            settings: self.settings.clone(),
+            hard_links: HashMap::new(),
+        };
+        let (parent, leaf) = scratch.parent_for_new(ItemId(ROOT), path)?;
+        let content = scratch.tree.push_content(Content {
+            source: Stored::BootCatalog,
+            size: crate::ecma119::SECTOR as u64,
+        });
+        let now = self.settings.fixed_time.unwrap_or_else(FileTime::now);
+        let attrs = Attributes::new(ItemKind::File, now);
+        let id = scratch
+            .tree
+            .push(leaf.into(), attrs, NodeKind::File { content });
+        scratch.tree.attach(id, parent);
+        Ok(Arc::try_unwrap(scratch.tree.data).unwrap_or_else(|shared| (*shared).clone()))
     }
 }
 

@@ -18,15 +18,22 @@
 
 use std::sync::Arc;
 
+use crate::boot::{BootOptions, Hybrid};
 use crate::ecma119::{
     ascii_field, ucs2_field, vd_type, volume_date, VolumeDescriptor, JOLIET_ESCAPE_LEVEL3, SECTOR,
     VOLUME_DATE_UNSET,
 };
+use crate::eltorito::{encode_catalog, BootEntry, BootRecord, CatalogEntry, Emulation, PlatformId};
 use crate::error::{Error, Result};
 use crate::filesystems::FileSystems;
 use crate::image::Settings;
 use crate::iso_tree::{Context, Ecma119Tree, Flavor, Serials, Target, MAX_EXTENT};
 use crate::names::volume_name_for;
+use crate::source::Stored;
+use crate::system_area::{
+    crc32, encode_gpt_entries, GptHeader, GptPartition, Guid, IdSource, Mbr, MbrPartition,
+    DISK_SECTOR, GPT_ARRAY_SECTORS,
+};
 use crate::time::{source_date_epoch, FileTime};
 use crate::tree::{blocks_of, NodeKind, Stats, TreeData, NO_PARENT, ROOT};
 
@@ -46,6 +53,19 @@ pub(crate) enum RegionKind {
     Directory { tree: u8, dir: u32 },
     /// The file data area: the files of `Plan::files`, back to back.
     Files,
+    /// Boot image `n` of `Plan::boot` (read, and patched with its boot info
+    /// table, when written).
+    BootImage(u8),
+}
+
+/// A boot entry with its place.
+#[derive(Clone, Debug)]
+pub(crate) struct PlannedBoot {
+    pub(crate) options: BootOptions,
+    /// Absolute block of the image.
+    pub(crate) lba: u32,
+    /// Partition type of a hard-disk image.
+    pub(crate) system_type: u8,
 }
 
 /// Where one file's data lies: 12 bytes per file, however many files.
@@ -87,6 +107,8 @@ pub(crate) struct Plan {
     pub(crate) content_links: Vec<u32>,
     pub(crate) serials: Serials,
     pub(crate) file_systems: FileSystems,
+    /// El Torito boot images, in catalog order.
+    pub(crate) boot: Vec<PlannedBoot>,
 }
 
 impl Plan {
@@ -238,15 +260,28 @@ pub(crate) fn plan(
         }
     }
 
-    // Allocation.
+    // Boot entries: checked here, images read only for hard-disk emulation
+    // (the catalog needs the partition type in their MBR).
     let start = settings.session_start_block;
+    let boot = &settings.boot;
+    if !boot.is_empty() && start != 0 {
+        return Err(Error::BootObjectConflict {
+            session_start_block: start,
+        });
+    }
+    let mut system_types = Vec::with_capacity(boot.len());
+    for b in boot {
+        b.validate()?;
+        system_types.push(if b.emulation() == Emulation::HardDisk {
+            b.system_type(&b.read_image()?)?
+        } else {
+            0
+        });
+    }
+
+    // Allocation.
     let mut cursor: u64 = u64::from(SYSTEM_AREA_BLOCKS);
-    let mut regions = vec![Region {
-        start: 0,
-        blocks: SYSTEM_AREA_BLOCKS,
-        kind: RegionKind::Zero,
-    }];
-    let vd_count = 1 + trees.len() as u32; // descriptors + terminator
+    let vd_count = 2 + u32::from(!boot.is_empty()) + trees.len() as u32 - 1; // PVD, boot record, SVDs, terminator
     let vd_start = cursor;
     cursor += u64::from(vd_count);
     let abs = |rel: u64| -> Result<u32> {
@@ -256,6 +291,7 @@ pub(crate) fn plan(
             reason: "the image exceeds 2^32 blocks, the ISO 9660 limit",
         })
     };
+    let mut regions = Vec::new();
     let mut pt_regions = Vec::new();
     for (i, t) in trees.iter_mut().enumerate() {
         let blocks = blocks_of(u64::from(t.path_table_size));
@@ -275,6 +311,20 @@ pub(crate) fn plan(
             cursor += blocks;
         }
     }
+    let catalog_at = cursor;
+    let mut planned_boot = Vec::with_capacity(boot.len());
+    if !boot.is_empty() {
+        cursor += 1;
+        for (b, &system_type) in boot.iter().zip(&system_types) {
+            planned_boot.push(PlannedBoot {
+                options: b.clone(),
+                lba: abs(cursor)?,
+                system_type,
+            });
+            cursor += blocks_of(b.image_size());
+        }
+    }
+    let boot_end = cursor;
     let mut files = Vec::new();
     let files_start = cursor;
     let mut placed = vec![false; data.contents.len()];
@@ -285,6 +335,10 @@ pub(crate) fn plan(
                     continue;
                 }
                 placed[c as usize] = true;
+                if matches!(data.contents[c as usize].source, Stored::BootCatalog) {
+                    content_lba[c as usize] = abs(catalog_at)?;
+                    continue;
+                }
                 let blocks = blocks_of(file_size(c));
                 if blocks == 0 {
                     continue;
@@ -299,6 +353,14 @@ pub(crate) fn plan(
             }
         }
     }
+    let files_end = cursor;
+    // A hybrid image is padded to whole MiB (the 64/32 pseudo geometry's
+    // cylinder), with room at the end for the backup GPT.
+    let hybrid = settings.hybrid.as_ref();
+    if let Some(h) = hybrid {
+        let backup = if h.gpt { BACKUP_GPT_BLOCKS } else { 0 };
+        cursor = (cursor + backup).div_ceil(MIB_BLOCKS) * MIB_BLOCKS;
+    }
     let total_blocks = u32::try_from(cursor).map_err(|_| Error::DataTooBig {
         path: "/".into(),
         size: cursor * SECTOR as u64,
@@ -306,7 +368,7 @@ pub(crate) fn plan(
     })?;
     abs(cursor)?;
 
-    // Volume descriptors, now that every address is known.
+    // Volume descriptors, catalog and system area, now that every address is known.
     let mut plan = Plan {
         start,
         total_blocks,
@@ -320,8 +382,27 @@ pub(crate) fn plan(
         content_links,
         serials,
         file_systems: fs,
+        boot: planned_boot,
     };
-    let vds = volume_descriptors(&plan, data, volume_name, start + total_blocks);
+    let catalog_lba = (!plan.boot.is_empty()).then(|| start + catalog_at as u32);
+    let system = match hybrid {
+        Some(h) => hybrid_area(&plan, h)?,
+        None => None,
+    };
+    match &system {
+        Some((head, _)) => regions.push(Region {
+            start: 0,
+            blocks: SYSTEM_AREA_BLOCKS,
+            kind: RegionKind::Fixed(head.clone().into()),
+        }),
+        None => regions.push(Region {
+            start: 0,
+            blocks: SYSTEM_AREA_BLOCKS,
+            kind: RegionKind::Zero,
+        }),
+    }
+    let vds = volume_descriptors(&plan, data, volume_name, start + total_blocks, catalog_lba);
+    debug_assert_eq!(vds.len(), vd_count as usize * SECTOR);
     regions.push(Region {
         start: vd_start as u32,
         blocks: vd_count,
@@ -341,11 +422,66 @@ pub(crate) fn plan(
             kind: RegionKind::Directory { tree, dir },
         });
     }
-    if cursor > files_start {
+    if !plan.boot.is_empty() {
+        let entries: Vec<CatalogEntry> = plan
+            .boot
+            .iter()
+            .map(|b| CatalogEntry {
+                platform: b.options.platform_id(),
+                id: b.options.manufacturer().as_bytes().to_vec(),
+                entry: BootEntry {
+                    bootable: true,
+                    emulation: b.options.emulation(),
+                    load_segment: b.options.load_segment(),
+                    system_type: b.system_type,
+                    sector_count: b.options.sector_count(),
+                    load_rba: b.lba,
+                },
+            })
+            .collect();
+        regions.push(Region {
+            start: catalog_at as u32,
+            blocks: 1,
+            kind: RegionKind::Fixed(encode_catalog(&entries).to_vec().into()),
+        });
+        for (i, b) in plan.boot.iter().enumerate() {
+            regions.push(Region {
+                start: b.lba - start,
+                blocks: blocks_of(b.options.image_size()) as u32,
+                kind: RegionKind::BootImage(i as u8),
+            });
+        }
+    }
+    debug_assert_eq!(boot_end, files_start);
+    if files_end > files_start {
         regions.push(Region {
             start: files_start as u32,
-            blocks: (cursor - files_start) as u32,
+            blocks: (files_end - files_start) as u32,
             kind: RegionKind::Files,
+        });
+    }
+    if let Some((_, tail)) = system {
+        let tail_blocks = (tail.len() / SECTOR) as u64;
+        let pad = cursor - files_end - tail_blocks;
+        if pad > 0 {
+            regions.push(Region {
+                start: files_end as u32,
+                blocks: pad as u32,
+                kind: RegionKind::Zero,
+            });
+        }
+        if tail_blocks > 0 {
+            regions.push(Region {
+                start: (cursor - tail_blocks) as u32,
+                blocks: tail_blocks as u32,
+                kind: RegionKind::Fixed(tail.into()),
+            });
+        }
+    } else if cursor > files_end {
+        regions.push(Region {
+            start: files_end as u32,
+            blocks: (cursor - files_end) as u32,
+            kind: RegionKind::Zero,
         });
     }
     debug_assert!(regions
@@ -355,8 +491,111 @@ pub(crate) fn plan(
     Ok(plan)
 }
 
-/// The primary descriptor, the Joliet descriptor and the terminator.
-fn volume_descriptors(plan: &Plan, data: &TreeData, volume_name: &str, volume_end: u32) -> Vec<u8> {
+/// Blocks of one MiB.
+const MIB_BLOCKS: u64 = 512;
+/// Blocks kept at the end for the backup GPT: 32 sectors of entries and the
+/// header sector, rounded up to whole blocks (the GPT's last sector is the
+/// image's last).
+const BACKUP_GPT_BLOCKS: u64 = (GPT_ARRAY_SECTORS + 1).div_ceil(4);
+
+/// The system area (MBR, primary GPT) of a hybrid image, and the tail that
+/// holds the backup GPT (empty without a GPT).
+fn hybrid_area(plan: &Plan, h: &Hybrid) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+    let sectors = u64::from(plan.total_blocks) * 4;
+    let bios = plan.boot.iter().find(|b| {
+        b.options.platform_id() == PlatformId::X86 && b.options.emulation() == Emulation::None
+    });
+    let efi = plan
+        .boot
+        .iter()
+        .find(|b| b.options.platform_id() == PlatformId::EFI);
+    let boot_image_sector = match (&h.mbr_code, bios) {
+        (Some(_), Some(b)) => u64::from(b.lba) * 4,
+        (Some(_), None) => {
+            return Err(Error::BootImageData {
+                reason: "MBR boot code needs a BIOS (x86) no-emulation boot image to start".into(),
+            })
+        }
+        (None, _) => 0,
+    };
+    let mut seed = plan.volume_id.as_bytes().to_vec();
+    seed.extend_from_slice(&plan.volume_time.unix_nanos().to_le_bytes());
+    seed.extend_from_slice(&plan.total_blocks.to_le_bytes());
+    let mut ids = IdSource::from_bytes(&seed);
+    let mut partitions = [MbrPartition::default(); 4];
+    partitions[0] = MbrPartition {
+        bootable: true,
+        kind: 0x00,
+        start: 0,
+        sectors: u32::try_from(sectors).unwrap_or(u32::MAX),
+    };
+    let esp = efi.map(|e| {
+        let first = u64::from(e.lba) * 4;
+        (first, e.options.image_size().div_ceil(512))
+    });
+    if let Some((first, count)) = esp {
+        partitions[1] = MbrPartition {
+            bootable: false,
+            kind: 0xEF,
+            start: first as u32,
+            sectors: count as u32,
+        };
+    }
+    let mbr = Mbr {
+        code: h.mbr_code.clone().unwrap_or_default(),
+        boot_image_sector,
+        signature: ids.next_u64() as u32,
+        partitions,
+    };
+    let mut head = vec![0u8; SYSTEM_AREA_BLOCKS as usize * SECTOR];
+    head[..DISK_SECTOR].copy_from_slice(&mbr.encode());
+    let mut tail = Vec::new();
+    if h.gpt {
+        let disk_guid = ids.next_guid();
+        let parts: Vec<GptPartition> = esp
+            .map(|(first, count)| GptPartition {
+                kind: Guid::EFI_SYSTEM,
+                guid: ids.next_guid(),
+                first,
+                last: first + count - 1,
+                attributes: 0,
+                name: "EFI boot image".into(),
+            })
+            .into_iter()
+            .collect();
+        let entries = encode_gpt_entries(&parts);
+        let entries_crc = crc32(&entries);
+        let last = sectors - 1;
+        let header = |my: u64, alternate: u64, entries_lba: u64| GptHeader {
+            my_lba: my,
+            alternate_lba: alternate,
+            first_usable: u64::from(SYSTEM_AREA_BLOCKS) * 4,
+            last_usable: last - GPT_ARRAY_SECTORS - 1,
+            disk_guid,
+            entries_lba,
+            entries_crc,
+        };
+        head[DISK_SECTOR..2 * DISK_SECTOR].copy_from_slice(&header(1, last, 2).encode());
+        head[2 * DISK_SECTOR..2 * DISK_SECTOR + entries.len()].copy_from_slice(&entries);
+        tail = vec![0u8; BACKUP_GPT_BLOCKS as usize * SECTOR];
+        let n = tail.len();
+        let array_at = n - DISK_SECTOR - entries.len();
+        tail[array_at..n - DISK_SECTOR].copy_from_slice(&entries);
+        tail[n - DISK_SECTOR..]
+            .copy_from_slice(&header(last, 1, last - GPT_ARRAY_SECTORS).encode());
+    }
+    Ok(Some((head, tail)))
+}
+
+/// The primary descriptor, the El Torito boot record (at block 17, where
+/// firmware looks), the Joliet descriptor and the terminator.
+fn volume_descriptors(
+    plan: &Plan,
+    data: &TreeData,
+    volume_name: &str,
+    volume_end: u32,
+    catalog_lba: Option<u32>,
+) -> Vec<u8> {
     let ctx = plan.context(data);
     let created = volume_date(plan.volume_time);
     let app = concat!("IMAPI2-RS ", env!("CARGO_PKG_VERSION"));
@@ -413,6 +652,9 @@ fn volume_descriptors(plan: &Plan, data: &TreeData, volume_name: &str, volume_en
             effective: VOLUME_DATE_UNSET,
         };
         out.extend_from_slice(&vd.encode());
+        if let (false, Some(lba)) = (joliet, catalog_lba) {
+            out.extend_from_slice(&BootRecord { catalog_lba: lba }.encode());
+        }
     }
     out.extend_from_slice(&crate::ecma119::terminator());
     out

@@ -73,7 +73,9 @@
 
 #![warn(missing_docs)]
 
+mod boot;
 pub mod ecma119;
+pub mod eltorito;
 mod error;
 mod filesystems;
 mod host;
@@ -89,9 +91,12 @@ mod result;
 pub mod rockridge;
 mod source;
 mod stream;
+pub mod system_area;
 mod time;
 mod tree;
 
+pub use boot::{BootCatalog, BootOptions, Hybrid, BOOT_ENTRY_COUNT_MAX};
+pub use eltorito::{Emulation, PlatformId};
 pub use error::{Error, Result};
 pub use filesystems::{FileSystems, ParseFileSystemsError};
 pub use image::{

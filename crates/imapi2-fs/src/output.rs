@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::layout::RegionKind;
 use crate::result::{ImageResult, Progress};
 use crate::source::read_host_file_into;
-use crate::stream::{metadata_bytes, open_file};
+use crate::stream::{open_file, region_bytes};
 use crate::tree::blocks_of;
 
 const BUFFER: usize = 1 << 20;
@@ -212,7 +212,7 @@ impl ImageResult {
                     }
                 }
                 _ => {
-                    let bytes = metadata_bytes(self, i).expect("metadata region");
+                    let bytes = region_bytes(self, i)?.expect("a generated region");
                     out.push(&bytes)?;
                 }
             }

@@ -65,10 +65,16 @@ pub(crate) struct Content {
 #[derive(Clone)]
 pub(crate) enum Stored {
     Empty,
-    HostEntry { dir: u32, node: u32 },
+    HostEntry {
+        dir: u32,
+        node: u32,
+    },
     Path(Box<Path>),
     Bytes(Arc<[u8]>),
     Stream(SharedStream),
+    /// The El Torito boot catalog, made visible as a file: its data is the
+    /// catalog sector the layout writes, not a source.
+    BootCatalog,
 }
 
 impl Stored {
@@ -90,6 +96,7 @@ impl Stored {
             Stored::Path(p) => DataSource::Path(p.to_path_buf()),
             Stored::Bytes(b) => DataSource::Bytes(b.clone()),
             Stored::Stream(s) => DataSource::Stream(s.clone()),
+            Stored::BootCatalog => DataSource::Empty,
         }
     }
 
@@ -183,7 +190,7 @@ impl Reader {
     /// `name` names the source in errors (host path or item path).
     pub(crate) fn open(content: &Content, data: &TreeData, name: &str) -> Result<Reader> {
         let (reader, found) = match &content.source {
-            Stored::Empty => (Reader::Empty, 0),
+            Stored::Empty | Stored::BootCatalog => (Reader::Empty, content.size),
             Stored::HostEntry { .. } | Stored::Path(_) => {
                 let path = content.source.host_path(data).expect("host source");
                 let file = File::open(&path).map_err(|error| Error::DataStreamCreate {

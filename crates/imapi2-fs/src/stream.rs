@@ -6,18 +6,20 @@
 use std::io::{self, Read, Seek, SeekFrom};
 
 use crate::ecma119::SECTOR;
+use crate::eltorito::BootInfoTable;
 use crate::error::Error;
 use crate::layout::RegionKind;
 use crate::result::{ImageResult, Progress};
 use crate::source::Reader;
 use crate::tree::blocks_of;
 
-/// Generates the bytes of a metadata region (`None` for zeros and file data).
-pub(crate) fn metadata_bytes(result: &ImageResult, region: usize) -> Option<Vec<u8>> {
+/// Generates the bytes of a metadata or boot image region (`None` for zeros
+/// and file data), whole blocks.
+pub(crate) fn region_bytes(result: &ImageResult, region: usize) -> Result<Option<Vec<u8>>, Error> {
     let plan = &result.plan;
     let data = &result.data;
     let file_size = |c: u32| data.contents[c as usize].size;
-    match &plan.regions[region].kind {
+    Ok(match &plan.regions[region].kind {
         RegionKind::Fixed(b) => Some(b.to_vec()),
         RegionKind::PathTable { tree, big_endian } => {
             Some(plan.trees[*tree as usize].generate_path_table(*big_endian))
@@ -26,8 +28,21 @@ pub(crate) fn metadata_bytes(result: &ImageResult, region: usize) -> Option<Vec<
             let ctx = plan.context(data);
             Some(plan.trees[*tree as usize].generate_dir(*dir, &ctx, &file_size))
         }
+        RegionKind::BootImage(i) => Some(boot_image_bytes(result, *i as usize)?),
         RegionKind::Zero | RegionKind::Files => None,
+    })
+}
+
+/// A boot image as written: read whole, with its boot info table patched in
+/// when asked for, padded to whole blocks.
+fn boot_image_bytes(result: &ImageResult, i: usize) -> Result<Vec<u8>, Error> {
+    let b = &result.plan.boot[i];
+    let mut img = b.options.read_image()?;
+    if b.options.boot_info_table() {
+        BootInfoTable::for_image(&img, result.plan.start + 16, b.lba).patch(&mut img);
     }
+    img.resize(img.len().div_ceil(SECTOR) * SECTOR, 0);
+    Ok(img)
 }
 
 /// Opens the source of a file region, naming it by its image path in errors.
@@ -151,7 +166,7 @@ impl ImageStream {
                 self.report(r, None)?;
                 let buf = &mut buf[..want];
                 if self.meta.as_ref().map(|m| m.0) != Some(r) {
-                    let bytes = metadata_bytes(&self.result, r).expect("metadata region");
+                    let bytes = region_bytes(&self.result, r)?.expect("a generated region");
                     debug_assert_eq!(bytes.len() as u64, region_len);
                     self.meta = Some((r, bytes));
                 }
