@@ -437,7 +437,7 @@ fn session_start_block_offsets_every_address() {
     let mut img = FileSystemImage::new();
     let root = img.root();
     img.add_file(root, "f.txt", bytes(b"data")).unwrap();
-    img.set_session_start_block(1000);
+    img.set_session_start_block(1000).unwrap();
     let r = img.create_result_image().unwrap();
     assert_eq!(r.start_block(), 1000);
     let data = read_all(&r);
