@@ -2,7 +2,9 @@
 # Installs the outside validators the tests use (tools we did not write):
 #   xorriso, genisoimage (isoinfo, isovfy), 7zip, libarchive-tools (bsdtar),
 #   libcdio-utils (iso-info), dumpet, util-linux (blkid), pycdlib (pip), and
-#   for the kernel views: qemu-system-x86, busybox-static, cpio, kmod.
+#   for the kernel views: qemu-system-x86, busybox-static, cpio, kmod;
+#   for the boot tests: seabios, ovmf, isolinux, syslinux-common,
+#   grub-efi-amd64-bin, grub-common, mtools, dosfstools.
 # Needs root (or sudo) for apt. Skips what is already there.
 set -euo pipefail
 SUDO=
@@ -24,6 +26,14 @@ have qemu-system-x86_64 || need+=(qemu-system-x86)
 have cpio || need+=(cpio)
 have depmod || need+=(kmod)
 have /usr/bin/time || need+=(time)
+[ -f /usr/share/seabios/bios-256k.bin ] || need+=(seabios)
+[ -f /usr/share/OVMF/OVMF_CODE_4M.fd ] || need+=(ovmf)
+[ -f /usr/lib/ISOLINUX/isolinux.bin ] || need+=(isolinux)
+[ -f /usr/lib/syslinux/modules/bios/cat.c32 ] || need+=(syslinux-common)
+[ -d /usr/lib/grub/x86_64-efi ] || need+=(grub-efi-amd64-bin)
+have grub-mkstandalone || need+=(grub-common)
+have mcopy || need+=(mtools)
+have mkfs.vfat || need+=(dosfstools)
 if [ ${#need[@]} -gt 0 ]; then
   echo "install-validators: apt-get install ${need[*]}"
   $SUDO apt-get update -qq

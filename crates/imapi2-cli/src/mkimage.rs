@@ -4,7 +4,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::ValueEnum;
-use imapi2::fs::{FileSystemImage, FileSystems, ItemId, ItemKind, ItemType, MediaPhysicalType};
+use imapi2::fs::{
+    BootCatalog, BootOptions, DataSource, Emulation, FileSystemImage, FileSystems, Hybrid, ItemId,
+    ItemKind, ItemType, MediaPhysicalType, PlatformId,
+};
 use serde_json::json;
 
 use crate::report::{self, lib_error, CliError, Mode, Progress};
@@ -55,6 +58,24 @@ pub struct Args {
     /// Check that the image fits this medium (and pick its defaults).
     #[arg(long, value_enum)]
     media: Option<Media>,
+    /// An El Torito boot entry, repeatable in catalog order:
+    /// KIND=FILE[,emulation=none|floppy|hdd][,load-size=N][,load-segment=N]
+    /// [,boot-info-table][,manufacturer=TEXT]. KIND is bios, efi, ppc, mac or a
+    /// platform number (0xEF = efi). FILE is a host file; it need not be in the tree.
+    #[arg(long, value_name = "KIND=FILE[,OPTION...]")]
+    boot: Vec<String>,
+    /// Show the boot catalog as a file at this path (hidden by default).
+    #[arg(long, value_name = "PATH")]
+    boot_catalog: Option<String>,
+    /// Make a hybrid image that also boots from a USB stick: an MBR and a GPT
+    /// exposing the EFI image as an EFI System Partition.
+    #[arg(long)]
+    hybrid: bool,
+    /// MBR boot code for BIOS booting of a hybrid image (e.g. syslinux's
+    /// isohdpfx.bin). Without it, an isolinux boot image gets the installed
+    /// /usr/lib/ISOLINUX/isohdpfx.bin, and other images boot by UEFI only.
+    #[arg(long, value_name = "FILE", requires = "hybrid")]
+    hybrid_mbr: Option<PathBuf>,
     /// Print one JSON event per line on stdout instead of a progress bar.
     #[arg(long)]
     json: bool,
@@ -64,6 +85,102 @@ pub struct Args {
     /// Folders and files to put in the image.
     #[arg(required = true, value_name = "SRC")]
     sources: Vec<String>,
+}
+
+/// Where syslinux installs its isohybrid MBR code.
+const ISOHDPFX: &str = "/usr/lib/ISOLINUX/isohdpfx.bin";
+
+/// Parses one `--boot KIND=FILE[,OPTION...]` into boot options.
+fn parse_boot(spec: &str) -> Result<BootOptions, String> {
+    let mut parts = spec.split(',');
+    let head = parts.next().unwrap_or("");
+    let (kind, file) = head
+        .split_once('=')
+        .ok_or_else(|| format!("--boot {spec:?}: expected KIND=FILE"))?;
+    let platform = match kind {
+        "bios" | "x86" => PlatformId::X86,
+        "efi" | "uefi" => PlatformId::EFI,
+        "ppc" | "powerpc" => PlatformId::POWER_PC,
+        "mac" => PlatformId::MAC,
+        n => PlatformId(parse_number(n).and_then(|v| u8::try_from(v).ok()).ok_or_else(|| {
+            format!("--boot {spec:?}: platform {n:?} is not bios, efi, ppc, mac or a number below 256")
+        })?),
+    };
+    let mut b = BootOptions::new();
+    b.assign_boot_image(DataSource::Path(PathBuf::from(file)))
+        .map_err(|e| format!("--boot {spec:?}: {e}"))?;
+    b.set_platform_id(platform);
+    for opt in parts {
+        let (key, value) = opt.split_once('=').unwrap_or((opt, ""));
+        let r = match key {
+            "emulation" => match value {
+                "none" | "no-emul" => b.set_emulation(Emulation::None),
+                "hdd" | "hard-disk" => b.set_emulation(Emulation::HardDisk),
+                "floppy" => match Emulation::for_floppy_size(b.image_size()) {
+                    Some(e) => b.set_emulation(e),
+                    None => {
+                        return Err(format!(
+                            "--boot {spec:?}: floppy emulation needs an image of 1,228,800, 1,474,560 or 2,949,120 bytes, not {}",
+                            b.image_size()
+                        ))
+                    }
+                },
+                "floppy12" => b.set_emulation(Emulation::Floppy12),
+                "floppy144" => b.set_emulation(Emulation::Floppy144),
+                "floppy288" => b.set_emulation(Emulation::Floppy288),
+                _ => return Err(format!("--boot {spec:?}: unknown emulation {value:?}")),
+            },
+            "load-size" => match parse_number(value).and_then(|v| u16::try_from(v).ok()) {
+                Some(n) => b.set_sector_count(n),
+                None => return Err(format!("--boot {spec:?}: load-size {value:?} is not 1..65535")),
+            },
+            "load-segment" => match parse_number(value).and_then(|v| u16::try_from(v).ok()) {
+                Some(n) => {
+                    b.set_load_segment(n);
+                    Ok(())
+                }
+                None => return Err(format!("--boot {spec:?}: load-segment {value:?} is not 0..0xFFFF")),
+            },
+            "boot-info-table" => b.set_boot_info_table(true),
+            "manufacturer" => b.set_manufacturer(value),
+            _ => return Err(format!("--boot {spec:?}: unknown option {key:?}")),
+        };
+        r.map_err(|e| format!("--boot {spec:?}: {e}"))?;
+    }
+    Ok(b)
+}
+
+/// A decimal or 0x-prefixed hexadecimal number.
+fn parse_number(s: &str) -> Option<u64> {
+    match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(h) => u64::from_str_radix(h, 16).ok(),
+        None => s.parse().ok(),
+    }
+}
+
+/// The MBR boot code of a hybrid image: the one given, or syslinux's for an
+/// isolinux boot image (isolinux.bin carries the magic 0x7078C0FB at 0x40).
+fn hybrid_mbr(given: Option<&Path>, boot: &[BootOptions]) -> Result<Option<Vec<u8>>, String> {
+    if let Some(p) = given {
+        return std::fs::read(p)
+            .map(Some)
+            .map_err(|e| format!("--hybrid-mbr {}: {e}", p.display()));
+    }
+    let isolinux = boot.iter().any(|b| {
+        b.platform_id() == PlatformId::X86
+            && match b.boot_image() {
+                Some(DataSource::Path(p)) => std::fs::read(p)
+                    .map(|v| v.get(0x40..0x44) == Some(&[0xFB, 0xC0, 0x78, 0x70][..]))
+                    .unwrap_or(false),
+                _ => false,
+            }
+    });
+    if isolinux && Path::new(ISOHDPFX).is_file() {
+        return std::fs::read(ISOHDPFX)
+            .map(Some)
+            .map_err(|e| format!("{ISOHDPFX}: {e}"));
+    }
+    Ok(None)
 }
 
 /// Splits `PATH_IN_IMAGE=SRC` at the first unescaped '='.
@@ -172,6 +289,29 @@ pub fn run(args: Args) -> Result<(), CliError> {
     if let Some(v) = &args.volume {
         img.set_volume_name(v).map_err(err)?;
     }
+    let usage = |message: String| CliError {
+        message,
+        code: Some("IMAPI_E_BOOT_IMAGE_DATA"),
+        json,
+    };
+    let boot = args
+        .boot
+        .iter()
+        .map(|s| parse_boot(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(usage)?;
+    if args.hybrid {
+        let mbr_code = hybrid_mbr(args.hybrid_mbr.as_deref(), &boot).map_err(usage)?;
+        img.set_hybrid(Some(Hybrid {
+            mbr_code,
+            gpt: true,
+        }));
+    }
+    img.set_boot_image_options_array(boot).map_err(err)?;
+    if let Some(p) = &args.boot_catalog {
+        img.set_boot_catalog(BootCatalog::Path(p.clone()))
+            .map_err(err)?;
+    }
     if mode == Mode::Json {
         report::event(json!({"event": "scanning", "sources": args.sources}));
     }
@@ -197,6 +337,8 @@ pub fn run(args: Args) -> Result<(), CliError> {
             "file_systems": result.file_systems().short_names(),
             "iso_level": level,
             "volume": result.disc_id(),
+            "boot_entries": img.boot_image_options_array().len(),
+            "hybrid": img.hybrid().map(|h| json!({"mbr_code": h.mbr_code.is_some(), "gpt": h.gpt})),
         }));
     }
     let p = progress.clone();
@@ -235,6 +377,38 @@ pub fn run(args: Args) -> Result<(), CliError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn boot_specs_parse() {
+        let dir = std::env::temp_dir().join(format!("imapi2-boot-spec-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("b.img");
+        std::fs::write(&f, vec![0u8; 1_474_560]).unwrap();
+        let p = f.display();
+        let b = parse_boot(&format!("bios={p}")).unwrap();
+        assert_eq!(b.emulation(), Emulation::Floppy144, "a floppy-sized image");
+        let b = parse_boot(&format!(
+            "bios={p},emulation=none,load-size=4,boot-info-table"
+        ))
+        .unwrap();
+        assert_eq!(
+            (b.emulation(), b.sector_count(), b.boot_info_table()),
+            (Emulation::None, 4, true)
+        );
+        let b = parse_boot(&format!("0xEF={p},manufacturer=ME,load-segment=0x7c0")).unwrap();
+        assert_eq!(b.platform_id(), PlatformId::EFI);
+        assert_eq!(b.load_segment(), 0x7C0);
+        assert!(parse_boot(&format!("bios={p},emulation=tape")).is_err());
+        assert!(parse_boot(&format!("os2={p}")).is_err());
+        assert!(parse_boot("bios=/no/such/file")
+            .unwrap_err()
+            .contains("/no/such/file"));
+        std::fs::write(&f, vec![0u8; 1000]).unwrap();
+        assert!(parse_boot(&format!("bios={p},emulation=floppy"))
+            .unwrap_err()
+            .contains("1000"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn grafts_split_at_the_first_unescaped_equals() {

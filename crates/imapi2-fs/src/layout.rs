@@ -29,7 +29,7 @@ use crate::filesystems::FileSystems;
 use crate::image::Settings;
 use crate::iso_tree::{Context, Ecma119Tree, Flavor, Serials, Target, MAX_EXTENT};
 use crate::names::volume_name_for;
-use crate::source::Stored;
+use crate::source::{DataSource, Stored};
 use crate::system_area::{
     crc32, encode_gpt_entries, GptHeader, GptPartition, Guid, IdSource, Mbr, MbrPartition,
     DISK_SECTOR, GPT_ARRAY_SECTORS,
@@ -66,6 +66,32 @@ pub(crate) struct PlannedBoot {
     pub(crate) lba: u32,
     /// Partition type of a hard-disk image.
     pub(crate) system_type: u8,
+    /// When the image is a file of the tree: that file's index in
+    /// `Plan::files`, whose extent the image shares.
+    pub(crate) file: Option<usize>,
+}
+
+/// The content of the tree that is the same host file as boot image `b`, if
+/// any: boot loaders usually live in the tree (isolinux/isolinux.bin), and
+/// mkisofs `-b` points the catalog at that file rather than at a copy.
+fn tree_content_of(data: &TreeData, tree: &Ecma119Tree, b: &BootOptions) -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    let Some(DataSource::Path(p)) = b.boot_image() else {
+        return None;
+    };
+    let want = std::fs::metadata(p).ok()?;
+    let name = p.file_name()?.to_str()?;
+    tree.entries.iter().find_map(|e| {
+        let Target::File(c) = e.target else {
+            return None;
+        };
+        if &*data.node(e.node).name != name || data.contents[c as usize].size != b.image_size() {
+            return None;
+        }
+        let host = data.contents[c as usize].source.host_path(data)?;
+        let md = std::fs::metadata(host).ok()?;
+        (md.dev() == want.dev() && md.ino() == want.ino()).then_some(c)
+    })
 }
 
 /// Where one file's data lies: 12 bytes per file, however many files.
@@ -122,6 +148,11 @@ impl Plan {
             clamp: self.clamp,
             volume_time: self.volume_time,
         }
+    }
+
+    /// The boot entry whose image is file `k` of `files`, if any.
+    pub(crate) fn boot_of_file(&self, k: usize) -> Option<usize> {
+        self.boot.iter().position(|b| b.file == Some(k))
     }
 
     /// The index in `files` of the file whose data holds relative block `block`
@@ -313,15 +344,23 @@ pub(crate) fn plan(
     }
     let catalog_at = cursor;
     let mut planned_boot = Vec::with_capacity(boot.len());
+    // Boot images that are files of the tree take that file's place below.
+    let shared: Vec<Option<u32>> = boot
+        .iter()
+        .map(|b| tree_content_of(data, &trees[0], b))
+        .collect();
     if !boot.is_empty() {
         cursor += 1;
-        for (b, &system_type) in boot.iter().zip(&system_types) {
+        for ((b, &system_type), share) in boot.iter().zip(&system_types).zip(&shared) {
             planned_boot.push(PlannedBoot {
                 options: b.clone(),
                 lba: abs(cursor)?,
                 system_type,
+                file: None,
             });
-            cursor += blocks_of(b.image_size());
+            if share.is_none() {
+                cursor += blocks_of(b.image_size());
+            }
         }
     }
     let boot_end = cursor;
@@ -344,6 +383,12 @@ pub(crate) fn plan(
                     continue;
                 }
                 content_lba[c as usize] = abs(cursor)?;
+                for (k, share) in shared.iter().enumerate() {
+                    if *share == Some(c) {
+                        planned_boot[k].lba = abs(cursor)?;
+                        planned_boot[k].file = Some(files.len());
+                    }
+                }
                 files.push(FilePlace {
                     start: cursor as u32,
                     content: c,
@@ -445,11 +490,13 @@ pub(crate) fn plan(
             kind: RegionKind::Fixed(encode_catalog(&entries).to_vec().into()),
         });
         for (i, b) in plan.boot.iter().enumerate() {
-            regions.push(Region {
-                start: b.lba - start,
-                blocks: blocks_of(b.options.image_size()) as u32,
-                kind: RegionKind::BootImage(i as u8),
-            });
+            if b.file.is_none() {
+                regions.push(Region {
+                    start: b.lba - start,
+                    blocks: blocks_of(b.options.image_size()) as u32,
+                    kind: RegionKind::BootImage(i as u8),
+                });
+            }
         }
     }
     debug_assert_eq!(boot_end, files_start);

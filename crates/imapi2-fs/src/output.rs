@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::layout::RegionKind;
 use crate::result::{ImageResult, Progress};
 use crate::source::read_host_file_into;
-use crate::stream::{open_file, region_bytes};
+use crate::stream::{boot_image_bytes, open_file, region_bytes};
 use crate::tree::blocks_of;
 
 const BUFFER: usize = 1 << 20;
@@ -232,6 +232,9 @@ impl ImageResult {
     ) -> Result<()> {
         let place = self.plan.files[k];
         let size = self.file_size(k);
+        if let Some(b) = self.plan.boot_of_file(k) {
+            return out.push(&boot_image_bytes(self, b)?);
+        }
         let content = &self.data.contents[place.content as usize];
         if size < SMALL_FILE {
             if out.buf.len() + size as usize + 1 > BUFFER {

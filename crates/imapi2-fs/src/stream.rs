@@ -35,7 +35,7 @@ pub(crate) fn region_bytes(result: &ImageResult, region: usize) -> Result<Option
 
 /// A boot image as written: read whole, with its boot info table patched in
 /// when asked for, padded to whole blocks.
-fn boot_image_bytes(result: &ImageResult, i: usize) -> Result<Vec<u8>, Error> {
+pub(crate) fn boot_image_bytes(result: &ImageResult, i: usize) -> Result<Vec<u8>, Error> {
     let b = &result.plan.boot[i];
     let mut img = b.options.read_image()?;
     if b.options.boot_info_table() {
@@ -72,6 +72,8 @@ pub struct ImageStream {
     file: Option<(usize, Reader, String)>,
     /// Last (region, file) a progress event was sent for.
     reported: Option<(usize, usize)>,
+    /// The boot image last made (shared with a tree file).
+    boot: Option<(usize, Vec<u8>)>,
 }
 
 impl ImageStream {
@@ -82,6 +84,7 @@ impl ImageStream {
             meta: None,
             file: None,
             reported: None,
+            boot: None,
         }
     }
 
@@ -150,6 +153,16 @@ impl ImageStream {
                 let off = self.pos - file_start;
                 want = want.min((file_len - off) as usize);
                 let buf = &mut buf[..want];
+                if let Some(b) = plan.boot_of_file(i) {
+                    // A boot image shared with the tree reads as the image.
+                    if self.boot.as_ref().map(|c| c.0) != Some(b) {
+                        self.boot = Some((b, boot_image_bytes(&self.result, b)?));
+                    }
+                    let bytes = &self.boot.as_ref().expect("made above").1;
+                    buf.copy_from_slice(&bytes[off as usize..off as usize + want]);
+                    self.pos += want as u64;
+                    return Ok(want);
+                }
                 if self.file.as_ref().map(|f| f.0) != Some(i) {
                     let (reader, name) = open_file(&self.result, place.content, place.node)?;
                     self.file = Some((i, reader, name));

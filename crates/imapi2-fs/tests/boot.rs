@@ -283,3 +283,47 @@ fn hybrid_mbr_and_gpt_point_at_the_boot_images() {
     let e = img.create_result_image().err().unwrap();
     assert_eq!(e.imapi_code(), Some(0xC0AA_B148), "{e}");
 }
+
+#[test]
+fn a_boot_image_in_the_tree_shares_its_extent() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(src.join("isolinux")).unwrap();
+    let loader = boot_image(5000, 13);
+    let bin = src.join("isolinux/isolinux.bin");
+    std::fs::write(&bin, &loader).unwrap();
+    let mut img = FileSystemImage::new();
+    let root = img.root();
+    img.add_tree(root, &src, false).unwrap();
+    let mut b = BootOptions::new();
+    b.assign_boot_image(DataSource::Path(bin.clone())).unwrap();
+    b.set_boot_info_table(true).unwrap();
+    img.set_boot_image_options(Some(b)).unwrap();
+    let r = img.create_result_image().unwrap();
+    let mut data = Vec::new();
+    r.image_stream().read_to_end(&mut data).unwrap();
+    let cat = decode_catalog(sector(
+        &data,
+        BootRecord::decode(sector(&data, 17)).unwrap().catalog_lba,
+    ))
+    .unwrap();
+    let lba = cat[0].entry.load_rba;
+    // The file's progress item is the boot image's extent: one copy only.
+    let item = r
+        .progress_items()
+        .from_description("/isolinux/isolinux.bin")
+        .unwrap();
+    assert_eq!(item.first_block, lba);
+    assert_eq!(r.progress_items().count(), 1);
+    // As in mkisofs, the file reads as the patched image.
+    let written = &data[lba as usize * SECTOR..lba as usize * SECTOR + loader.len()];
+    assert_eq!(
+        BootInfoTable::decode(&written[8..]).unwrap(),
+        BootInfoTable::for_image(&loader, 16, lba)
+    );
+    assert_eq!(&written[64..], &loader[64..]);
+    // The fast writer agrees with the stream.
+    let out = dir.path().join("o.iso");
+    r.write_to_path(&out).unwrap();
+    assert!(std::fs::read(&out).unwrap() == data);
+}

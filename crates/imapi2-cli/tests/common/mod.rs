@@ -668,3 +668,149 @@ pub fn noise(len: usize, seed: u32) -> Vec<u8> {
         })
         .collect()
 }
+
+// ----- booting under QEMU -----
+
+/// Firmware to boot with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Firmware {
+    /// SeaBIOS (QEMU's default BIOS).
+    Bios,
+    /// OVMF (UEFI).
+    Uefi,
+}
+
+/// How the image is attached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Medium {
+    /// An ATAPI CD-ROM: the El Torito path.
+    Cdrom,
+    /// A hard disk: the hybrid MBR/GPT path, as a USB stick would boot.
+    Disk,
+}
+
+/// A 512-byte x86 real-mode boot sector that prints `message` on COM1 and
+/// then ends QEMU through its isa-debug-exit port. It uses no memory
+/// operands, so it runs wherever the firmware loads it (no emulation, or as
+/// a floppy's boot sector).
+pub fn tiny_boot_sector(message: &str) -> Vec<u8> {
+    let mut code = vec![0xFA]; // cli
+    code.extend([0xBA, 0xF8, 0x03]); // mov dx, 0x3F8 (COM1 data)
+    for b in message.bytes() {
+        code.extend([0xB0, b, 0xEE]); // mov al, b; out dx, al
+    }
+    code.extend([0xBA, 0xF4, 0x00, 0xB0, 0x10, 0xEE]); // mov dx, 0xF4; mov al, 0x10; out dx, al
+    code.extend([0xF4, 0xEB, 0xFD]); // hlt; jmp back to hlt
+    assert!(code.len() <= 510);
+    let mut s = vec![0u8; 512];
+    s[..code.len()].copy_from_slice(&code);
+    s[510] = 0x55;
+    s[511] = 0xAA;
+    s
+}
+
+/// Boots `img` under QEMU (TCG) and waits for `expect` on the serial port.
+/// Fails early when the firmware gives up. Returns the serial output.
+pub fn boot(img: &Path, fw: Firmware, medium: Medium, expect: &str, timeout_s: u64) -> String {
+    let work = scratch();
+    let serial = work.path().join("serial.log");
+    let debug = work.path().join("firmware.log");
+    fs::write(&serial, b"").unwrap();
+    fs::write(&debug, b"").unwrap();
+    let mut cmd = Command::new("qemu-system-x86_64");
+    cmd.args([
+        "-accel", "tcg", "-m", "256", "-smp", "1", "-display", "none", "-vga", "none",
+    ])
+    .args(["-monitor", "none", "-nodefaults", "-no-reboot"])
+    .arg("-serial")
+    .arg(format!("file:{}", serial.display()))
+    .args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
+    match fw {
+        Firmware::Bios => {
+            cmd.args(["-machine", "pc", "-chardev"])
+                .arg(format!("file,id=dbg,path={}", debug.display()))
+                .args(["-device", "isa-debugcon,iobase=0x402,chardev=dbg"]);
+        }
+        Firmware::Uefi => {
+            let vars = work.path().join("vars.fd");
+            fs::copy("/usr/share/OVMF/OVMF_VARS_4M.fd", &vars).expect("OVMF (package ovmf)");
+            cmd.args(["-machine", "q35", "-drive"])
+                .arg("if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd")
+                .arg("-drive")
+                .arg(format!(
+                    "if=pflash,format=raw,unit=1,file={}",
+                    vars.display()
+                ));
+        }
+    }
+    match medium {
+        Medium::Cdrom => cmd
+            .arg("-drive")
+            .arg(format!(
+                "file={},format=raw,media=cdrom,readonly=on,if=none,id=d0",
+                img.display()
+            ))
+            .args(["-device", "ide-cd,drive=d0,bootindex=0"]),
+        Medium::Disk => cmd
+            .arg("-drive")
+            .arg(format!(
+                "file={},format=raw,if=none,id=d0,snapshot=on",
+                img.display()
+            ))
+            .args(["-device", "ide-hd,drive=d0,bootindex=0"]),
+    };
+    let mut child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("qemu-system-x86_64");
+    let started = std::time::Instant::now();
+    let fail_marks = ["No bootable device", "Boot failed", "Shell> "];
+    let outcome = loop {
+        let out = String::from_utf8_lossy(&fs::read(&serial).unwrap_or_default()).into_owned();
+        if out.contains(expect) {
+            break Ok(out);
+        }
+        let fw_log = String::from_utf8_lossy(&fs::read(&debug).unwrap_or_default()).into_owned();
+        if let Some(m) = fail_marks
+            .iter()
+            .find(|m| out.contains(**m) || (fw == Firmware::Bios && fw_log.contains(**m)))
+        {
+            break Err(format!("firmware says {m:?}"));
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            let out = String::from_utf8_lossy(&fs::read(&serial).unwrap_or_default()).into_owned();
+            if out.contains(expect) {
+                break Ok(out);
+            }
+            break Err(format!("QEMU exited ({status}) without {expect:?}"));
+        }
+        if started.elapsed().as_secs() > timeout_s {
+            break Err(format!("no {expect:?} within {timeout_s} s"));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    match outcome {
+        Ok(out) => out,
+        Err(why) => {
+            let serial_text =
+                String::from_utf8_lossy(&fs::read(&serial).unwrap_or_default()).replace('\r', "");
+            let fw_text =
+                String::from_utf8_lossy(&fs::read(&debug).unwrap_or_default()).into_owned();
+            let fw_tail: Vec<&str> = fw_text
+                .lines()
+                .filter(|l| l.contains("Boot") || l.contains("boot") || l.contains("CDROM"))
+                .collect();
+            let lines: Vec<&str> = serial_text.lines().collect();
+            let tail = &lines[lines.len().saturating_sub(20)..];
+            panic!(
+                "{fw:?}/{medium:?} boot of {} failed: {why}\nserial:\n{}\nfirmware:\n{}",
+                img.display(),
+                tail.join("\n"),
+                fw_tail.join("\n")
+            );
+        }
+    }
+}
