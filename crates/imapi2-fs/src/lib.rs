@@ -1,8 +1,9 @@
 //! # imapi2-fs
 //!
 //! IMAPI2FS done again: build ISO 9660 (levels 1–3), Joliet and Rock Ridge
-//! file-system images from an in-memory tree of items, and read them out as a
-//! lazily generated `Read + Seek` stream. No device code lives here.
+//! file-system images, bootable (El Torito, BIOS and UEFI, hybrid MBR/GPT),
+//! from an in-memory tree of items, and read them out as a lazily generated
+//! `Read + Seek` stream. No device code lives here.
 //!
 //! ```
 //! use imapi2_fs::{DataSource, FileSystemImage, FileSystems};
@@ -65,11 +66,17 @@
 //! | `IProgressItems`, `IProgressItem` | [`ProgressItems`], [`ProgressItem`] |
 //! | `DFileSystemImageEvents::Update` | [`ImageResult::set_progress`], [`Progress`] |
 //! | `IMAPI_E_*` codes | [`Error::imapi_code`] |
+//! | `BootImageOptions`, `BootImageOptionsArray` | [`FileSystemImage::set_boot_image_options`], [`FileSystemImage::set_boot_image_options_array`] |
+//! | `BootOptions` / `IBootOptions` (`AssignBootImage`, `BootImage`, `ImageSize`, `Manufacturer`, `PlatformId`, `Emulation`) | [`BootOptions`] ([`BootOptions::assign_boot_image`], ...) |
+//! | `PlatformId`, `EmulationType` | [`PlatformId`], [`Emulation`] |
+//! | `IMAPI2FS_BOOT_ENTRY_COUNT_MAX` | [`BOOT_ENTRY_COUNT_MAX`] |
 //!
 //! Beyond IMAPI: Rock Ridge ([`FileSystems::ROCK_RIDGE`]), POSIX modes and
 //! owners in [`Attributes`], symbolic links ([`FileSystemImage::add_symlink`]),
 //! special files ([`FileSystemImage::add_special`]), hard links (host files
-//! with several links share one extent), ISO 9660 level 3.
+//! with several links share one extent), ISO 9660 level 3, the El Torito boot
+//! info table ([`BootOptions::set_boot_info_table`]), a visible boot catalog
+//! ([`BootCatalog`]), and hybrid MBR/GPT images ([`Hybrid`]).
 
 #![warn(missing_docs)]
 
