@@ -82,6 +82,7 @@
 
 mod boot;
 pub mod ecma119;
+pub mod ecma167;
 pub mod eltorito;
 mod error;
 mod filesystems;
