@@ -45,10 +45,18 @@ pub struct Args {
     /// The image file to write.
     #[arg(short, long, value_name = "OUT")]
     output: PathBuf,
-    /// File systems, comma separated: iso9660, joliet, rockridge
-    /// [default: iso9660,joliet,rockridge].
+    /// File systems, comma separated: iso9660, joliet, rockridge, udf
+    /// [default: iso9660,joliet,rockridge]. `udf` alone makes a UDF-only
+    /// image; with the others, a bridge that shares every file's data.
     #[arg(long, value_name = "LIST")]
     fs: Option<FileSystems>,
+    /// UDF revision: 1.02, 1.50, 2.00, 2.01, 2.50 or 2.60 [default: 1.02, or
+    /// what --media picks]. 2.50 and 2.60 use a metadata partition.
+    #[arg(long, value_name = "REV", value_parser = parse_udf_revision)]
+    udf_revision: Option<u16>,
+    /// UDF 2.50+: no separate metadata mirror file (saves the copy).
+    #[arg(long)]
+    no_udf_mirror: bool,
     /// ISO 9660 interchange level [default: 2, or 3 when a file needs it].
     #[arg(long, value_name = "1|2|3", value_parser = clap::value_parser!(u8).range(1..=3))]
     iso_level: Option<u8>,
@@ -85,6 +93,19 @@ pub struct Args {
     /// Folders and files to put in the image.
     #[arg(required = true, value_name = "SRC")]
     sources: Vec<String>,
+}
+
+/// "2.50" → 0x0250.
+fn parse_udf_revision(s: &str) -> Result<u16, String> {
+    match s {
+        "1.02" => Ok(0x0102),
+        "1.50" => Ok(0x0150),
+        "2.00" => Ok(0x0200),
+        "2.01" => Ok(0x0201),
+        "2.50" => Ok(0x0250),
+        "2.60" => Ok(0x0260),
+        _ => Err(format!("{s:?} is not 1.02, 1.50, 2.00, 2.01, 2.50 or 2.60")),
+    }
 }
 
 /// Where syslinux installs its isohybrid MBR code.
@@ -273,18 +294,25 @@ pub fn run(args: Args) -> Result<(), CliError> {
             Media::Bd | Media::BdDl => MediaPhysicalType::BdR,
         };
         img.choose_image_defaults_for_media_type(t).map_err(err)?;
-        // The choice for BD is UDF, which this build does not write yet; keep
-        // the ISO 9660 family until it does.
-        img.set_file_systems_to_create(
-            FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::ROCK_RIDGE,
-        )
-        .map_err(err)?;
+        // IMAPI's choice (UDF for BD, the bridge for DVD), with Rock Ridge
+        // added wherever there is an ISO 9660 tree.
+        let mut fs = img.file_systems_to_create();
+        if fs.contains(FileSystems::ISO9660) {
+            fs |= FileSystems::ROCK_RIDGE;
+        }
+        img.set_file_systems_to_create(fs).map_err(err)?;
         if matches!(m, Media::BdDl) {
             img.set_free_media_blocks(BD_DL_BLOCKS).map_err(err)?;
         }
     }
     if let Some(fs) = args.fs {
         img.set_file_systems_to_create(fs).map_err(err)?;
+    }
+    if let Some(rev) = args.udf_revision {
+        img.set_udf_revision(rev).map_err(err)?;
+    }
+    if args.no_udf_mirror {
+        img.set_create_redundant_udf_metadata_files(false);
     }
     if let Some(v) = &args.volume {
         img.set_volume_name(v).map_err(err)?;
@@ -336,6 +364,8 @@ pub fn run(args: Args) -> Result<(), CliError> {
             "total_sectors": result.total_blocks(),
             "file_systems": result.file_systems().short_names(),
             "iso_level": level,
+            "udf_revision": img.file_systems_to_create().contains(FileSystems::UDF)
+                .then(|| format!("{}.{:02x}", img.udf_revision() >> 8, img.udf_revision() & 0xFF)),
             "volume": result.disc_id(),
             "boot_entries": img.boot_image_options_array().len(),
             "hybrid": img.hybrid().map(|h| json!({"mbr_code": h.mbr_code.is_some(), "gpt": h.gpt})),

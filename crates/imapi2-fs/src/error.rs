@@ -184,6 +184,15 @@ pub enum Error {
         /// The size that emulation needs.
         needed: u64,
     },
+    /// The feature is not in the chosen file systems or revision
+    /// (`IMAPI_S_IMAGE_FEATURE_NOT_SUPPORTED`; IMAPI reports it as a success
+    /// code and drops the feature, this crate refuses instead).
+    FeatureNotSupported {
+        /// The feature.
+        feature: &'static str,
+        /// What it needs.
+        needs: &'static str,
+    },
     /// The rollback target is outside the recorded history.
     InvalidChangePoint {
         /// The change point asked for.
@@ -237,6 +246,7 @@ impl Error {
             Error::Iso9660Levels { .. } => 0xC0AA_B131,
             Error::DataTooBig { .. } => 0xC0AA_B132,
             Error::InvalidChangePoint { .. } => 0xC0AA_B101,
+            Error::FeatureNotSupported { .. } => 0x00AA_B15F,
             Error::BootImageData { .. } => 0xC0AA_B148,
             Error::BootObjectConflict { .. } => 0xC0AA_B149,
             Error::BootEmulationSizeMismatch { .. } => 0xC0AA_B14A,
@@ -271,6 +281,7 @@ impl Error {
             0xC0AA_B130 => "IMAPI_E_TOO_MANY_DIRS",
             0xC0AA_B131 => "IMAPI_E_ISO9660_LEVELS",
             0xC0AA_B132 => "IMAPI_E_DATA_TOO_BIG",
+            0x00AA_B15F => "IMAPI_S_IMAGE_FEATURE_NOT_SUPPORTED",
             0xC0AA_B148 => "IMAPI_E_BOOT_IMAGE_DATA",
             0xC0AA_B149 => "IMAPI_E_BOOT_OBJECT_CONFLICT",
             0xC0AA_B14A => "IMAPI_E_BOOT_EMULATION_IMAGE_SIZE_MISMATCH",
@@ -378,6 +389,9 @@ impl fmt::Display for Error {
                 f,
                 "change point {requested} is not between {oldest} (the locked-in point) and {current} (now)"
             ),
+            Error::FeatureNotSupported { feature, needs } => {
+                write!(f, "{feature} need {needs}")
+            }
             Error::BootImageData { reason } => write!(f, "boot image: {reason}"),
             Error::BootObjectConflict {
                 session_start_block,

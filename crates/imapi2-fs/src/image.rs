@@ -44,6 +44,10 @@ pub(crate) struct Settings {
     pub(crate) boot: Vec<BootOptions>,
     pub(crate) boot_catalog: BootCatalog,
     pub(crate) hybrid: Option<Hybrid>,
+    /// UDF revision, BCD-like (0x0102 ... 0x0260).
+    pub(crate) udf_revision: u16,
+    /// UDF 2.50+: a separate metadata mirror file.
+    pub(crate) udf_redundant_metadata: bool,
 }
 
 impl Default for Settings {
@@ -60,6 +64,8 @@ impl Default for Settings {
             boot: Vec::new(),
             boot_catalog: BootCatalog::Hidden,
             hybrid: None,
+            udf_revision: 0x0102,
+            udf_redundant_metadata: true,
         }
     }
 }
@@ -167,7 +173,44 @@ impl FileSystemImage {
 
     /// `FileSystemsSupported`: what this build writes.
     pub fn file_systems_supported(&self) -> FileSystems {
-        FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::ROCK_RIDGE
+        FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::ROCK_RIDGE | FileSystems::UDF
+    }
+
+    /// `UDFRevision`: 0x0102, 0x0150, 0x0200, 0x0201, 0x0250 or 0x0260.
+    pub fn udf_revision(&self) -> u16 {
+        self.settings.udf_revision
+    }
+
+    /// Sets `UDFRevision` (BCD-like: 2.50 is 0x0250). Named streams need
+    /// 2.00 or later; 2.50 and 2.60 put the file system's metadata in a
+    /// metadata partition.
+    pub fn set_udf_revision(&mut self, revision: u16) -> Result<()> {
+        if !self.udf_revisions_supported().contains(&revision) {
+            return Err(Error::InvalidParam {
+                name: "UDFRevision",
+                reason: format!(
+                    "{revision:#06x} is not one of 0x0102, 0x0150, 0x0200, 0x0201, 0x0250, 0x0260"
+                ),
+            });
+        }
+        self.settings.udf_revision = revision;
+        Ok(())
+    }
+
+    /// `UDFRevisionsSupported`.
+    pub fn udf_revisions_supported(&self) -> &'static [u16] {
+        &[0x0102, 0x0150, 0x0200, 0x0201, 0x0250, 0x0260]
+    }
+
+    /// `CreateRedundantUdfMetadataFiles` (default true): for UDF 2.50+,
+    /// whether the metadata mirror file is a second copy of the metadata.
+    pub fn create_redundant_udf_metadata_files(&self) -> bool {
+        self.settings.udf_redundant_metadata
+    }
+
+    /// Sets `CreateRedundantUdfMetadataFiles`.
+    pub fn set_create_redundant_udf_metadata_files(&mut self, on: bool) {
+        self.settings.udf_redundant_metadata = on;
     }
 
     /// `ISO9660InterchangeLevel` (1, 2 or 3).
@@ -361,6 +404,9 @@ impl FileSystemImage {
         }
         self.settings.file_systems = fs;
         self.settings.free_media_blocks = blocks;
+        if let Some(rev) = media.default_udf_revision() {
+            self.settings.udf_revision = rev;
+        }
         Ok(())
     }
 
@@ -675,6 +721,135 @@ impl FileSystemImage {
         match &self.tree.node(id.0).kind {
             NodeKind::Symlink { target } => Some(target),
             _ => None,
+        }
+    }
+
+    /// `IFsiFileItem2::AddStream`: adds a named stream to a file. Named
+    /// streams exist only in UDF 2.00 and later; with another setting this
+    /// fails with `IMAPI_S_IMAGE_FEATURE_NOT_SUPPORTED` (IMAPI keeps the stream
+    /// and silently leaves it out; refusing is clearer).
+    pub fn add_stream(&mut self, file: ItemId, name: &str, data: DataSource) -> Result<()> {
+        let i = self.check_id(file)?;
+        if !matches!(self.tree.node(i).kind, NodeKind::File { .. }) {
+            return Err(Error::NotFile {
+                path: self.full_path(file),
+            });
+        }
+        self.check_streams_supported()?;
+        self.check_name(name)?;
+        let old = self.tree.data.streams.get(&i).cloned().unwrap_or_default();
+        if old.iter().any(|s| &*s.name == name) {
+            return Err(Error::DupName {
+                path: format!("{}:{name}", self.full_path(file)),
+            });
+        }
+        let content = self.new_content(data, &format!("{}:{name}", self.full_path(file)))?;
+        self.check_budget_for_content(content)?;
+        let mut new = old.clone();
+        new.push(crate::tree::NamedStream {
+            name: name.into(),
+            content,
+        });
+        self.tree.data_mut().streams.insert(i, new);
+        self.journal
+            .push_group(vec![Undo::Streams { item: i, old }]);
+        Ok(())
+    }
+
+    /// `IFsiFileItem2::RemoveStream`.
+    pub fn remove_stream(&mut self, file: ItemId, name: &str) -> Result<()> {
+        let i = self.check_id(file)?;
+        let old = self.tree.data.streams.get(&i).cloned().unwrap_or_default();
+        if !old.iter().any(|s| &*s.name == name) {
+            return Err(Error::ItemNotFound {
+                path: format!("{}:{name}", self.full_path(file)),
+            });
+        }
+        let new: Vec<_> = old.iter().filter(|s| &*s.name != name).cloned().collect();
+        let d = self.tree.data_mut();
+        if new.is_empty() {
+            d.streams.remove(&i);
+        } else {
+            d.streams.insert(i, new);
+        }
+        self.journal
+            .push_group(vec![Undo::Streams { item: i, old }]);
+        Ok(())
+    }
+
+    /// `IFsiFileItem2::FsiNamedStreams`: the names and sizes of a file's
+    /// named streams, in the order added.
+    pub fn named_streams(&self, file: ItemId) -> Vec<(String, u64)> {
+        self.tree
+            .data
+            .streams
+            .get(&file.0)
+            .map(|v| {
+                v.iter()
+                    .map(|s| {
+                        (
+                            s.name.to_string(),
+                            self.tree.data.contents[s.content as usize].size,
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// `IFsiFileItem2::IsRealTime`.
+    pub fn is_real_time(&self, file: ItemId) -> bool {
+        self.tree.data.real_time.contains(&file.0)
+    }
+
+    /// Sets `IFsiFileItem2::IsRealTime`: the file is written with UDF's
+    /// real-time file type (UDF 2.01 and later), for audio/video data that
+    /// needs a minimum transfer rate.
+    pub fn set_real_time(&mut self, file: ItemId, on: bool) -> Result<()> {
+        let i = self.check_id(file)?;
+        if !matches!(self.tree.node(i).kind, NodeKind::File { .. }) {
+            return Err(Error::NotFile {
+                path: self.full_path(file),
+            });
+        }
+        if on
+            && !(self.settings.file_systems.contains(FileSystems::UDF)
+                && self.settings.udf_revision >= 0x0201)
+        {
+            return Err(Error::FeatureNotSupported {
+                feature: "real-time files",
+                needs: "UDF 2.01 or later",
+            });
+        }
+        let old = self.tree.data.real_time.contains(&i);
+        if old != on {
+            let d = self.tree.data_mut();
+            if on {
+                d.real_time.insert(i);
+            } else {
+                d.real_time.remove(&i);
+            }
+            self.journal
+                .push_group(vec![Undo::RealTime { item: i, old }]);
+        }
+        Ok(())
+    }
+
+    fn real_time_supported(&self) -> bool {
+        self.settings.file_systems.contains(FileSystems::UDF)
+            && self.settings.udf_revision >= 0x0201
+    }
+
+    fn check_streams_supported(&self) -> Result<()> {
+        if self.settings.file_systems.contains(FileSystems::UDF)
+            && self.settings.udf_revision >= 0x0200
+        {
+            Ok(())
+        } else {
+            Err(Error::FeatureNotSupported {
+                feature: "named streams",
+                needs: "UDF 2.00 or later",
+            })
         }
     }
 
@@ -1109,6 +1284,15 @@ impl FileSystemImage {
     /// `CreateResultImage`: lays out every selected file system and returns the
     /// lazily generated image. Fails when the image exceeds `FreeMediaBlocks`.
     pub fn create_result_image(&self) -> Result<ImageResult> {
+        if !self.tree.data.streams.is_empty() {
+            self.check_streams_supported()?;
+        }
+        if !self.tree.data.real_time.is_empty() && !self.real_time_supported() {
+            return Err(Error::FeatureNotSupported {
+                feature: "real-time files",
+                needs: "UDF 2.01 or later",
+            });
+        }
         let volume_time = self.settings.fixed_time.unwrap_or_else(FileTime::now);
         let data = match (&self.settings.boot_catalog, self.settings.boot.is_empty()) {
             (BootCatalog::Path(p), false) => Arc::new(self.with_catalog_item(p)?),

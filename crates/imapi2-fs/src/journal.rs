@@ -19,6 +19,13 @@ pub(crate) enum Undo {
     Attrs { item: u32, old: Attributes },
     /// The file's content was `old`.
     Content { item: u32, old: u32 },
+    /// The file's named streams were `old`.
+    Streams {
+        item: u32,
+        old: Vec<crate::tree::NamedStream>,
+    },
+    /// The file's real-time flag was `old`.
+    RealTime { item: u32, old: bool },
 }
 
 /// The journal of undo groups.
@@ -74,6 +81,22 @@ impl Journal {
                     Undo::Attrs { item, old } => *tree.attrs_mut(item) = old,
                     Undo::Content { item, old } => {
                         tree.set_content(item, old);
+                    }
+                    Undo::Streams { item, old } => {
+                        let d = tree.data_mut();
+                        if old.is_empty() {
+                            d.streams.remove(&item);
+                        } else {
+                            d.streams.insert(item, old);
+                        }
+                    }
+                    Undo::RealTime { item, old } => {
+                        let d = tree.data_mut();
+                        if old {
+                            d.real_time.insert(item);
+                        } else {
+                            d.real_time.remove(&item);
+                        }
                     }
                 }
             }

@@ -23,6 +23,10 @@ use crate::ecma119::{
     ascii_field, ucs2_field, vd_type, volume_date, VolumeDescriptor, JOLIET_ESCAPE_LEVEL3, SECTOR,
     VOLUME_DATE_UNSET,
 };
+use crate::ecma167::{
+    terminating, volume_structure, Allocation, Avdp, ExtentAd, FileEntry, Integrity, MetadataMap,
+    VolumeInfo,
+};
 use crate::eltorito::{encode_catalog, BootEntry, BootRecord, CatalogEntry, Emulation, PlatformId};
 use crate::error::{Error, Result};
 use crate::filesystems::FileSystems;
@@ -36,6 +40,7 @@ use crate::system_area::{
 };
 use crate::time::{source_date_epoch, FileTime};
 use crate::tree::{blocks_of, NodeKind, Stats, TreeData, NO_PARENT, ROOT};
+use crate::udf_tree::{self, UdfContext, UdfTree};
 
 /// First block after the system area.
 const SYSTEM_AREA_BLOCKS: u32 = 16;
@@ -56,6 +61,13 @@ pub(crate) enum RegionKind {
     /// Boot image `n` of `Plan::boot` (read, and patched with its boot info
     /// table, when written).
     BootImage(u8),
+    /// Blocks `first..first + count` of the UDF metadata area (file set
+    /// descriptor, file entries, allocation extents), one by one.
+    UdfArea { first: u32, count: u32 },
+    /// The FIDs of UDF directory `n`.
+    UdfDir(u32),
+    /// Data UDF keeps apart (a long link target), `n` of `UdfTree::extra`.
+    UdfExtra(u32),
 }
 
 /// A boot entry with its place.
@@ -135,9 +147,29 @@ pub(crate) struct Plan {
     pub(crate) file_systems: FileSystems,
     /// El Torito boot images, in catalog order.
     pub(crate) boot: Vec<PlannedBoot>,
+    /// The UDF file structure, when UDF is written.
+    pub(crate) udf: Option<UdfPlan>,
 }
 
 impl Plan {
+    /// The context the UDF generator needs.
+    pub(crate) fn udf_context<'a>(
+        &'a self,
+        data: &'a TreeData,
+    ) -> Option<(&'a UdfTree, UdfContext<'a>)> {
+        let u = self.udf.as_ref()?;
+        Some((
+            &u.tree,
+            UdfContext {
+                data,
+                content_lba: &self.content_lba,
+                clamp: self.clamp,
+                time: self.volume_time,
+                volume_id: &u.volume_id,
+            },
+        ))
+    }
+
     /// The context the tree generators need.
     pub(crate) fn context<'a>(&'a self, data: &'a TreeData) -> Context<'a> {
         Context {
@@ -194,6 +226,81 @@ pub(crate) fn estimate_blocks(s: &Stats, settings: &Settings) -> u64 {
     u64::from(SYSTEM_AREA_BLOCKS) + 4 + path_tables + directories + s.data_blocks
 }
 
+/// Hands out blocks in order and records what each run holds. With UDF,
+/// block 256 is kept for the anchor volume descriptor pointer: a run that
+/// would cross it starts after it instead.
+struct Alloc {
+    cursor: u64,
+    regions: Vec<Region>,
+    /// Region index of the anchor at 256, once placed.
+    anchor: Option<usize>,
+    keep_256: bool,
+}
+
+impl Alloc {
+    fn new(keep_256: bool) -> Alloc {
+        Alloc {
+            cursor: 0,
+            regions: Vec::new(),
+            anchor: None,
+            keep_256,
+        }
+    }
+
+    fn push(&mut self, blocks: u64, kind: RegionKind) -> usize {
+        self.regions.push(Region {
+            start: self.cursor as u32,
+            blocks: blocks as u32,
+            kind,
+        });
+        self.cursor += blocks;
+        self.regions.len() - 1
+    }
+
+    /// Takes `blocks` (at least 1) for `kind`; returns (first block, region index).
+    fn take(&mut self, blocks: u64, kind: RegionKind) -> (u64, usize) {
+        if self.keep_256 && self.anchor.is_none() && self.cursor + blocks > ANCHOR {
+            self.pass_anchor();
+        }
+        let at = self.cursor;
+        (at, self.push(blocks, kind))
+    }
+
+    /// Moves past block 256, placing zeros before it and the anchor in it.
+    fn pass_anchor(&mut self) {
+        if self.cursor > ANCHOR || self.anchor.is_some() {
+            return;
+        }
+        if self.cursor < ANCHOR {
+            self.push(ANCHOR - self.cursor, RegionKind::Zero);
+        }
+        self.anchor = Some(self.push(1, RegionKind::Zero));
+    }
+
+    /// Zero blocks up to `block`.
+    fn pad_to(&mut self, block: u64) {
+        if block > self.cursor {
+            self.push(block - self.cursor, RegionKind::Zero);
+        }
+    }
+}
+
+/// UDF's first anchor volume descriptor pointer.
+const ANCHOR: u64 = 256;
+/// Blocks of each UDF volume descriptor sequence extent (UDF 2.2.3: at least 16).
+const VDS_BLOCKS: u64 = 16;
+/// Metadata file allocation unit (blocks): a BD cluster, 64 KiB.
+const META_UNIT: u32 = 32;
+/// Area blocks generated at a time (a region of the stream).
+const AREA_CHUNK: u32 = 256;
+
+/// The UDF part of a plan.
+pub(crate) struct UdfPlan {
+    pub(crate) tree: UdfTree,
+    /// The UDF volume identifier.
+    pub(crate) volume_id: String,
+}
+
 /// Runs the layout pass.
 pub(crate) fn plan(
     data: &TreeData,
@@ -202,7 +309,9 @@ pub(crate) fn plan(
     volume_time: FileTime,
 ) -> Result<Plan> {
     let fs = settings.file_systems;
-    if !fs.contains(FileSystems::ISO9660) {
+    let iso = fs.contains(FileSystems::ISO9660);
+    let udf = fs.contains(FileSystems::UDF);
+    if !iso && !udf {
         return Err(Error::NoOutput);
     }
     let clamp = settings.fixed_time.or_else(source_date_epoch);
@@ -216,14 +325,14 @@ pub(crate) fn plan(
         if let NodeKind::File { content } = n.kind {
             content_links[content as usize] += 1;
             let size = data.contents[content as usize].size;
-            if size_error.is_none() && level < 3 && size > MAX_EXTENT {
+            if iso && size_error.is_none() && level < 3 && size > MAX_EXTENT {
                 size_error = Some(Error::DataTooBig {
                     path: data.full_path(id),
                     size,
                     reason: "ISO 9660 levels 1 and 2 hold files below 4 GiB; use level 3",
                 });
             }
-            if size_error.is_none() && size > MAX_EXTENT * 255 {
+            if iso && size_error.is_none() && size > MAX_EXTENT * 255 {
                 size_error = Some(Error::DataTooBig {
                     path: data.full_path(id),
                     size,
@@ -236,23 +345,30 @@ pub(crate) fn plan(
         return Err(e);
     }
 
-    let mut trees = vec![Ecma119Tree::build(
-        data,
-        Flavor::Iso { level, rr },
-        settings.strict,
-    )?];
-    if fs.contains(FileSystems::JOLIET) {
-        trees.push(Ecma119Tree::build(data, Flavor::Joliet, settings.strict)?);
+    let mut trees = Vec::new();
+    if iso {
+        trees.push(Ecma119Tree::build(
+            data,
+            Flavor::Iso { level, rr },
+            settings.strict,
+        )?);
+        if fs.contains(FileSystems::JOLIET) {
+            trees.push(Ecma119Tree::build(data, Flavor::Joliet, settings.strict)?);
+        }
     }
+    let mut udf_tree = if udf {
+        Some(UdfTree::build(data, settings.udf_revision, !iso)?)
+    } else {
+        None
+    };
 
     // Rock Ridge serial numbers, in primary tree order.
     let mut serials = Serials {
         by_content: vec![0; data.contents.len()],
         by_node: vec![0; data.nodes.len()],
     };
-    let mut next_serial = 1u32;
-    {
-        let t = &trees[0];
+    if let Some(t) = trees.first() {
+        let mut next_serial = 1u32;
         for d in &t.dirs {
             if d.node != NO_PARENT && serials.by_node[d.node as usize] == 0 {
                 serials.by_node[d.node as usize] = next_serial;
@@ -300,6 +416,12 @@ pub(crate) fn plan(
             session_start_block: start,
         });
     }
+    if !boot.is_empty() && !iso {
+        return Err(Error::BootImageData {
+            reason: "El Torito boot records live in the ISO 9660 volume descriptors; add iso9660"
+                .into(),
+        });
+    }
     let mut system_types = Vec::with_capacity(boot.len());
     for b in boot {
         b.validate()?;
@@ -310,114 +432,230 @@ pub(crate) fn plan(
         });
     }
 
-    // Allocation.
-    let mut cursor: u64 = u64::from(SYSTEM_AREA_BLOCKS);
-    let vd_count = 2 + u32::from(!boot.is_empty()) + trees.len() as u32 - 1; // PVD, boot record, SVDs, terminator
-    let vd_start = cursor;
-    cursor += u64::from(vd_count);
+    // Allocation, in image order.
     let abs = |rel: u64| -> Result<u32> {
         u32::try_from(rel + u64::from(start)).map_err(|_| Error::DataTooBig {
             path: "/".into(),
             size: rel * SECTOR as u64,
-            reason: "the image exceeds 2^32 blocks, the ISO 9660 limit",
+            reason: "the image exceeds 2^32 blocks",
         })
     };
-    let mut regions = Vec::new();
-    let mut pt_regions = Vec::new();
+    let mut a = Alloc::new(udf);
+    let system_region = a.push(u64::from(SYSTEM_AREA_BLOCKS), RegionKind::Zero);
+    let iso_vds = if iso {
+        2 + u64::from(!boot.is_empty()) + trees.len() as u64 - 1
+    } else {
+        0
+    };
+    let vrs = if udf { 3 } else { 0 };
+    let (vd_at, vd_region) = a.take(iso_vds + vrs, RegionKind::Zero);
+    let udf_vds = if udf {
+        let (mvds, m) = a.take(VDS_BLOCKS, RegionKind::Zero);
+        let (rvds, r) = a.take(VDS_BLOCKS, RegionKind::Zero);
+        let (lvid, l) = a.take(2, RegionKind::Zero);
+        Some(((mvds, m), (rvds, r), (lvid, l)))
+    } else {
+        None
+    };
     for (i, t) in trees.iter_mut().enumerate() {
         let blocks = blocks_of(u64::from(t.path_table_size));
-        t.l_table = abs(cursor)?;
-        pt_regions.push((cursor, blocks, i as u8, false));
-        cursor += blocks;
-        t.m_table = abs(cursor)?;
-        pt_regions.push((cursor, blocks, i as u8, true));
-        cursor += blocks;
+        let (at, _) = a.take(
+            blocks,
+            RegionKind::PathTable {
+                tree: i as u8,
+                big_endian: false,
+            },
+        );
+        t.l_table = abs(at)?;
+        let (at, _) = a.take(
+            blocks,
+            RegionKind::PathTable {
+                tree: i as u8,
+                big_endian: true,
+            },
+        );
+        t.m_table = abs(at)?;
     }
-    let mut dir_regions = Vec::new();
     for (i, t) in trees.iter_mut().enumerate() {
         for d in 0..t.dirs.len() as u32 {
-            t.dirs[d as usize].lba = abs(cursor)?;
             let blocks = u64::from(t.dir_blocks(d));
-            dir_regions.push((cursor, blocks, i as u8, d));
-            cursor += blocks;
+            let (at, _) = a.take(
+                blocks,
+                RegionKind::Directory {
+                    tree: i as u8,
+                    dir: d,
+                },
+            );
+            t.dirs[d as usize].lba = abs(at)?;
         }
     }
-    let catalog_at = cursor;
+    // Boot catalog and the boot images that are not tree files.
+    let shared: Vec<Option<u32>> = match trees.first() {
+        Some(t) => boot.iter().map(|b| tree_content_of(data, t, b)).collect(),
+        None => vec![None; boot.len()],
+    };
     let mut planned_boot = Vec::with_capacity(boot.len());
-    // Boot images that are files of the tree take that file's place below.
-    let shared: Vec<Option<u32>> = boot
-        .iter()
-        .map(|b| tree_content_of(data, &trees[0], b))
-        .collect();
+    let mut catalog = None;
     if !boot.is_empty() {
-        cursor += 1;
-        for ((b, &system_type), share) in boot.iter().zip(&system_types).zip(&shared) {
+        let (at, idx) = a.take(1, RegionKind::Zero);
+        catalog = Some((at, idx));
+        for (i, ((b, &system_type), share)) in
+            boot.iter().zip(&system_types).zip(&shared).enumerate()
+        {
+            let lba = if share.is_none() {
+                let (at, _) = a.take(blocks_of(b.image_size()), RegionKind::BootImage(i as u8));
+                abs(at)?
+            } else {
+                0
+            };
             planned_boot.push(PlannedBoot {
                 options: b.clone(),
-                lba: abs(cursor)?,
+                lba,
                 system_type,
                 file: None,
             });
-            if share.is_none() {
-                cursor += blocks_of(b.image_size());
-            }
         }
     }
-    let boot_end = cursor;
+    let catalog_at = catalog.map(|c| c.0).unwrap_or(0);
+
+    // UDF: the partition starts after the anchor at 256; for 2.50+ the
+    // metadata file's entries come first, then the metadata area.
+    let mut udf_parts = None;
+    if let Some(t) = udf_tree.as_mut() {
+        a.pass_anchor();
+        a.pad_to(ANCHOR + 1);
+        let partition_start = a.cursor;
+        let meta = t.metadata_partition();
+        let meta_fes = if meta {
+            let (main, m) = a.take(1, RegionKind::Zero);
+            let (mirror, r) = a.take(1, RegionKind::Zero);
+            Some(((main, m), (mirror, r)))
+        } else {
+            None
+        };
+        let area_start = a.cursor;
+        let area_blocks = if meta {
+            t.area_blocks.div_ceil(META_UNIT) * META_UNIT
+        } else {
+            t.area_blocks
+        };
+        t.placement.partition_start = abs(partition_start)?;
+        t.placement.area_partition = u16::from(meta);
+        t.placement.area_base = if meta {
+            0
+        } else {
+            (area_start - partition_start) as u32
+        };
+        push_area(&mut a, t, area_blocks);
+        udf_parts = Some((partition_start, meta_fes, area_start, area_blocks));
+    }
+
+    // File data: in ISO 9660 directory order, then what only UDF records.
     let mut files = Vec::new();
-    let files_start = cursor;
+    let files_start = a.cursor;
+    let mut cursor = files_start;
     let mut placed = vec![false; data.contents.len()];
+    let mut order: Vec<(u32, u32)> = Vec::new();
     for t in &trees {
         for e in &t.entries {
             if let Target::File(c) = e.target {
-                if placed[c as usize] {
-                    continue;
-                }
-                placed[c as usize] = true;
-                if matches!(data.contents[c as usize].source, Stored::BootCatalog) {
-                    content_lba[c as usize] = abs(catalog_at)?;
-                    continue;
-                }
-                let blocks = blocks_of(file_size(c));
-                if blocks == 0 {
-                    continue;
-                }
-                content_lba[c as usize] = abs(cursor)?;
-                for (k, share) in shared.iter().enumerate() {
-                    if *share == Some(c) {
-                        planned_boot[k].lba = abs(cursor)?;
-                        planned_boot[k].file = Some(files.len());
-                    }
-                }
-                files.push(FilePlace {
-                    start: cursor as u32,
-                    content: c,
-                    node: e.node,
-                });
-                cursor += blocks;
+                order.push((c, e.node));
             }
         }
     }
-    let files_end = cursor;
-    // A hybrid image is padded to whole MiB (the 64/32 pseudo geometry's
-    // cylinder), with room at the end for the backup GPT.
-    let hybrid = settings.hybrid.as_ref();
-    if let Some(h) = hybrid {
-        let backup = if h.gpt { BACKUP_GPT_BLOCKS } else { 0 };
-        cursor = (cursor + backup).div_ceil(MIB_BLOCKS) * MIB_BLOCKS;
+    if let Some(t) = &udf_tree {
+        order.extend_from_slice(&t.own_contents);
     }
-    let total_blocks = u32::try_from(cursor).map_err(|_| Error::DataTooBig {
-        path: "/".into(),
-        size: cursor * SECTOR as u64,
-        reason: "the image exceeds 2^32 blocks, the ISO 9660 limit",
-    })?;
-    abs(cursor)?;
+    for (c, node) in order {
+        if placed[c as usize] {
+            continue;
+        }
+        placed[c as usize] = true;
+        if matches!(data.contents[c as usize].source, Stored::BootCatalog) {
+            content_lba[c as usize] = abs(catalog_at)?;
+            continue;
+        }
+        let blocks = blocks_of(file_size(c));
+        if blocks == 0 {
+            continue;
+        }
+        content_lba[c as usize] = abs(cursor)?;
+        for (k, share) in shared.iter().enumerate() {
+            if *share == Some(c) {
+                planned_boot[k].lba = abs(cursor)?;
+                planned_boot[k].file = Some(files.len());
+            }
+        }
+        files.push(FilePlace {
+            start: cursor as u32,
+            content: c,
+            node,
+        });
+        cursor += blocks;
+    }
+    if cursor > files_start {
+        let (at, _) = a.take(cursor - files_start, RegionKind::Files);
+        debug_assert_eq!(at, files_start);
+    }
+    // UDF data of its own (long link targets), and the metadata mirror.
+    let mut mirror_start = None;
+    if let (Some(t), Some((_, _, _, area_blocks))) = (udf_tree.as_mut(), udf_parts) {
+        t.placement.extra_base = abs(a.cursor)?;
+        for i in 0..t.extra.len() {
+            a.take(u64::from(t.extra[i].1), RegionKind::UdfExtra(i as u32));
+        }
+        if t.metadata_partition() && settings.udf_redundant_metadata {
+            mirror_start = Some(a.cursor);
+            push_area(&mut a, t, area_blocks);
+        }
+    }
+    let data_end = a.cursor;
 
-    // Volume descriptors, catalog and system area, now that every address is known.
+    // The end: hybrid padding (with the backup GPT) and the last UDF anchor.
+    let hybrid = settings.hybrid.as_ref();
+    let gpt_tail = hybrid.is_some_and(|h| h.gpt);
+    let total = match (hybrid.is_some(), udf) {
+        (false, false) => data_end,
+        (false, true) => data_end + 1,
+        (true, false) => {
+            (data_end + if gpt_tail { BACKUP_GPT_BLOCKS } else { 0 }).div_ceil(MIB_BLOCKS)
+                * MIB_BLOCKS
+        }
+        // The backup GPT takes the last blocks, so the anchor goes to N - 256.
+        (true, true) => {
+            (data_end + 1 + if gpt_tail { 256 } else { 0 }).div_ceil(MIB_BLOCKS) * MIB_BLOCKS
+        }
+    };
+    let end_anchor = if udf {
+        Some(if gpt_tail { total - 257 } else { total - 1 })
+    } else {
+        None
+    };
+    let tail_blocks = if gpt_tail { BACKUP_GPT_BLOCKS } else { 0 };
+    if let Some(ea) = end_anchor {
+        a.pad_to(ea);
+        a.push(1, RegionKind::Zero);
+    }
+    a.pad_to(total - tail_blocks);
+    let tail_region = (tail_blocks > 0).then(|| a.push(tail_blocks, RegionKind::Zero));
+    debug_assert_eq!(a.cursor, total);
+    let total_blocks = u32::try_from(total).map_err(|_| Error::DataTooBig {
+        path: "/".into(),
+        size: total * SECTOR as u64,
+        reason: "the image exceeds 2^32 blocks",
+    })?;
+    abs(total)?;
+
+    let iso_volume_id = volume_name_for(volume_name, FileSystems::ISO9660);
+    let udf_volume_id: String = volume_name.chars().take(30).collect();
     let mut plan = Plan {
         start,
         total_blocks,
-        volume_id: volume_name_for(volume_name, FileSystems::ISO9660),
+        volume_id: if iso {
+            iso_volume_id
+        } else {
+            udf_volume_id.clone()
+        },
         volume_time,
         clamp,
         regions: Vec::new(),
@@ -428,46 +666,37 @@ pub(crate) fn plan(
         serials,
         file_systems: fs,
         boot: planned_boot,
+        udf: None,
     };
-    let catalog_lba = (!plan.boot.is_empty()).then(|| start + catalog_at as u32);
-    let system = match hybrid {
-        Some(h) => hybrid_area(&plan, h)?,
-        None => None,
+
+    // Now every address is known: the fixed regions.
+    let mut regions = std::mem::take(&mut a.regions);
+    let catalog_lba = catalog.map(|c| start + c.0 as u32);
+    if let Some(h) = hybrid {
+        let (head, tail) = hybrid_area(&plan, h)?;
+        regions[system_region].kind = RegionKind::Fixed(head.into());
+        if let Some(r) = tail_region {
+            regions[r].kind = RegionKind::Fixed(tail.into());
+        }
+    }
+    let mut vds = if iso {
+        volume_descriptors(&plan, data, volume_name, start + total_blocks, catalog_lba)
+    } else {
+        Vec::new()
     };
-    match &system {
-        Some((head, _)) => regions.push(Region {
-            start: 0,
-            blocks: SYSTEM_AREA_BLOCKS,
-            kind: RegionKind::Fixed(head.clone().into()),
-        }),
-        None => regions.push(Region {
-            start: 0,
-            blocks: SYSTEM_AREA_BLOCKS,
-            kind: RegionKind::Zero,
-        }),
+    if let Some(t) = &udf_tree {
+        for id in [
+            b"BEA01",
+            if t.extended() { b"NSR03" } else { b"NSR02" },
+            b"TEA01",
+        ] {
+            vds.extend_from_slice(&volume_structure(id));
+        }
     }
-    let vds = volume_descriptors(&plan, data, volume_name, start + total_blocks, catalog_lba);
-    debug_assert_eq!(vds.len(), vd_count as usize * SECTOR);
-    regions.push(Region {
-        start: vd_start as u32,
-        blocks: vd_count,
-        kind: RegionKind::Fixed(vds.into()),
-    });
-    for (s, b, tree, big_endian) in pt_regions {
-        regions.push(Region {
-            start: s as u32,
-            blocks: b as u32,
-            kind: RegionKind::PathTable { tree, big_endian },
-        });
-    }
-    for (s, b, tree, dir) in dir_regions {
-        regions.push(Region {
-            start: s as u32,
-            blocks: b as u32,
-            kind: RegionKind::Directory { tree, dir },
-        });
-    }
-    if !plan.boot.is_empty() {
+    debug_assert_eq!(vds.len() as u64, (iso_vds + vrs) * SECTOR as u64);
+    let _ = vd_at;
+    regions[vd_region].kind = RegionKind::Fixed(vds.into());
+    if let Some((_, idx)) = catalog {
         let entries: Vec<CatalogEntry> = plan
             .boot
             .iter()
@@ -484,51 +713,116 @@ pub(crate) fn plan(
                 },
             })
             .collect();
-        regions.push(Region {
-            start: catalog_at as u32,
-            blocks: 1,
-            kind: RegionKind::Fixed(encode_catalog(&entries).to_vec().into()),
-        });
-        for (i, b) in plan.boot.iter().enumerate() {
-            if b.file.is_none() {
-                regions.push(Region {
-                    start: b.lba - start,
-                    blocks: blocks_of(b.options.image_size()) as u32,
-                    kind: RegionKind::BootImage(i as u8),
-                });
+        regions[idx].kind = RegionKind::Fixed(encode_catalog(&entries).to_vec().into());
+    }
+    if let (Some(t), Some((partition_start, meta_fes, area_start, area_blocks)), Some(vds)) =
+        (udf_tree, udf_parts, udf_vds)
+    {
+        let abs_partition = start + partition_start as u32;
+        let end = start + end_anchor.expect("UDF has an end anchor") as u32;
+        let info = VolumeInfo {
+            revision: t.revision,
+            volume_id: udf_volume_id.clone(),
+            volume_set_id: volume_set_id(&udf_volume_id, volume_time, total_blocks),
+            time: volume_time,
+            partition_start: abs_partition,
+            partition_length: end - abs_partition,
+            metadata: meta_fes.map(|((main, _), (mirror, _))| MetadataMap {
+                file: (main - partition_start) as u32,
+                mirror: (mirror - partition_start) as u32,
+                bitmap: 0xFFFF_FFFF,
+                allocation_unit: META_UNIT,
+                alignment_unit: META_UNIT as u16,
+                duplicated: mirror_start.is_some(),
+            }),
+            fsd: (
+                t.placement.area_partition,
+                t.placement.area_base + udf_tree::FSD_BLOCK,
+            ),
+            integrity: ExtentAd {
+                length: 2 * SECTOR as u32,
+                location: start + (vds.2).0 as u32,
+            },
+        };
+        let ((mvds, m), (rvds, r), (lvid, l)) = vds;
+        for (at, idx) in [(mvds, m), (rvds, r)] {
+            let at = start + at as u32;
+            let mut seq = Vec::with_capacity(VDS_BLOCKS as usize * SECTOR);
+            seq.extend_from_slice(&info.pvd(at));
+            seq.extend_from_slice(&info.iuvd(at + 1));
+            seq.extend_from_slice(&info.pd(at + 2));
+            seq.extend_from_slice(&info.lvd(at + 3));
+            seq.extend_from_slice(&info.usd(at + 4));
+            seq.extend_from_slice(&info.td(at + 5));
+            seq.resize(VDS_BLOCKS as usize * SECTOR, 0);
+            regions[idx].kind = RegionKind::Fixed(seq.into());
+        }
+        let version = t.version();
+        let mut partitions = vec![(0, end - abs_partition)];
+        if t.metadata_partition() {
+            partitions.push((area_blocks - t.area_blocks, area_blocks));
+        }
+        let mut integrity = Integrity {
+            time: volume_time,
+            next_unique_id: t.next_unique_id,
+            partitions,
+            files: t.files,
+            directories: t.directories,
+            revision: t.revision,
+        }
+        .encode(start + lvid as u32)
+        .to_vec();
+        integrity.extend_from_slice(&terminating(version, start + lvid as u32 + 1));
+        regions[l].kind = RegionKind::Fixed(integrity.into());
+        let avdp = Avdp {
+            main: ExtentAd {
+                length: (VDS_BLOCKS as usize * SECTOR) as u32,
+                location: start + mvds as u32,
+            },
+            reserve: ExtentAd {
+                length: (VDS_BLOCKS as usize * SECTOR) as u32,
+                location: start + rvds as u32,
+            },
+        };
+        if let Some(idx) = a.anchor {
+            regions[idx].kind =
+                RegionKind::Fixed(avdp.encode(version, start + ANCHOR as u32).to_vec().into());
+        }
+        let end_idx = regions
+            .iter()
+            .position(|r| u64::from(r.start) == end_anchor.expect("UDF end anchor"))
+            .expect("the end anchor region");
+        regions[end_idx].kind = RegionKind::Fixed(avdp.encode(version, end).to_vec().into());
+        if let Some(((main, mi), (mirror, ri))) = meta_fes {
+            let area = |from: u64| ExtentAd {
+                length: 0,
+                location: (from - partition_start) as u32,
+            };
+            let main_extent = area(area_start);
+            let mirror_extent = area(mirror_start.unwrap_or(area_start));
+            for (at, idx, ty, ext) in [
+                (main, mi, crate::ecma167::file_type::METADATA, main_extent),
+                (
+                    mirror,
+                    ri,
+                    crate::ecma167::file_type::METADATA_MIRROR,
+                    mirror_extent,
+                ),
+            ] {
+                let block = metadata_file_entry(
+                    version,
+                    (at - partition_start) as u32,
+                    ty,
+                    ext.location,
+                    area_blocks,
+                    volume_time,
+                );
+                regions[idx].kind = RegionKind::Fixed(block.to_vec().into());
             }
         }
-    }
-    debug_assert_eq!(boot_end, files_start);
-    if files_end > files_start {
-        regions.push(Region {
-            start: files_start as u32,
-            blocks: (files_end - files_start) as u32,
-            kind: RegionKind::Files,
-        });
-    }
-    if let Some((_, tail)) = system {
-        let tail_blocks = (tail.len() / SECTOR) as u64;
-        let pad = cursor - files_end - tail_blocks;
-        if pad > 0 {
-            regions.push(Region {
-                start: files_end as u32,
-                blocks: pad as u32,
-                kind: RegionKind::Zero,
-            });
-        }
-        if tail_blocks > 0 {
-            regions.push(Region {
-                start: (cursor - tail_blocks) as u32,
-                blocks: tail_blocks as u32,
-                kind: RegionKind::Fixed(tail.into()),
-            });
-        }
-    } else if cursor > files_end {
-        regions.push(Region {
-            start: files_end as u32,
-            blocks: (cursor - files_end) as u32,
-            kind: RegionKind::Zero,
+        plan.udf = Some(UdfPlan {
+            tree: t,
+            volume_id: udf_volume_id,
         });
     }
     debug_assert!(regions
@@ -536,6 +830,75 @@ pub(crate) fn plan(
         .all(|w| w[0].start + w[0].blocks == w[1].start));
     plan.regions = regions;
     Ok(plan)
+}
+
+/// Pushes the UDF metadata area: entries and extent blocks in chunks, each
+/// directory's data, zeros up to `area_blocks`.
+fn push_area(a: &mut Alloc, t: &UdfTree, area_blocks: u32) {
+    let mut k = 0;
+    while k < t.dir_base {
+        let n = (t.dir_base - k).min(AREA_CHUNK);
+        a.take(u64::from(n), RegionKind::UdfArea { first: k, count: n });
+        k += n;
+    }
+    for (d, dir) in t.dirs.iter().enumerate() {
+        let n = dir.size.div_ceil(SECTOR as u32);
+        debug_assert_eq!(dir.block, k);
+        a.take(u64::from(n), RegionKind::UdfDir(d as u32));
+        k += n;
+    }
+    if area_blocks > k {
+        a.take(u64::from(area_blocks - k), RegionKind::Zero);
+    }
+}
+
+/// The entry of the metadata file or its mirror (UDF 2.60 2.2.13): an
+/// extended file entry in the physical partition whose data is the area.
+fn metadata_file_entry(
+    version: u16,
+    location: u32,
+    ty: u8,
+    first: u32,
+    blocks: u32,
+    time: FileTime,
+) -> [u8; SECTOR] {
+    let length = u64::from(blocks) * SECTOR as u64;
+    let mut ads = Vec::new();
+    let mut off = 0u64;
+    while off < length {
+        let part = (length - off).min(udf_tree::MAX_AD_EXTENT);
+        ads.push((part as u32, first + (off / SECTOR as u64) as u32));
+        off += part;
+    }
+    FileEntry {
+        extended: true,
+        file_type: ty,
+        icb_flags: 0,
+        uid: u32::MAX,
+        gid: u32::MAX,
+        permissions: 0,
+        link_count: 1,
+        length,
+        blocks_recorded: u64::from(blocks),
+        accessed: time,
+        modified: time,
+        created: time,
+        attributes_changed: time,
+        unique_id: 0,
+        stream_dir: None,
+        extended_attributes: Vec::new(),
+        allocation: Allocation::Short(ads),
+    }
+    .encode(version, location)
+}
+
+/// The volume set identifier: 16 hex digits unique to this volume (UDF
+/// 2.2.2.5), derived from its name, time and size, then the name.
+fn volume_set_id(name: &str, time: FileTime, blocks: u32) -> String {
+    let mut seed = name.as_bytes().to_vec();
+    seed.extend_from_slice(&time.unix_nanos().to_le_bytes());
+    seed.extend_from_slice(&blocks.to_le_bytes());
+    format!("{:016X}{name}", IdSource::from_bytes(&seed).next_u64())
 }
 
 /// Blocks of one MiB.
@@ -547,7 +910,7 @@ const BACKUP_GPT_BLOCKS: u64 = (GPT_ARRAY_SECTORS + 1).div_ceil(4);
 
 /// The system area (MBR, primary GPT) of a hybrid image, and the tail that
 /// holds the backup GPT (empty without a GPT).
-fn hybrid_area(plan: &Plan, h: &Hybrid) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+fn hybrid_area(plan: &Plan, h: &Hybrid) -> Result<(Vec<u8>, Vec<u8>)> {
     let sectors = u64::from(plan.total_blocks) * 4;
     let bios = plan.boot.iter().find(|b| {
         b.options.platform_id() == PlatformId::X86 && b.options.emulation() == Emulation::None
@@ -631,7 +994,7 @@ fn hybrid_area(plan: &Plan, h: &Hybrid) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
         tail[n - DISK_SECTOR..]
             .copy_from_slice(&header(last, 1, last - GPT_ARRAY_SECTORS).encode());
     }
-    Ok(Some((head, tail)))
+    Ok((head, tail))
 }
 
 /// The primary descriptor, the El Torito boot record (at block 17, where

@@ -102,6 +102,7 @@ mod stream;
 pub mod system_area;
 mod time;
 mod tree;
+mod udf_tree;
 
 pub use boot::{BootCatalog, BootOptions, Hybrid, BOOT_ENTRY_COUNT_MAX};
 pub use eltorito::{Emulation, PlatformId};

@@ -29,6 +29,24 @@ pub(crate) fn region_bytes(result: &ImageResult, region: usize) -> Result<Option
             Some(plan.trees[*tree as usize].generate_dir(*dir, &ctx, &file_size))
         }
         RegionKind::BootImage(i) => Some(boot_image_bytes(result, *i as usize)?),
+        RegionKind::UdfArea { first, count } => {
+            let (tree, ctx) = plan.udf_context(data).expect("a UDF plan");
+            let mut v = Vec::with_capacity(*count as usize * SECTOR);
+            for k in *first..first + count {
+                v.extend_from_slice(&tree.area_block(k, &ctx)?);
+            }
+            Some(v)
+        }
+        RegionKind::UdfDir(d) => {
+            let (tree, _) = plan.udf_context(data).expect("a UDF plan");
+            let mut v = tree.dir_data(*d);
+            v.resize(v.len().div_ceil(SECTOR) * SECTOR, 0);
+            Some(v)
+        }
+        RegionKind::UdfExtra(i) => {
+            let (tree, _) = plan.udf_context(data).expect("a UDF plan");
+            Some(tree.extra_data(*i as usize, data))
+        }
         RegionKind::Zero | RegionKind::Files => None,
     })
 }

@@ -48,12 +48,24 @@ impl Node {
     }
 }
 
-/// The shared part of the tree: nodes, file contents and host directories.
+/// A named stream of a file (UDF 2.00+).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct NamedStream {
+    pub(crate) name: Box<str>,
+    pub(crate) content: u32,
+}
+
+/// The shared part of the tree: nodes, file contents and host directories,
+/// and the few per-file extras UDF carries (named streams, real-time flag).
 #[derive(Clone, Default)]
 pub(crate) struct TreeData {
     pub(crate) nodes: Vec<Node>,
     pub(crate) contents: Vec<Content>,
     pub(crate) host_dirs: Vec<Box<Path>>,
+    /// Named streams per file node.
+    pub(crate) streams: std::collections::BTreeMap<u32, Vec<NamedStream>>,
+    /// File nodes marked real-time.
+    pub(crate) real_time: std::collections::BTreeSet<u32>,
 }
 
 impl TreeData {
