@@ -193,6 +193,23 @@ pub enum Error {
         /// What it needs.
         needs: &'static str,
     },
+    /// A file system being read is inconsistent
+    /// (`IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR`).
+    Corrupt {
+        /// The structure ("file entry", "anchor volume descriptor pointer", ...).
+        structure: String,
+        /// The block or offset where it was found.
+        block: u64,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Reading a medium or image failed (`IMAPI_E_IMPORT_READ_FAILURE`).
+    ImportRead {
+        /// The block being read.
+        block: u64,
+        /// The operating-system error.
+        error: io::Error,
+    },
     /// The rollback target is outside the recorded history.
     InvalidChangePoint {
         /// The change point asked for.
@@ -247,6 +264,8 @@ impl Error {
             Error::DataTooBig { .. } => 0xC0AA_B132,
             Error::InvalidChangePoint { .. } => 0xC0AA_B101,
             Error::FeatureNotSupported { .. } => 0x00AA_B15F,
+            Error::Corrupt { .. } => 0xC0AA_B153,
+            Error::ImportRead { .. } => 0xC0AA_B157,
             Error::BootImageData { .. } => 0xC0AA_B148,
             Error::BootObjectConflict { .. } => 0xC0AA_B149,
             Error::BootEmulationSizeMismatch { .. } => 0xC0AA_B14A,
@@ -282,6 +301,8 @@ impl Error {
             0xC0AA_B131 => "IMAPI_E_ISO9660_LEVELS",
             0xC0AA_B132 => "IMAPI_E_DATA_TOO_BIG",
             0x00AA_B15F => "IMAPI_S_IMAGE_FEATURE_NOT_SUPPORTED",
+            0xC0AA_B153 => "IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR",
+            0xC0AA_B157 => "IMAPI_E_IMPORT_READ_FAILURE",
             0xC0AA_B148 => "IMAPI_E_BOOT_IMAGE_DATA",
             0xC0AA_B149 => "IMAPI_E_BOOT_OBJECT_CONFLICT",
             0xC0AA_B14A => "IMAPI_E_BOOT_EMULATION_IMAGE_SIZE_MISMATCH",
@@ -389,6 +410,12 @@ impl fmt::Display for Error {
                 f,
                 "change point {requested} is not between {oldest} (the locked-in point) and {current} (now)"
             ),
+            Error::Corrupt {
+                structure,
+                block,
+                reason,
+            } => write!(f, "bad {structure} at block {block}: {reason}"),
+            Error::ImportRead { block, error } => write!(f, "cannot read block {block}: {error}"),
             Error::FeatureNotSupported { feature, needs } => {
                 write!(f, "{feature} need {needs}")
             }
@@ -419,6 +446,7 @@ impl std::error::Error for Error {
             Error::DataStreamRead { error, .. }
             | Error::DataStreamCreate { error, .. }
             | Error::DirectoryRead { error, .. }
+            | Error::ImportRead { error, .. }
             | Error::Output { error, .. } => Some(error),
             _ => None,
         }

@@ -102,6 +102,7 @@ mod stream;
 pub mod system_area;
 mod time;
 mod tree;
+pub mod udf_reader;
 mod udf_tree;
 
 pub use boot::{BootCatalog, BootOptions, Hybrid, BOOT_ENTRY_COUNT_MAX};

@@ -351,7 +351,10 @@ pub(crate) fn mangle_directory(
                 data.node(c).kind,
                 NodeKind::Dir { .. } | NodeKind::File { .. }
             );
-            plain || fs == FileSystems::ROCK_RIDGE || (fs == FileSystems::ISO9660 && with_rr)
+            plain
+                || fs == FileSystems::ROCK_RIDGE
+                || fs == FileSystems::UDF
+                || (fs == FileSystems::ISO9660 && with_rr)
         })
         .collect();
     let cands: Vec<Candidate> = ids
@@ -373,6 +376,13 @@ pub(crate) fn mangle_directory(
             .collect()
     } else if fs == FileSystems::ROCK_RIDGE {
         cands.iter().map(|c| c.name.to_string()).collect()
+    } else if fs == FileSystems::UDF {
+        let raw: Vec<&str> = cands.iter().map(|c| c.name).collect();
+        crate::udf_tree::unique_names(&raw)
+            .map_err(fail)?
+            .into_iter()
+            .map(|v| crate::ecma167::cs0_decode(&v).unwrap_or_default())
+            .collect()
     } else if fs == FileSystems::ISO9660 {
         mangle_iso(&cands, settings.iso_level)
             .map_err(fail)?

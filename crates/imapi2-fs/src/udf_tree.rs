@@ -219,7 +219,9 @@ impl UdfTree {
                 path: data.full_path(children[i]),
                 file_system: crate::FileSystems::UDF,
             })?;
-            let first = t.fids.len() as u32;
+            // This directory's FIDs are collected apart: stream directories of
+            // its files push theirs meanwhile, and each run must be contiguous.
+            let mut own: Vec<FidRef> = Vec::with_capacity(children.len());
             for (&c, name) in children.iter().zip(names) {
                 let n = data.node(c);
                 let (entry, flags) = match &n.kind {
@@ -285,16 +287,16 @@ impl UdfTree {
                 let flags = flags | if n.attrs.hidden { fid_flags::HIDDEN } else { 0 };
                 let off = t.names.len() as u32;
                 t.names.extend_from_slice(&name);
-                t.fids.push(FidRef {
+                own.push(FidRef {
                     entry,
                     name: (off, name.len() as u16),
                     flags,
                 });
             }
-            let count = t.fids.len() as u32 - first;
             let dd = &mut t.dirs[d as usize];
-            dd.first = first;
-            dd.count = count;
+            dd.first = t.fids.len() as u32;
+            dd.count = own.len() as u32;
+            t.fids.extend(own);
         }
         // Sizes: directory data, allocation descriptors and extent blocks.
         for d in 0..t.dirs.len() {
@@ -482,6 +484,9 @@ impl UdfTree {
     /// The extents of entry `e`'s data as (length, partition block,
     /// partition reference).
     fn extents(&self, e: usize, ctx: &UdfContext) -> Vec<(u32, u32, u16)> {
+        if !self.has_extent(ctx.data, e) {
+            return Vec::new();
+        }
         let entry = &self.entries[e];
         let p = &self.placement;
         let (start, length, partition) = match entry.kind {
@@ -526,6 +531,11 @@ impl UdfTree {
             off += part;
         }
         out
+    }
+
+    /// Whether entry `e` has data outside itself.
+    fn has_extent(&self, data: &TreeData, e: usize) -> bool {
+        !self.entries[e].embedded && self.data_length(data, e) > 0
     }
 
     fn encode_ads(&self, ads: &[(u32, u32, u16)]) -> Vec<u8> {
@@ -784,7 +794,7 @@ fn split_dev(rdev: u64) -> (u32, u32) {
 /// CS0 names for a directory's entries, unique: a name cut to 255 bytes that
 /// meets another gets `~N` before its extension. Returns the index of a name
 /// that could not be made unique.
-fn unique_names(names: &[&str]) -> std::result::Result<Vec<Vec<u8>>, usize> {
+pub(crate) fn unique_names(names: &[&str]) -> std::result::Result<Vec<Vec<u8>>, usize> {
     let encoded: Vec<Vec<u8>> = names.iter().map(|n| cs0_encode(n, 255)).collect();
     let cut: Vec<bool> = names
         .iter()
