@@ -4,7 +4,9 @@
 #   libcdio-utils (iso-info), dumpet, util-linux (blkid), pycdlib (pip), and
 #   for the kernel views: qemu-system-x86, busybox-static, cpio, kmod;
 #   for the boot tests: seabios, ovmf, isolinux, syslinux-common,
-#   grub-efi-amd64-bin, grub-common, mtools, dosfstools.
+#   grub-efi-amd64-bin, grub-common, mtools, dosfstools;
+#   for the UDF tests: udftools (udfinfo), udfclient, libudfread-dev and gcc
+#   (a small libudfread extractor is built from tests/tools).
 # Needs root (or sudo) for apt. Skips what is already there.
 set -euo pipefail
 SUDO=
@@ -34,6 +36,10 @@ have /usr/bin/time || need+=(time)
 have grub-mkstandalone || need+=(grub-common)
 have mcopy || need+=(mtools)
 have mkfs.vfat || need+=(dosfstools)
+have udfinfo || need+=(udftools)
+have udfclient || need+=(udfclient)
+[ -f /usr/include/udfread/udfread.h ] || need+=(libudfread-dev)
+have cc || need+=(gcc libc6-dev)
 if [ ${#need[@]} -gt 0 ]; then
   echo "install-validators: apt-get install ${need[*]}"
   $SUDO apt-get update -qq

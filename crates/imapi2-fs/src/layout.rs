@@ -519,8 +519,15 @@ pub(crate) fn plan(
     let catalog_at = catalog.map(|c| c.0).unwrap_or(0);
 
     // UDF: the partition starts after the anchor at 256; for 2.50+ the
-    // metadata file's entries come first, then the metadata area.
+    // metadata file's entries come first. Then what readers of the default
+    // streams never read (the metadata mirror, named streams, long link
+    // targets), then the metadata area, then file data: 7-Zip, for one,
+    // takes anything but zeros and the anchor after the last extent it read
+    // for a damaged image, so nothing unread may follow the files.
     let mut udf_parts = None;
+    let mut files = Vec::new();
+    let mut placed = vec![false; data.contents.len()];
+    let mut mirror_start = None;
     if let Some(t) = udf_tree.as_mut() {
         a.pass_anchor();
         a.pad_to(ANCHOR + 1);
@@ -533,12 +540,33 @@ pub(crate) fn plan(
         } else {
             None
         };
-        let area_start = a.cursor;
         let area_blocks = if meta {
             t.area_blocks.div_ceil(META_UNIT) * META_UNIT
         } else {
             t.area_blocks
         };
+        if meta && settings.udf_redundant_metadata {
+            mirror_start = Some(a.cursor);
+            push_area(&mut a, t, area_blocks);
+        }
+        let streams = t.stream_contents.clone();
+        place_files(
+            &mut a,
+            data,
+            &streams,
+            &mut placed,
+            &mut content_lba,
+            &mut files,
+            &shared,
+            &mut planned_boot,
+            catalog_at,
+            start,
+        )?;
+        t.placement.extra_base = abs(a.cursor)?;
+        for i in 0..t.extra.len() {
+            a.take(u64::from(t.extra[i].1), RegionKind::UdfExtra(i as u32));
+        }
+        let area_start = a.cursor;
         t.placement.partition_start = abs(partition_start)?;
         t.placement.area_partition = u16::from(meta);
         t.placement.area_base = if meta {
@@ -551,10 +579,6 @@ pub(crate) fn plan(
     }
 
     // File data: in ISO 9660 directory order, then what only UDF records.
-    let mut files = Vec::new();
-    let files_start = a.cursor;
-    let mut cursor = files_start;
-    let mut placed = vec![false; data.contents.len()];
     let mut order: Vec<(u32, u32)> = Vec::new();
     for t in &trees {
         for e in &t.entries {
@@ -566,49 +590,18 @@ pub(crate) fn plan(
     if let Some(t) = &udf_tree {
         order.extend_from_slice(&t.own_contents);
     }
-    for (c, node) in order {
-        if placed[c as usize] {
-            continue;
-        }
-        placed[c as usize] = true;
-        if matches!(data.contents[c as usize].source, Stored::BootCatalog) {
-            content_lba[c as usize] = abs(catalog_at)?;
-            continue;
-        }
-        let blocks = blocks_of(file_size(c));
-        if blocks == 0 {
-            continue;
-        }
-        content_lba[c as usize] = abs(cursor)?;
-        for (k, share) in shared.iter().enumerate() {
-            if *share == Some(c) {
-                planned_boot[k].lba = abs(cursor)?;
-                planned_boot[k].file = Some(files.len());
-            }
-        }
-        files.push(FilePlace {
-            start: cursor as u32,
-            content: c,
-            node,
-        });
-        cursor += blocks;
-    }
-    if cursor > files_start {
-        let (at, _) = a.take(cursor - files_start, RegionKind::Files);
-        debug_assert_eq!(at, files_start);
-    }
-    // UDF data of its own (long link targets), and the metadata mirror.
-    let mut mirror_start = None;
-    if let (Some(t), Some((_, _, _, area_blocks))) = (udf_tree.as_mut(), udf_parts) {
-        t.placement.extra_base = abs(a.cursor)?;
-        for i in 0..t.extra.len() {
-            a.take(u64::from(t.extra[i].1), RegionKind::UdfExtra(i as u32));
-        }
-        if t.metadata_partition() && settings.udf_redundant_metadata {
-            mirror_start = Some(a.cursor);
-            push_area(&mut a, t, area_blocks);
-        }
-    }
+    place_files(
+        &mut a,
+        data,
+        &order,
+        &mut placed,
+        &mut content_lba,
+        &mut files,
+        &shared,
+        &mut planned_boot,
+        catalog_at,
+        start,
+    )?;
     let data_end = a.cursor;
 
     // The end: hybrid padding (with the backup GPT) and the last UDF anchor.
@@ -832,6 +825,64 @@ pub(crate) fn plan(
     Ok(plan)
 }
 
+/// Places the contents of `order` not placed yet, back to back, as one
+/// `Files` region; boot images that are tree files take their file's place.
+#[allow(clippy::too_many_arguments)]
+fn place_files(
+    a: &mut Alloc,
+    data: &TreeData,
+    order: &[(u32, u32)],
+    placed: &mut [bool],
+    content_lba: &mut [u32],
+    files: &mut Vec<FilePlace>,
+    shared: &[Option<u32>],
+    planned_boot: &mut [PlannedBoot],
+    catalog_at: u64,
+    start: u32,
+) -> Result<()> {
+    let abs = |rel: u64| -> Result<u32> {
+        u32::try_from(rel + u64::from(start)).map_err(|_| Error::DataTooBig {
+            path: "/".into(),
+            size: rel * SECTOR as u64,
+            reason: "the image exceeds 2^32 blocks",
+        })
+    };
+    let first = a.cursor;
+    let mut cursor = first;
+    for &(c, node) in order {
+        if placed[c as usize] {
+            continue;
+        }
+        placed[c as usize] = true;
+        if matches!(data.contents[c as usize].source, Stored::BootCatalog) {
+            content_lba[c as usize] = abs(catalog_at)?;
+            continue;
+        }
+        let blocks = blocks_of(data.contents[c as usize].size);
+        if blocks == 0 {
+            continue;
+        }
+        content_lba[c as usize] = abs(cursor)?;
+        for (k, share) in shared.iter().enumerate() {
+            if *share == Some(c) {
+                planned_boot[k].lba = abs(cursor)?;
+                planned_boot[k].file = Some(files.len());
+            }
+        }
+        files.push(FilePlace {
+            start: cursor as u32,
+            content: c,
+            node,
+        });
+        cursor += blocks;
+    }
+    if cursor > first {
+        let (at, _) = a.take(cursor - first, RegionKind::Files);
+        debug_assert_eq!(at, first);
+    }
+    Ok(())
+}
+
 /// Pushes the UDF metadata area: entries and extent blocks in chunks, each
 /// directory's data, zeros up to `area_blocks`.
 fn push_area(a: &mut Alloc, t: &UdfTree, area_blocks: u32) {
@@ -841,7 +892,10 @@ fn push_area(a: &mut Alloc, t: &UdfTree, area_blocks: u32) {
         a.take(u64::from(n), RegionKind::UdfArea { first: k, count: n });
         k += n;
     }
-    for (d, dir) in t.dirs.iter().enumerate() {
+    let mut by_block: Vec<usize> = (0..t.dirs.len()).collect();
+    by_block.sort_by_key(|&d| t.dirs[d].block);
+    for d in by_block {
+        let dir = &t.dirs[d];
         let n = dir.size.div_ceil(SECTOR as u32);
         debug_assert_eq!(dir.block, k);
         a.take(u64::from(n), RegionKind::UdfDir(d as u32));

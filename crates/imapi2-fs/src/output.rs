@@ -206,7 +206,12 @@ impl ImageResult {
             match &region.kind {
                 RegionKind::Zero => out.zeros(len)?,
                 RegionKind::Files => {
-                    for (k, place) in plan.files.iter().enumerate() {
+                    let end = region.start + region.blocks;
+                    let first = plan.file_at(region.start);
+                    for (k, place) in plan.files.iter().enumerate().skip(first) {
+                        if place.start >= end {
+                            break;
+                        }
                         report(Some(place.node), u64::from(place.start))?;
                         self.write_file(&mut out, k, &report)?;
                     }

@@ -10,8 +10,8 @@
 //! ```no_run
 //! use imapi2_fs::udf_reader::UdfVolume;
 //! let mut v = UdfVolume::open(std::fs::File::open("image.iso")?)?;
-//! let root = v.root();
-//! for e in v.read_dir(&v.entry(root)?)? {
+//! let root = v.entry(v.root())?;
+//! for e in v.read_dir(&root)? {
 //!     println!("{}", e.name);
 //! }
 //! # Ok::<(), Box<dyn std::error::Error>>(())

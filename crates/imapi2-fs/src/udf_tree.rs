@@ -108,9 +108,11 @@ pub(crate) struct UdfTree {
     pub(crate) files: u32,
     pub(crate) directories: u32,
     pub(crate) next_unique_id: u64,
-    /// Contents only UDF records, in placement order (named streams; all
-    /// files when there is no ISO 9660 tree), not embedded.
+    /// File contents only UDF records (all files when there is no ISO 9660
+    /// tree), not embedded: (content, item).
     pub(crate) own_contents: Vec<(u32, u32)>,
+    /// Named stream contents, not embedded: (content, item of the file).
+    pub(crate) stream_contents: Vec<(u32, u32)>,
     /// Entries whose data (a long link target) needs blocks of its own,
     /// with their length in blocks.
     pub(crate) extra: Vec<(u32, u32)>,
@@ -171,6 +173,7 @@ impl UdfTree {
             directories: 0,
             next_unique_id: 16,
             own_contents: Vec::new(),
+            stream_contents: Vec::new(),
             extra: Vec::new(),
             aed_base: 0,
             dir_base: 0,
@@ -339,9 +342,16 @@ impl UdfTree {
         t.aed_base = FIRST_ENTRY + n;
         let mut cursor = t.aed_base + aed_next;
         t.dir_base = cursor;
-        for d in &mut t.dirs {
-            d.block = cursor;
-            cursor += d.size.div_ceil(SECTOR as u32);
+        // Stream directories first: readers that ignore named streams then
+        // read the area up to its last block (see `layout`).
+        for streams_pass in [true, false] {
+            for d in &mut t.dirs {
+                let is_stream = matches!(t.entries[d.entry as usize].kind, Kind::StreamDir(_));
+                if is_stream == streams_pass {
+                    d.block = cursor;
+                    cursor += d.size.div_ceil(SECTOR as u32);
+                }
+            }
         }
         t.area_blocks = cursor;
         Ok(t)
@@ -397,7 +407,7 @@ impl UdfTree {
             if size as usize <= room {
                 self.entries[e as usize].embedded = true;
             } else {
-                self.own_contents.push((s.content, node));
+                self.stream_contents.push((s.content, node));
             }
             let off = self.names.len() as u32;
             self.names.extend_from_slice(&name);

@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Read;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -120,6 +121,12 @@ pub fn sha256_file(p: &Path) -> (u64, String) {
 
 /// The manifest of a host directory (links not followed).
 pub fn manifest_dir(root: &Path) -> Manifest {
+    manifest_dir_named(root, |b| String::from_utf8_lossy(b).into_owned())
+}
+
+/// The manifest of a host directory whose file names are decoded by
+/// `decode` (one name component at a time).
+pub fn manifest_dir_named(root: &Path, decode: fn(&[u8]) -> String) -> Manifest {
     let mut m = Manifest::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
@@ -127,14 +134,19 @@ pub fn manifest_dir(root: &Path) -> Manifest {
             let e = e.unwrap();
             let p = e.path();
             let md = fs::symlink_metadata(&p).unwrap();
-            let rel = format!("/{}", p.strip_prefix(root).unwrap().to_str().unwrap());
+            let rel: String = p
+                .strip_prefix(root)
+                .unwrap()
+                .components()
+                .map(|c| format!("/{}", decode(c.as_os_str().as_bytes())))
+                .collect();
             let mode = Some(md.mode() & 0o7777);
             let owner = Some(format!("{}:{}", md.uid(), md.gid()));
             let row = if md.file_type().is_symlink() {
                 Row {
                     kind: 'l',
                     size: None,
-                    content: fs::read_link(&p).unwrap().to_str().unwrap().to_string(),
+                    content: fs::read_link(&p).unwrap().to_string_lossy().into_owned(),
                     mode: None,
                     owner,
                 }
@@ -268,6 +280,8 @@ pub enum View {
     Joliet,
     /// Plain ISO 9660.
     Iso,
+    /// UDF.
+    Udf,
 }
 
 /// Normalises a plain ISO 9660 path as readers differ: without ";1" and a
@@ -297,6 +311,7 @@ pub fn expected_view(src: &Path, view: View, iso_level: u8) -> Manifest {
         View::RockRidge => FileSystems::ROCK_RIDGE,
         View::Joliet => FileSystems::JOLIET,
         View::Iso => FileSystems::ISO9660,
+        View::Udf => FileSystems::UDF,
     };
     // (directory, its path in this view)
     let mut stack: Vec<(ItemId, String)> = vec![(root, String::new())];
@@ -312,7 +327,7 @@ pub fn expected_view(src: &Path, view: View, iso_level: u8) -> Manifest {
                 .get(&full)
                 .unwrap_or_else(|| panic!("{full} not in source"));
             let row = match view {
-                View::RockRidge => src_row.clone(),
+                View::RockRidge | View::Udf => src_row.clone(),
                 View::Joliet => strip_attrs(src_row),
                 View::Iso if kind == ItemKind::Symlink || kind == ItemKind::Special => Row {
                     kind: 'f',
@@ -416,14 +431,14 @@ pub fn structure_checks_with(img: &Path, isovfy: bool) {
         );
     }
     run_ok(Command::new("7z").args(["t", "-tiso", i]));
-    let blkid = run_ok(Command::new("blkid").args(["-p", i]));
+    let blkid = run_ok(Command::new("blkid").args(["-p", "-n", "iso9660", i]));
     assert!(blkid.contains("TYPE=\"iso9660\""), "blkid: {blkid}");
 }
 
 /// Extracts one view with xorriso (libisofs) and returns what it wrote.
 pub fn xorriso_view(img: &Path, view: View, out: &Path) -> Manifest {
     let fs = match view {
-        View::RockRidge => "any",
+        View::RockRidge | View::Udf => "any",
         View::Joliet => "norock",
         View::Iso => "ecma119",
     };
@@ -455,7 +470,7 @@ pub fn bsdtar_view(img: &Path, view: View, out: &Path) -> Manifest {
     fs::create_dir_all(out).unwrap();
     let mut cmd = Command::new("bsdtar");
     match view {
-        View::RockRidge => {}
+        View::RockRidge | View::Udf => {}
         View::Joliet => {
             cmd.args(["--options", "iso9660:!rockridge"]);
         }
@@ -487,6 +502,7 @@ pub fn pycdlib_view(img: &Path, view: View) -> Manifest {
         View::RockRidge => "rr",
         View::Joliet => "joliet",
         View::Iso => "iso",
+        View::Udf => "udf",
     };
     let out = run_ok(
         Command::new("python3")
@@ -500,16 +516,17 @@ pub fn pycdlib_view(img: &Path, view: View) -> Manifest {
 /// One view as the Linux kernel's isofs driver reads it, under QEMU
 /// (our `tests/tools/kernel-view.sh`).
 pub fn kernel_view(img: &Path, view: View) -> Manifest {
-    let opts = match view {
-        View::RockRidge => "ro",
-        View::Joliet => "ro,norock,iocharset=utf8",
-        View::Iso => "ro,norock,nojoliet",
+    let (fs, opts) = match view {
+        View::RockRidge => ("iso9660", "ro"),
+        View::Joliet => ("iso9660", "ro,norock,iocharset=utf8"),
+        View::Iso => ("iso9660", "ro,norock,nojoliet"),
+        View::Udf => ("udf", "ro"),
     };
     let out = run_ok(
         Command::new("bash")
             .arg(tool_script("kernel-view.sh"))
             .arg(img)
-            .arg("iso9660")
+            .arg(fs)
             .arg(opts),
     );
     normalise(parse_manifest(&out), view)
@@ -522,7 +539,7 @@ pub fn isoinfo_view(img: &Path, view: View) -> Manifest {
     let flag: &[&str] = match view {
         View::RockRidge => &["-R"],
         View::Joliet => &["-J"],
-        View::Iso => &[],
+        View::Iso | View::Udf => &[],
     };
     let listing = run_ok(
         Command::new("isoinfo")
@@ -619,6 +636,7 @@ fn mode_of(s: &str) -> u32 {
 /// directory there) and normalises plain ISO 9660 names.
 fn normalise(m: Manifest, view: View) -> Manifest {
     match view {
+        View::Udf => m,
         View::RockRidge => m
             .into_iter()
             .filter(|(p, _)| p != "/.rr_moved" && !p.starts_with("/.rr_moved/"))
@@ -813,4 +831,133 @@ pub fn boot(img: &Path, fw: Firmware, medium: Medium, expect: &str, timeout_s: u
             );
         }
     }
+}
+
+// ----- UDF readers -----
+
+/// Extracts the UDF view with 7-Zip (which knows no UDF symbolic links and
+/// restores no modes).
+pub fn sevenzip_udf_view(img: &Path, out: &Path) -> Manifest {
+    let mut o = std::ffi::OsString::from("-o");
+    o.push(out);
+    run_ok(
+        Command::new("7z")
+            .args(["x", "-y", "-tudf"])
+            .arg(o)
+            .arg(img),
+    );
+    manifest_dir(out)
+}
+
+/// Our libudfread extractor (`tests/tools/udfread-extract.c`), built once
+/// per test binary.
+pub fn udfread_tool() -> PathBuf {
+    static TOOL: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    TOOL.get_or_init(|| {
+        let out = std::env::temp_dir().join(format!("imapi2-udfread-{}", std::process::id()));
+        run_ok(
+            Command::new("cc")
+                .args(["-O2", "-o"])
+                .arg(&out)
+                .arg(tool_script("udfread-extract.c"))
+                .arg("-ludfread"),
+        );
+        out
+    })
+    .clone()
+}
+
+/// Extracts the UDF view with libudfread (it takes a symbolic link for a
+/// file holding its path components, so trees with links are compared
+/// without them). Its names are "MUTF-8" (CESU-8: a character outside the
+/// BMP as two encoded surrogates); they are decoded here.
+pub fn udfread_view(img: &Path, out: &Path) -> Manifest {
+    run_ok(Command::new(udfread_tool()).arg(img).arg(out));
+    manifest_dir_named(out, decode_cesu8)
+}
+
+/// Decodes CESU-8 ("modified UTF-8" without the NUL rule): characters
+/// outside the BMP arrive as two 3-byte surrogate sequences, which is how
+/// libudfread hands out names.
+pub fn decode_cesu8(bytes: &[u8]) -> String {
+    let mut units: Vec<u16> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (cp, len) = if b < 0x80 {
+            (b as u32, 1)
+        } else if b & 0xE0 == 0xC0 && i + 1 < bytes.len() {
+            (((b as u32 & 0x1F) << 6) | (bytes[i + 1] as u32 & 0x3F), 2)
+        } else if b & 0xF0 == 0xE0 && i + 2 < bytes.len() {
+            (
+                ((b as u32 & 0x0F) << 12)
+                    | ((bytes[i + 1] as u32 & 0x3F) << 6)
+                    | (bytes[i + 2] as u32 & 0x3F),
+                3,
+            )
+        } else if b & 0xF8 == 0xF0 && i + 3 < bytes.len() {
+            let cp = ((b as u32 & 0x07) << 18)
+                | ((bytes[i + 1] as u32 & 0x3F) << 12)
+                | ((bytes[i + 2] as u32 & 0x3F) << 6)
+                | (bytes[i + 3] as u32 & 0x3F);
+            (cp, 4)
+        } else {
+            (0xFFFD, 1)
+        };
+        if cp >= 0x10000 {
+            let c = cp - 0x10000;
+            units.push(0xD800 | (c >> 10) as u16);
+            units.push(0xDC00 | (c & 0x3FF) as u16);
+        } else {
+            units.push(cp as u16);
+        }
+        i += len;
+    }
+    String::from_utf16_lossy(&units)
+}
+
+/// Mounts the image with udfclient (NetBSD's UDF code) and fetches every
+/// file; returns what it wrote.
+pub fn udfclient_view(img: &Path, out: &Path) -> Manifest {
+    fs::create_dir_all(out).unwrap();
+    let listing = Command::new("sh")
+        .arg("-c")
+        .arg("printf 'ls\\nquit\\n' | udfclient -b 2048 \"$1\"")
+        .arg("sh")
+        .arg(img)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&listing.stdout).into_owned();
+    let volume = text
+        .lines()
+        .skip_while(|l| !l.starts_with("Directory listing of /"))
+        .nth(1)
+        .and_then(|l| l.split_whitespace().last())
+        .unwrap_or_else(|| panic!("udfclient mounted no volume:\n{text}"))
+        .to_string();
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg("cd \"$1\" && printf 'cd \"%s\"\\nmget .\\nquit\\n' \"$2\" | udfclient -b 2048 \"$3\"")
+        .arg("sh")
+        .arg(out)
+        .arg(&volume)
+        .arg(img)
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&o.stdout).to_lowercase()
+        + &String::from_utf8_lossy(&o.stderr).to_lowercase();
+    assert!(
+        !log.contains("error") && !log.contains("fail") && !log.contains("can't"),
+        "udfclient: {log}"
+    );
+    manifest_dir(out)
+}
+
+/// `udfinfo` output as key → value.
+pub fn udfinfo(img: &Path) -> BTreeMap<String, String> {
+    run_ok(Command::new("udfinfo").arg(img))
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Print one view of an ISO image as pycdlib (an independent, strict reader) sees it.
 
-usage: pycdlib_view.py IMAGE iso|joliet|rr
+usage: pycdlib_view.py IMAGE iso|joliet|rr|udf
 
 One line per entry: KIND<TAB>SIZE<TAB>SHA256-or-TARGET<TAB>MODE<TAB>PATH<TAB>OWNER, where
 KIND is d (directory), f (file) or l (symbolic link, Rock Ridge only), SIZE is '-' for
@@ -27,7 +27,7 @@ def owner_of(rec):
 
 def main():
     image, view = sys.argv[1], sys.argv[2]
-    key = {"iso": "iso_path", "joliet": "joliet_path", "rr": "rr_path"}[view]
+    key = {"iso": "iso_path", "joliet": "joliet_path", "rr": "rr_path", "udf": "udf_path"}[view]
     iso = pycdlib.PyCdlib()
     try:
         iso.open(image)
@@ -39,6 +39,9 @@ def main():
         return 2
     if view == "joliet" and not iso.has_joliet():
         print("no Joliet", file=sys.stderr)
+        return 2
+    if view == "udf" and not iso.has_udf():
+        print("no UDF", file=sys.stderr)
         return 2
     out = []
     for top, dirs, files in iso.walk(**{key: "/"}):
@@ -62,7 +65,7 @@ def main():
                     target = rec.rock_ridge.symlink_path().decode()
                     out.append(("l", "-", target, mode, path, owner))
                     continue
-            elif rec.is_dir():
+            elif view != "udf" and rec.is_dir():
                 # A relocated-directory placeholder seen from the plain tree.
                 continue
             h = hashlib.sha256()
