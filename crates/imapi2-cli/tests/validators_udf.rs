@@ -1,6 +1,7 @@
 //! UDF images (every revision, alone and bridged with ISO 9660/Joliet/Rock
 //! Ridge) read back by tools we did not write: udfinfo, 7-Zip, libudfread,
-//! udfclient, pycdlib (bridges before 2.50), and the Linux kernel's udf driver.
+//! udfclient, pycdlib (bridges: it needs a primary volume descriptor), and the
+//! Linux kernel's udf driver.
 
 mod common;
 
@@ -173,16 +174,21 @@ fn check(src: &Path, work: &Path, rev: &str, bridge: bool) {
             &xorriso_view(&img, View::RockRidge, &x("xo")),
             true,
         );
-        if rev < "2.50" {
-            // pycdlib follows no metadata partition (2.50+): it reads the
-            // UDF of earlier bridges only.
-            assert_same(
-                &format!("{what}: pycdlib UDF"),
-                &plain,
-                &pycdlib_view(&img, View::Udf),
-                false,
-            );
-        }
+        // pycdlib reads the file set descriptor at the partition's first
+        // block and takes every address as physical: it reads the 2.50+
+        // metadata partition only because our layout maps it one to one.
+        assert_same(
+            &format!("{what}: pycdlib UDF"),
+            &plain,
+            &pycdlib_view(&img, View::Udf),
+            false,
+        );
+        assert_same(
+            &format!("{what}: pycdlib RR"),
+            &rr,
+            &pycdlib_view(&img, View::RockRidge),
+            true,
+        );
     }
 }
 
@@ -324,7 +330,9 @@ fn file_over_4_gib_reads_back() {
 }
 
 /// A file with two named streams (made with the library: host trees have
-/// none) does not disturb the readers, which see the file itself.
+/// none) does not disturb the readers, which see the file itself; with and
+/// without file data after the streams (the layout differs), alone and
+/// bridged (where pycdlib reads the UDF too).
 #[test]
 fn named_streams_do_not_disturb_readers() {
     use imapi2::fs::{DataSource, FileSystemImage, FileSystems};
@@ -332,48 +340,69 @@ fn named_streams_do_not_disturb_readers() {
         return;
     }
     let work = scratch();
+    let big = noise(50_000, 4);
     for rev in [0x0200u16, 0x0250] {
-        let mut img = FileSystemImage::new();
-        img.set_file_systems_to_create(FileSystems::UDF).unwrap();
-        img.set_udf_revision(rev).unwrap();
-        let root = img.root();
-        let f = img
-            .add_file(
-                root,
-                "with streams.txt",
-                DataSource::Bytes(b"main data"[..].into()),
-            )
-            .unwrap();
-        img.add_stream(f, "small", DataSource::Bytes(b"s"[..].into()))
-            .unwrap();
-        img.add_stream(f, "large", DataSource::Bytes(noise(100_000, 3).into()))
-            .unwrap();
-        img.add_file(root, "plain.txt", DataSource::Bytes(b"plain"[..].into()))
-            .unwrap();
-        let path = work.path().join(format!("streams-{rev:x}.iso"));
-        img.create_result_image()
-            .unwrap()
-            .write_to_path(&path)
-            .unwrap();
-        let info = udfinfo(&path);
-        assert_eq!(info["numfiles"], "2");
-        for (what, m) in [
-            (
-                "7-Zip",
-                sevenzip_udf_view(&path, &work.path().join(format!("s7-{rev}"))),
-            ),
-            (
-                "libudfread",
-                udfread_view(&path, &work.path().join(format!("su-{rev}"))),
-            ),
-        ] {
-            let names: Vec<&String> = m.keys().collect();
-            assert!(
-                names.contains(&&"/with streams.txt".to_string())
-                    && names.contains(&&"/plain.txt".to_string()),
-                "{what}: {names:?}"
-            );
-            assert_eq!(m["/with streams.txt"].size, Some(9), "{what}");
+        for (bridge, with_big) in [(false, false), (false, true), (true, false), (true, true)] {
+            let mut img = FileSystemImage::new();
+            let fs = if bridge {
+                FileSystems::ISO9660 | FileSystems::UDF
+            } else {
+                FileSystems::UDF
+            };
+            img.set_file_systems_to_create(fs).unwrap();
+            img.set_udf_revision(rev).unwrap();
+            let root = img.root();
+            let f = img
+                .add_file(
+                    root,
+                    "with streams.txt",
+                    DataSource::Bytes(b"main data"[..].into()),
+                )
+                .unwrap();
+            img.add_stream(f, "small", DataSource::Bytes(b"s"[..].into()))
+                .unwrap();
+            img.add_stream(f, "large", DataSource::Bytes(noise(100_000, 3).into()))
+                .unwrap();
+            img.add_file(root, "plain.txt", DataSource::Bytes(b"plain"[..].into()))
+                .unwrap();
+            if with_big {
+                img.add_file(root, "big.bin", DataSource::Bytes(big.clone().into()))
+                    .unwrap();
+            }
+            let what = format!("UDF {rev:x} bridge={bridge} big={with_big}");
+            let path = work
+                .path()
+                .join(format!("streams-{rev:x}-{bridge}-{with_big}.iso"));
+            img.create_result_image()
+                .unwrap()
+                .write_to_path(&path)
+                .unwrap();
+            let info = udfinfo(&path);
+            assert_eq!(info["numfiles"], if with_big { "3" } else { "2" }, "{what}");
+            let x = |n: &str| work.path().join(format!("{n}-{rev:x}-{bridge}-{with_big}"));
+            let mut views = vec![
+                ("7-Zip", sevenzip_udf_view(&path, &x("s7"))),
+                ("libudfread", udfread_view(&path, &x("su"))),
+            ];
+            if bridge {
+                views.push(("pycdlib", pycdlib_view(&path, View::Udf)));
+            }
+            for (reader, m) in views {
+                let names: Vec<&String> = m.keys().collect();
+                assert!(
+                    names.contains(&&"/with streams.txt".to_string())
+                        && names.contains(&&"/plain.txt".to_string()),
+                    "{what}: {reader}: {names:?}"
+                );
+                assert_eq!(m["/with streams.txt"].size, Some(9), "{what}: {reader}");
+                if with_big {
+                    assert_eq!(
+                        m["/big.bin"].content,
+                        sha256_reader(&big[..]).1,
+                        "{what}: {reader}"
+                    );
+                }
+            }
         }
     }
 }

@@ -40,7 +40,7 @@ use crate::system_area::{
 };
 use crate::time::{source_date_epoch, FileTime};
 use crate::tree::{blocks_of, NodeKind, Stats, TreeData, NO_PARENT, ROOT};
-use crate::udf_tree::{self, UdfContext, UdfTree};
+use crate::udf_tree::{self, Kind, UdfContext, UdfTree};
 
 /// First block after the system area.
 const SYSTEM_AREA_BLOCKS: u32 = 16;
@@ -518,12 +518,14 @@ pub(crate) fn plan(
     }
     let catalog_at = catalog.map(|c| c.0).unwrap_or(0);
 
-    // UDF: the partition starts after the anchor at 256; for 2.50+ the
-    // metadata file's entries come first. Then what readers of the default
-    // streams never read (the metadata mirror, named streams, long link
-    // targets), then the metadata area, then file data: 7-Zip, for one,
-    // takes anything but zeros and the anchor after the last extent it read
-    // for a damaged image, so nothing unread may follow the files.
+    // UDF: the partition starts after the anchor at 256 with the metadata
+    // area, so the file set descriptor is the partition's first block and
+    // metadata partition block k is physical partition block k (readers
+    // such as pycdlib assume both). Then the metadata file entries and what
+    // readers of the default streams never read (the metadata mirror, named
+    // streams, long link targets), then file data. 7-Zip takes anything but
+    // zeros and the anchor after the last extent it read for a damaged
+    // image, so when no file extent follows, the unread part goes first.
     let mut udf_parts = None;
     let mut files = Vec::new();
     let mut placed = vec![false; data.contents.len()];
@@ -533,40 +535,55 @@ pub(crate) fn plan(
         a.pad_to(ANCHOR + 1);
         let partition_start = a.cursor;
         let meta = t.metadata_partition();
-        let meta_fes = if meta {
-            let (main, m) = a.take(1, RegionKind::Zero);
-            let (mirror, r) = a.take(1, RegionKind::Zero);
-            Some(((main, m), (mirror, r)))
-        } else {
-            None
-        };
+        let mirror = meta && settings.udf_redundant_metadata;
         let area_blocks = if meta {
             t.area_blocks.div_ceil(META_UNIT) * META_UNIT
         } else {
             t.area_blocks
         };
-        if meta && settings.udf_redundant_metadata {
-            mirror_start = Some(a.cursor);
-            push_area(&mut a, t, area_blocks);
+        let unread = mirror || !t.stream_contents.is_empty() || !t.extra.is_empty();
+        let file_extent_follows = t.entries.iter().any(|e| match e.kind {
+            Kind::File(c) => !e.embedded && data.contents[c as usize].size > 0,
+            _ => false,
+        });
+        let area_first = !unread || file_extent_follows;
+        let mut area_start = partition_start;
+        let mut meta_fes = None;
+        for is_area in if area_first {
+            [true, false]
+        } else {
+            [false, true]
+        } {
+            if is_area {
+                area_start = a.cursor;
+                push_area(&mut a, t, area_blocks);
+                continue;
+            }
+            if meta {
+                meta_fes = Some((a.take(1, RegionKind::Zero), a.take(1, RegionKind::Zero)));
+            }
+            if mirror {
+                mirror_start = Some(a.cursor);
+                push_area(&mut a, t, area_blocks);
+            }
+            let streams = t.stream_contents.clone();
+            place_files(
+                &mut a,
+                data,
+                &streams,
+                &mut placed,
+                &mut content_lba,
+                &mut files,
+                &shared,
+                &mut planned_boot,
+                catalog_at,
+                start,
+            )?;
+            t.placement.extra_base = abs(a.cursor)?;
+            for i in 0..t.extra.len() {
+                a.take(u64::from(t.extra[i].1), RegionKind::UdfExtra(i as u32));
+            }
         }
-        let streams = t.stream_contents.clone();
-        place_files(
-            &mut a,
-            data,
-            &streams,
-            &mut placed,
-            &mut content_lba,
-            &mut files,
-            &shared,
-            &mut planned_boot,
-            catalog_at,
-            start,
-        )?;
-        t.placement.extra_base = abs(a.cursor)?;
-        for i in 0..t.extra.len() {
-            a.take(u64::from(t.extra[i].1), RegionKind::UdfExtra(i as u32));
-        }
-        let area_start = a.cursor;
         t.placement.partition_start = abs(partition_start)?;
         t.placement.area_partition = u16::from(meta);
         t.placement.area_base = if meta {
@@ -574,7 +591,6 @@ pub(crate) fn plan(
         } else {
             (area_start - partition_start) as u32
         };
-        push_area(&mut a, t, area_blocks);
         udf_parts = Some((partition_start, meta_fes, area_start, area_blocks));
     }
 
