@@ -1,6 +1,9 @@
 #!/bin/bash
 # bench/run.sh [RUNS]: imapi2 mkimage against xorriso, genisoimage and the
-# physical limit, on a 2 GiB / 2,000-file tree and a 100,000-small-file tree.
+# physical limit, on a 2 GiB / 2,000-file tree and a 100,000-small-file tree:
+# ISO 9660 + Joliet + Rock Ridge (imapi2, xorriso, genisoimage), and with UDF
+# (imapi2-bridge: + UDF 1.02 like genisoimage-udf; imapi2-udf: UDF 2.50 alone).
+# BENCH_TOOLS="imapi2 xorriso ..." picks a subset.
 #
 # Each round runs every command once, in an order that rotates from round to
 # round; outputs go to tmpfs (/dev/shm) and are deleted after each run, so no
@@ -27,11 +30,14 @@ cmd_for() { # tool tree -> command line
     imapi2)      echo "$BIN mkimage -q -o $out $tree" ;;
     xorriso)     echo "xorriso -as mkisofs -quiet -R -J -o $out $tree" ;;
     genisoimage) echo "genisoimage -quiet -R -J -o $out $tree" ;;
+    imapi2-bridge) echo "$BIN mkimage -q --fs iso9660,joliet,rockridge,udf -o $out $tree" ;;
+    imapi2-udf)  echo "$BIN mkimage -q --fs udf --udf-revision 2.50 -o $out $tree" ;;
+    genisoimage-udf) echo "genisoimage -quiet -R -J -udf -o $out $tree" ;;
     limit)       echo "sh -c 'find $tree -type f -print0 | xargs -0 cat > $out'" ;;
   esac
 }
 
-TOOLS=(imapi2 xorriso genisoimage limit)
+read -r -a TOOLS <<< "${BENCH_TOOLS:-imapi2 xorriso genisoimage imapi2-bridge genisoimage-udf imapi2-udf limit}"
 for tree in large small; do
   for round in $(seq 0 "$RUNS"); do
     n=${#TOOLS[@]}

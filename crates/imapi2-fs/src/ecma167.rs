@@ -456,7 +456,7 @@ impl VolumeInfo {
         put16(&mut s, 56, 1); // volume sequence number
         put16(&mut s, 58, 1); // maximum volume sequence number
         put16(&mut s, 60, 2); // interchange level: single volume
-        put16(&mut s, 62, 2); // maximum interchange level
+        put16(&mut s, 62, 3); // maximum interchange level: no restrictions (UDF 2.2.2.2)
         put32(&mut s, 64, 1); // character set list: CS0
         put32(&mut s, 68, 1); // maximum character set list
         s[72..200].copy_from_slice(&dstring::<128>(&self.volume_set_id));
@@ -1480,6 +1480,310 @@ mod tests {
             },
         };
         assert_eq!(Avdp::decode(&avdp.encode(3, 256)).unwrap(), avdp);
+    }
+
+    /// Where ECMA-167 (3/10, 4/14) and UDF 2.60 (2.2) put each field, read
+    /// at the offsets of their tables, independently of our decoders.
+    #[test]
+    fn descriptor_fields_at_specified_offsets() {
+        let starts_with = |b: &[u8], at: usize, s: &[u8]| &b[at..at + s.len()] == s;
+        // Volume recognition (2/9.1): type 0, identifier, version 1.
+        let vrs = volume_structure(b"NSR03");
+        assert_eq!((vrs[0], &vrs[1..6], vrs[6]), (0, &b"NSR03"[..], 1));
+        assert!(vrs[7..].iter().all(|&b| b == 0));
+
+        let mut info = VolumeInfo {
+            revision: 0x0250,
+            volume_id: "LABEL".into(),
+            volume_set_id: "0123456789ABCDEFLABEL".into(),
+            time: FileTime::from_unix_seconds(1_700_000_000),
+            partition_start: 257,
+            partition_length: 1000,
+            metadata: Some(MetadataMap {
+                file: 40,
+                mirror: 41,
+                bitmap: 0xFFFF_FFFF,
+                allocation_unit: 32,
+                alignment_unit: 32,
+                duplicated: true,
+            }),
+            fsd: (1, 0),
+            integrity: ExtentAd {
+                length: 4096,
+                location: 64,
+            },
+        };
+        // Primary volume descriptor (3/10.1).
+        let pvd = info.pvd(32);
+        assert_eq!((le16(&pvd, 0), le16(&pvd, 2), le32(&pvd, 12)), (1, 3, 32));
+        assert_eq!(&pvd[24..30], b"\x08LABEL");
+        assert_eq!(pvd[24 + 31], 6, "dstring length byte");
+        assert_eq!((le16(&pvd, 56), le16(&pvd, 58)), (1, 1), "volume sequence");
+        assert_eq!(
+            (le16(&pvd, 60), le16(&pvd, 62)),
+            (2, 3),
+            "interchange level"
+        );
+        assert_eq!(
+            (le32(&pvd, 64), le32(&pvd, 68)),
+            (1, 1),
+            "character set list"
+        );
+        assert!(starts_with(&pvd, 72, b"\x080123456789ABCDEF"));
+        assert_eq!(pvd[200], 0);
+        assert!(starts_with(&pvd, 201, b"OSTA Compressed Unicode"));
+        assert_eq!(pvd[376..388], timestamp(info.time));
+        assert!(starts_with(&pvd, 389, IMPLEMENTATION_ID.as_bytes()));
+        // Implementation use volume descriptor (3/10.4, UDF 2.2.7).
+        let iuvd = info.iuvd(33);
+        assert_eq!((le16(&iuvd, 0), le32(&iuvd, 12)), (4, 33));
+        assert!(starts_with(&iuvd, 21, b"*UDF LV Info"));
+        assert!(starts_with(&iuvd, 53, b"OSTA Compressed Unicode"));
+        assert!(starts_with(&iuvd, 116, b"\x08LABEL"));
+        assert!(starts_with(&iuvd, 353, IMPLEMENTATION_ID.as_bytes()));
+        // Partition descriptor (3/10.5).
+        let pd = info.pd(34);
+        assert_eq!(le16(&pd, 0), 5);
+        assert_eq!(le16(&pd, 22), 0, "partition number");
+        assert!(starts_with(&pd, 25, b"+NSR03"));
+        assert_eq!(le32(&pd, 184), 1, "access type: read-only");
+        assert_eq!((le32(&pd, 188), le32(&pd, 192)), (257, 1000));
+        // Logical volume descriptor (3/10.6) with a type 1 map and the
+        // metadata partition map (UDF 2.2.10).
+        let lvd = info.lvd(35);
+        assert_eq!(le16(&lvd, 0), 6);
+        assert!(starts_with(&lvd, 85, b"LABEL") && lvd[84] == 8);
+        assert_eq!(le32(&lvd, 212), 2048, "logical block size");
+        assert!(starts_with(&lvd, 217, DOMAIN_ID.as_bytes()));
+        assert_eq!(le16(&lvd, 216 + 24), 0x0250, "domain suffix: revision");
+        assert_eq!(le32(&lvd, 248), 2048, "file set descriptor extent length");
+        assert_eq!(
+            (le32(&lvd, 252), le16(&lvd, 256)),
+            (0, 1),
+            "FSD block, partition"
+        );
+        assert_eq!((le32(&lvd, 264), le32(&lvd, 268)), (6 + 64, 2), "map table");
+        assert_eq!(
+            (le32(&lvd, 432), le32(&lvd, 436)),
+            (4096, 64),
+            "integrity extent"
+        );
+        assert_eq!(&lvd[440..446], &[1, 6, 1, 0, 0, 0], "type 1 map");
+        let m = 446;
+        assert_eq!((lvd[m], lvd[m + 1]), (2, 64));
+        assert!(starts_with(&lvd, m + 5, b"*UDF Metadata Partition"));
+        assert_eq!((le16(&lvd, m + 36), le16(&lvd, m + 38)), (1, 0));
+        assert_eq!(
+            (le32(&lvd, m + 40), le32(&lvd, m + 44), le32(&lvd, m + 48)),
+            (40, 41, 0xFFFF_FFFF)
+        );
+        assert_eq!((le32(&lvd, m + 52), le16(&lvd, m + 56)), (32, 32));
+        assert_eq!(lvd[m + 58], 1, "duplicate metadata flag");
+        // Unallocated space (3/10.8) and terminating (3/10.9) descriptors.
+        let usd = info.usd(36);
+        assert_eq!((le16(&usd, 0), le32(&usd, 20)), (7, 0));
+        assert_eq!(le16(&info.td(37), 0), 8);
+        // Before 2.00: descriptor version 2, "+NSR02", one partition map.
+        info.revision = 0x0102;
+        info.metadata = None;
+        info.fsd = (0, 0);
+        assert_eq!(le16(&info.pvd(32), 2), 2);
+        assert!(starts_with(&info.pd(34), 25, b"+NSR02"));
+        let lvd = info.lvd(35);
+        assert_eq!((le32(&lvd, 264), le32(&lvd, 268)), (6, 1));
+        assert_eq!(le16(&lvd, 216 + 24), 0x0102);
+
+        // Anchor (3/10.2).
+        let avdp = Avdp {
+            main: ExtentAd {
+                length: 32768,
+                location: 32,
+            },
+            reserve: ExtentAd {
+                length: 32768,
+                location: 48,
+            },
+        }
+        .encode(3, 256);
+        assert_eq!((le16(&avdp, 0), le32(&avdp, 12)), (2, 256));
+        assert_eq!(
+            (
+                le32(&avdp, 16),
+                le32(&avdp, 20),
+                le32(&avdp, 24),
+                le32(&avdp, 28)
+            ),
+            (32768, 32, 32768, 48)
+        );
+
+        // Integrity descriptor (3/10.10, UDF 2.2.6): closed, two partitions.
+        let lvid = Integrity {
+            time: FileTime::from_unix_seconds(1_700_000_000),
+            next_unique_id: 99,
+            partitions: vec![(0, 1000), (5, 64)],
+            files: 7,
+            directories: 3,
+            revision: 0x0260,
+        }
+        .encode(64);
+        assert_eq!(le16(&lvid, 0), 9);
+        assert_eq!(le32(&lvid, 28), 1, "integrity type: close");
+        assert_eq!(le64(&lvid, 40), 99, "next unique id");
+        assert_eq!((le32(&lvid, 72), le32(&lvid, 76)), (2, 46));
+        assert_eq!(
+            (
+                le32(&lvid, 80),
+                le32(&lvid, 84),
+                le32(&lvid, 88),
+                le32(&lvid, 92)
+            ),
+            (0, 5, 1000, 64),
+            "free space table, then size table"
+        );
+        assert!(starts_with(&lvid, 97, IMPLEMENTATION_ID.as_bytes()));
+        assert_eq!(
+            (le32(&lvid, 128), le32(&lvid, 132)),
+            (7, 3),
+            "files, directories"
+        );
+        assert_eq!(
+            (le16(&lvid, 136), le16(&lvid, 138), le16(&lvid, 140)),
+            (0x0250, 0x0260, 0x0260),
+            "minimum read, minimum write, maximum write revisions"
+        );
+
+        // File set descriptor (4/14.1).
+        let fsd = FileSetDescriptor {
+            time: FileTime::from_unix_seconds(1_700_000_000),
+            volume_id: "LABEL".into(),
+            file_set_id: "SET".into(),
+            root: LongAd {
+                length: 2048,
+                block: 2,
+                partition: 1,
+                unique_id: 0,
+            },
+            revision: 0x0250,
+        }
+        .encode(0);
+        assert_eq!((le16(&fsd, 0), le32(&fsd, 12)), (256, 0));
+        assert_eq!(
+            (le16(&fsd, 28), le16(&fsd, 30)),
+            (3, 3),
+            "interchange level"
+        );
+        assert_eq!(
+            (le32(&fsd, 32), le32(&fsd, 36)),
+            (1, 1),
+            "character set list"
+        );
+        assert!(starts_with(&fsd, 112, b"\x08LABEL"));
+        assert!(starts_with(&fsd, 304, b"\x08SET"));
+        assert_eq!(
+            (le32(&fsd, 400), le32(&fsd, 404), le16(&fsd, 408)),
+            (2048, 2, 1),
+            "root directory ICB"
+        );
+        assert!(starts_with(&fsd, 417, DOMAIN_ID.as_bytes()));
+
+        // File entry (4/14.9) and extended file entry (4/14.17).
+        let fe = |extended| FileEntry {
+            extended,
+            file_type: file_type::FILE,
+            icb_flags: 0,
+            uid: 1000,
+            gid: 100,
+            permissions: udf_permissions(0o644),
+            link_count: 2,
+            length: 5000,
+            blocks_recorded: 3,
+            accessed: FileTime::from_unix_seconds(1),
+            modified: FileTime::from_unix_seconds(2),
+            created: FileTime::from_unix_seconds(3),
+            attributes_changed: FileTime::from_unix_seconds(4),
+            unique_id: 17,
+            stream_dir: extended.then_some(LongAd {
+                length: 2048,
+                block: 9,
+                partition: 1,
+                unique_id: 0,
+            }),
+            extended_attributes: Vec::new(),
+            allocation: Allocation::Long(vec![LongAd {
+                length: 5000,
+                block: 77,
+                partition: 0,
+                unique_id: 0,
+            }]),
+        };
+        let b = fe(false).encode(2, 10);
+        assert_eq!((le16(&b, 0), le16(&b, 2), le32(&b, 12)), (261, 2, 10));
+        assert_eq!((le16(&b, 20), le16(&b, 24), b[27]), (4, 1, 5), "ICB tag");
+        assert_eq!(le16(&b, 34) & 7, 1, "long allocation descriptors");
+        assert_eq!((le32(&b, 36), le32(&b, 40)), (1000, 100));
+        assert_eq!(le32(&b, 44), udf_permissions(0o644));
+        assert_eq!(le16(&b, 48), 2, "link count");
+        assert_eq!((le64(&b, 56), le64(&b, 64)), (5000, 3));
+        assert_eq!(
+            b[84..96],
+            timestamp(FileTime::from_unix_seconds(2)),
+            "modified"
+        );
+        assert!(starts_with(&b, 129, IMPLEMENTATION_ID.as_bytes()));
+        assert_eq!(le64(&b, 160), 17, "unique id");
+        assert_eq!((le32(&b, 168), le32(&b, 172)), (0, 16), "L_EA, L_AD");
+        assert_eq!((le32(&b, 176), le32(&b, 180)), (5000, 77), "the long_ad");
+        let b = fe(true).encode(3, 10);
+        assert_eq!((le16(&b, 0), le16(&b, 2)), (266, 3));
+        assert_eq!((le64(&b, 56), le64(&b, 64), le64(&b, 72)), (5000, 5000, 3));
+        assert_eq!(
+            b[104..116],
+            timestamp(FileTime::from_unix_seconds(3)),
+            "created"
+        );
+        assert_eq!(
+            (le32(&b, 152), le32(&b, 156), le16(&b, 160)),
+            (2048, 9, 1),
+            "stream directory ICB"
+        );
+        assert_eq!(le64(&b, 200), 17, "unique id");
+        assert_eq!((le32(&b, 208), le32(&b, 212)), (0, 16), "L_EA, L_AD");
+        assert_eq!(le32(&b, 220), 77);
+
+        // File identifier descriptor (4/14.4, UDF 2.3.4).
+        let mut v = Vec::new();
+        Fid {
+            characteristics: fid_flags::DIRECTORY,
+            icb: LongAd {
+                length: 2048,
+                block: 5,
+                partition: 1,
+                unique_id: 16,
+            },
+            name: cs0_encode("dir", 255),
+        }
+        .encode_into(&mut v, 3, 4);
+        assert_eq!((le16(&v, 0), le32(&v, 12)), (257, 4));
+        assert_eq!(
+            (le16(&v, 16), v[18], v[19]),
+            (1, 2, 4),
+            "version, flags, L_FI"
+        );
+        assert_eq!((le32(&v, 20), le32(&v, 24), le16(&v, 28)), (2048, 5, 1));
+        assert_eq!(
+            le32(&v, 32),
+            16,
+            "UDF unique id in the ICB's implementation use"
+        );
+        assert_eq!(le16(&v, 36), 0, "L_IU");
+        assert_eq!(&v[38..42], b"\x08dir");
+        assert_eq!(v.len() % 4, 0);
+
+        // Allocation extent descriptor (4/14.5).
+        let aed = allocation_extent(3, 20, 10, &[1, 2, 3, 4, 5, 6, 7, 8]);
+        assert_eq!((le16(&aed, 0), le32(&aed, 12)), (258, 20));
+        assert_eq!((le32(&aed, 16), le32(&aed, 20)), (10, 8));
+        assert_eq!(&aed[24..32], &[1, 2, 3, 4, 5, 6, 7, 8]);
     }
 
     #[test]

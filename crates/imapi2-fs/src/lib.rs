@@ -1,9 +1,10 @@
 //! # imapi2-fs
 //!
-//! IMAPI2FS done again: build ISO 9660 (levels 1–3), Joliet and Rock Ridge
-//! file-system images, bootable (El Torito, BIOS and UEFI, hybrid MBR/GPT),
-//! from an in-memory tree of items, and read them out as a lazily generated
-//! `Read + Seek` stream. No device code lives here.
+//! IMAPI2FS done again: build ISO 9660 (levels 1–3), Joliet, Rock Ridge and
+//! UDF (1.02 to 2.60, alone or bridged with ISO 9660) file-system images,
+//! bootable (El Torito, BIOS and UEFI, hybrid MBR/GPT), from an in-memory
+//! tree of items, and read them out as a lazily generated `Read + Seek`
+//! stream. [`udf_reader`] reads UDF volumes back. No device code lives here.
 //!
 //! ```
 //! use imapi2_fs::{DataSource, FileSystemImage, FileSystems};
@@ -27,8 +28,9 @@
 //!
 //! The [`FileSystemImage`] owns the tree. [`FileSystemImage::create_result_image`]
 //! runs a layout pass with no data I/O: each file system (the ISO 9660 tree
-//! with its Rock Ridge entries, the Joliet tree) reserves its blocks from one
-//! allocator, and every file's data is placed once and shared by all trees.
+//! with its Rock Ridge entries, the Joliet tree, the UDF volume and its
+//! metadata area) reserves its blocks from one allocator, and every file's
+//! data is placed once and shared by all trees.
 //! The [`ImageResult`] is that plan; its [`ImageStream`] generates directory
 //! and path-table bytes when the position reaches them and reads file data
 //! from the sources then. [`ImageResult::write_to_path`] is the fast way to a
@@ -70,6 +72,10 @@
 //! | `BootOptions` / `IBootOptions` (`AssignBootImage`, `BootImage`, `ImageSize`, `Manufacturer`, `PlatformId`, `Emulation`) | [`BootOptions`] ([`BootOptions::assign_boot_image`], ...) |
 //! | `PlatformId`, `EmulationType` | [`PlatformId`], [`Emulation`] |
 //! | `IMAPI2FS_BOOT_ENTRY_COUNT_MAX` | [`BOOT_ENTRY_COUNT_MAX`] |
+//! | `UDFRevision`, `UDFRevisionsSupported` | [`FileSystemImage::set_udf_revision`], [`FileSystemImage::udf_revision`], [`FileSystemImage::udf_revisions_supported`] |
+//! | `CreateRedundantUdfMetadataFiles` | [`FileSystemImage::set_create_redundant_udf_metadata_files`] |
+//! | `IFsiFileItem2::AddStream`, `RemoveStream`, `FsiNamedStreams` | [`FileSystemImage::add_stream`], [`FileSystemImage::remove_stream`], [`FileSystemImage::named_streams`] |
+//! | `IFsiFileItem2::IsRealTime` | [`FileSystemImage::set_real_time`], [`FileSystemImage::is_real_time`] |
 //!
 //! Beyond IMAPI: Rock Ridge ([`FileSystems::ROCK_RIDGE`]), POSIX modes and
 //! owners in [`Attributes`], symbolic links ([`FileSystemImage::add_symlink`]),
