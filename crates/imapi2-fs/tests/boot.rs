@@ -1,5 +1,8 @@
 //! El Torito and hybrid boot, read back with this crate's own decoders.
 
+mod common;
+use common::*;
+
 use std::io::Read;
 
 use imapi2_fs::ecma119::{DirectoryRecord, VolumeDescriptor, SECTOR};
@@ -9,16 +12,6 @@ use imapi2_fs::{
     BootCatalog, BootOptions, DataSource, Emulation, Error, FileSystemImage, FileTime, Hybrid,
     PlatformId,
 };
-
-fn image_bytes(img: &FileSystemImage) -> Vec<u8> {
-    let mut v = Vec::new();
-    img.create_result_image()
-        .unwrap()
-        .image_stream()
-        .read_to_end(&mut v)
-        .unwrap();
-    v
-}
 
 fn boot_image(len: usize, seed: u8) -> Vec<u8> {
     (0..len)

@@ -1,5 +1,8 @@
 //! The library end to end: results, streams, progress, errors, reproducibility.
 
+mod common;
+use common::*;
+
 use std::fs;
 use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::ffi::OsStrExt;
@@ -320,39 +323,13 @@ fn file_system_names_follow_each_file_system() {
     );
 }
 
-/// A stream of zeros of any length that costs no memory.
-struct Zeros {
-    len: u64,
-    pos: u64,
-}
-
-impl Read for Zeros {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = (self.len - self.pos.min(self.len)).min(buf.len() as u64) as usize;
-        buf[..n].fill(0);
-        self.pos += n as u64;
-        Ok(n)
-    }
-}
-
-impl Seek for Zeros {
-    fn seek(&mut self, p: SeekFrom) -> std::io::Result<u64> {
-        self.pos = match p {
-            SeekFrom::Start(x) => x,
-            SeekFrom::End(d) => self.len.saturating_add_signed(d),
-            SeekFrom::Current(d) => self.pos.saturating_add_signed(d),
-        };
-        Ok(self.pos)
-    }
-}
-
 #[test]
 fn files_of_4_gib_need_level_3() {
     let mut img = FileSystemImage::new();
     img.set_free_media_blocks(0).unwrap();
     let root = img.root();
     let len = 5u64 << 30;
-    img.add_file(root, "huge", DataSource::stream(Zeros { len, pos: 0 }))
+    img.add_file(root, "huge", DataSource::stream(Sparse::zeros(len)))
         .unwrap();
     assert_eq!(img.largest_file_size(), len);
     let e = img.create_result_image().err().unwrap();

@@ -1,6 +1,9 @@
 //! UDF images read back with this crate's own UDF reader (the outside
 //! readers run in the CLI's validator tests).
 
+mod common;
+use common::*;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{Cursor, Read, Seek, SeekFrom};
@@ -22,16 +25,6 @@ fn tree(root: &Path) {
     std::os::unix::fs::symlink("dir/sub", root.join("to_sub")).unwrap();
     use std::os::unix::fs::PermissionsExt;
     fs::set_permissions(root.join("small.txt"), fs::Permissions::from_mode(0o640)).unwrap();
-}
-
-fn build(img: &FileSystemImage) -> Vec<u8> {
-    let mut v = Vec::new();
-    img.create_result_image()
-        .unwrap()
-        .image_stream()
-        .read_to_end(&mut v)
-        .unwrap();
-    v
 }
 
 /// Walks a UDF volume: path → (is_dir, data or link target, mode, unique id).
@@ -87,7 +80,7 @@ fn every_revision_reads_back_alone_and_bridged() {
             img.set_udf_revision(rev).unwrap();
             let root = img.root();
             img.add_tree(root, &src, false).unwrap();
-            let bytes = build(&img);
+            let bytes = image_bytes(&img);
             let what = format!("UDF {rev:#x} bridge={bridge}");
             let mut v = UdfVolume::open(Cursor::new(bytes.clone())).unwrap();
             assert_eq!(v.info.revision, rev, "{what}");
@@ -133,7 +126,7 @@ fn every_revision_reads_back_alone_and_bridged() {
                 );
             }
             // Reproducible.
-            assert!(build(&img) == bytes, "{what}: two builds differ");
+            assert!(image_bytes(&img) == bytes, "{what}: two builds differ");
         }
     }
 }
@@ -146,7 +139,7 @@ fn the_reserve_sequence_and_mirror_stand_in_for_broken_ones() {
     let root = img.root();
     img.add_file(root, "f", DataSource::Bytes(b"data"[..].into()))
         .unwrap();
-    let mut bytes = build(&img);
+    let mut bytes = image_bytes(&img);
     let v = UdfVolume::open(Cursor::new(bytes.clone())).unwrap();
     let m = v.info.metadata.unwrap();
     // Break the main volume descriptor sequence and the metadata file entry.
@@ -202,7 +195,7 @@ fn named_streams_and_real_time_files() {
             ("big stream".to_string(), 70_000)
         ]
     );
-    let mut v = UdfVolume::open(Cursor::new(build(&img))).unwrap();
+    let mut v = UdfVolume::open(Cursor::new(image_bytes(&img))).unwrap();
     let root_fe = v.entry(v.root()).unwrap();
     let entry = v.read_dir(&root_fe).unwrap().remove(0);
     let fe = v.entry(entry.icb).unwrap();
@@ -229,29 +222,6 @@ fn named_streams_and_real_time_files() {
     assert!(img.create_result_image().is_ok());
 }
 
-/// A stream of zeros of any length that costs no memory.
-struct Zeros(u64, u64);
-
-impl Read for Zeros {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = (self.0 - self.1.min(self.0)).min(buf.len() as u64) as usize;
-        buf[..n].fill(0);
-        self.1 += n as u64;
-        Ok(n)
-    }
-}
-
-impl Seek for Zeros {
-    fn seek(&mut self, p: SeekFrom) -> std::io::Result<u64> {
-        self.1 = match p {
-            SeekFrom::Start(x) => x,
-            SeekFrom::End(d) => self.0.saturating_add_signed(d),
-            SeekFrom::Current(d) => self.1.saturating_add_signed(d),
-        };
-        Ok(self.1)
-    }
-}
-
 /// A 300 GiB file needs 300 extents: more than a file entry holds, so the
 /// rest go into allocation extent blocks; read back from the metadata alone.
 #[test]
@@ -263,7 +233,7 @@ fn huge_files_chain_allocation_extents() {
         img.set_udf_revision(rev).unwrap();
         let root = img.root();
         let len = 300u64 << 30;
-        img.add_file(root, "huge", DataSource::stream(Zeros(len, 0)))
+        img.add_file(root, "huge", DataSource::stream(Sparse::zeros(len)))
             .unwrap();
         let r = img.create_result_image().unwrap();
         // Read only the metadata: everything before the file data.
@@ -276,7 +246,7 @@ fn huge_files_chain_allocation_extents() {
         s.seek(SeekFrom::Start(tail_start)).unwrap();
         let mut tail = Vec::new();
         s.read_to_end(&mut tail).unwrap();
-        let sparse = SparseImage {
+        let sparse = Sparse {
             head,
             tail,
             tail_start,
@@ -298,44 +268,6 @@ fn huge_files_chain_allocation_extents() {
     }
 }
 
-/// An image whose file data reads as zeros (it is never read here).
-struct SparseImage {
-    head: Vec<u8>,
-    tail: Vec<u8>,
-    tail_start: u64,
-    len: u64,
-    pos: u64,
-}
-
-impl Read for SparseImage {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = buf.len().min((self.len - self.pos.min(self.len)) as usize);
-        for (i, b) in buf[..n].iter_mut().enumerate() {
-            let p = self.pos + i as u64;
-            *b = if (p as usize) < self.head.len() {
-                self.head[p as usize]
-            } else if p >= self.tail_start {
-                self.tail[(p - self.tail_start) as usize]
-            } else {
-                0
-            };
-        }
-        self.pos += n as u64;
-        Ok(n)
-    }
-}
-
-impl Seek for SparseImage {
-    fn seek(&mut self, p: SeekFrom) -> std::io::Result<u64> {
-        self.pos = match p {
-            SeekFrom::Start(x) => x,
-            SeekFrom::End(d) => self.len.saturating_add_signed(d),
-            SeekFrom::Current(d) => self.pos.saturating_add_signed(d),
-        };
-        Ok(self.pos)
-    }
-}
-
 #[test]
 fn udf_names_are_cut_and_kept_unique() {
     let mut img = FileSystemImage::new();
@@ -349,7 +281,7 @@ fn udf_names_are_cut_and_kept_unique() {
     assert_eq!(names.len(), 2);
     assert_ne!(names[0].1, names[1].1);
     assert!(names.iter().all(|(_, n)| n.len() <= 254));
-    let mut v = UdfVolume::open(Cursor::new(build(&img))).unwrap();
+    let mut v = UdfVolume::open(Cursor::new(image_bytes(&img))).unwrap();
     let fe = v.entry(v.root()).unwrap();
     let mut read: Vec<String> = v
         .read_dir(&fe)
