@@ -294,3 +294,39 @@ fn udf_names_are_cut_and_kept_unique() {
     expect.sort();
     assert_eq!(read, expect);
 }
+
+/// `IsHidden` sets the hidden characteristic of the item's FID (and only
+/// its own), alone and in a bridge.
+#[test]
+fn hidden_items_carry_the_hidden_characteristic() {
+    for fs in [FileSystems::UDF, FileSystems::ISO9660 | FileSystems::UDF] {
+        let mut img = FileSystemImage::new();
+        img.set_file_systems_to_create(fs).unwrap();
+        let root = img.root();
+        let secret = img
+            .add_file(root, "secret.txt", DataSource::Bytes(b"x"[..].into()))
+            .unwrap();
+        img.add_file(root, "plain.txt", DataSource::Empty).unwrap();
+        let dir = img.add_directory(root, "hidden dir").unwrap();
+        img.update_attributes(secret, |a| a.hidden = true).unwrap();
+        img.update_attributes(dir, |a| a.hidden = true).unwrap();
+        let mut v = UdfVolume::open(Cursor::new(image_bytes(&img))).unwrap();
+        let fe = v.entry(v.root()).unwrap();
+        let mut seen: Vec<(String, bool)> = v
+            .read_dir(&fe)
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.name, e.hidden))
+            .collect();
+        seen.sort();
+        assert_eq!(
+            seen,
+            [
+                ("hidden dir".to_string(), true),
+                ("plain.txt".to_string(), false),
+                ("secret.txt".to_string(), true),
+            ],
+            "{fs:?}"
+        );
+    }
+}
