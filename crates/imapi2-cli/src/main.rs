@@ -3,14 +3,18 @@
 //! Exit status: 0 on success, 1 on an error (one readable line on stderr),
 //! 2 on a usage error.
 
+mod extract;
+mod info;
+mod ls;
 mod mkimage;
 mod report;
+mod view;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Build disc images (ISO 9660, Joliet, Rock Ridge), the IMAPI2 way, on Linux.
+/// Build and read disc images (ISO 9660, Joliet, Rock Ridge, UDF), the IMAPI2 way, on Linux.
 #[derive(Parser)]
 #[command(name = "imapi2", version, about, long_about = None)]
 struct Cli {
@@ -22,12 +26,21 @@ struct Cli {
 enum Command {
     /// Build a file-system image from folders and files.
     Mkimage(mkimage::Args),
+    /// List the files of an image (ISO 9660, Joliet, Rock Ridge or UDF).
+    Ls(ls::Args),
+    /// Copy the files of an image to a folder.
+    Extract(extract::Args),
+    /// Show what an image holds: file systems, volumes, sessions, boot entries.
+    Info(info::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Mkimage(args) => mkimage::run(args),
+        Command::Ls(args) => ls::run(args),
+        Command::Extract(args) => extract::run(args),
+        Command::Info(args) => info::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

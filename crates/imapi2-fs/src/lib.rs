@@ -87,18 +87,23 @@
 #![warn(missing_docs)]
 
 mod boot;
+mod disc;
 pub mod ecma119;
 pub mod ecma167;
 pub mod eltorito;
 mod error;
+pub mod extract;
 mod filesystems;
+pub mod fs_tree;
 mod host;
 mod image;
+pub mod iso_reader;
 mod iso_tree;
 mod item;
 mod journal;
 mod layout;
 mod media;
+mod medium;
 mod names;
 mod output;
 mod result;
@@ -112,14 +117,17 @@ pub mod udf_reader;
 mod udf_tree;
 
 pub use boot::{BootCatalog, BootOptions, Hybrid, BOOT_ENTRY_COUNT_MAX};
+pub use disc::{default_for_import, Disc, UdfSummary};
 pub use eltorito::{Emulation, PlatformId};
 pub use error::{Error, Result};
 pub use filesystems::{FileSystems, ParseFileSystemsError};
+pub use fs_tree::{FsData, FsKind, FsNode, FsTree};
 pub use image::{
     FileSystemImage, DEFAULT_FREE_MEDIA_BLOCKS, MAX_NAME_BYTES, MAX_VOLUME_NAME_CHARS,
 };
 pub use item::{Attributes, ItemId, ItemKind, ItemType, SpecialKind};
 pub use media::MediaPhysicalType;
+pub use medium::{Medium, MediumCursor};
 pub use result::{ImageResult, Progress, ProgressFn, ProgressItem, ProgressItems};
 pub use source::{DataSource, ReadSeek, SharedStream};
 pub use stream::ImageStream;

@@ -20,11 +20,14 @@
 use std::io::{Read, Seek, SeekFrom};
 
 use crate::ecma119::SECTOR;
+use std::collections::{HashSet, VecDeque};
+
 use crate::ecma167::{
-    cs0_decode, fid_flags, tag_id, Allocation, Avdp, Fid, FileEntry, FileSetDescriptor, Integrity,
-    LongAd, VolumeInfo,
+    cs0_decode, fid_flags, file_type, posix_mode, read_symlink_components, tag_id, Allocation,
+    Avdp, Fid, FileEntry, FileSetDescriptor, Integrity, LongAd, VolumeInfo,
 };
 use crate::error::{Error, Result};
+use crate::fs_tree::{FsData, FsKind, FsNode, FsTree, ZERO_RUN};
 
 /// Longest allocation extent chain followed (blocks).
 const MAX_CHAIN: usize = 1 << 16;
@@ -230,6 +233,12 @@ impl<R: Read + Seek> UdfVolume<R> {
 
     /// The absolute sector of block `block` of partition reference `p`.
     fn locate(&self, p: u16, block: u32) -> Result<u64> {
+        self.contiguous(p, block).map(|(at, _)| at)
+    }
+
+    /// The absolute sector of block `block` of partition reference `p`, and
+    /// how many blocks from there are contiguous on the medium.
+    fn contiguous(&self, p: u16, block: u32) -> Result<(u64, u64)> {
         match p {
             0 => {
                 if block >= self.info.partition_length {
@@ -242,13 +251,16 @@ impl<R: Read + Seek> UdfVolume<R> {
                         ),
                     ));
                 }
-                Ok(u64::from(self.info.partition_start) + u64::from(block))
+                Ok((
+                    u64::from(self.info.partition_start) + u64::from(block),
+                    u64::from(self.info.partition_length - block),
+                ))
             }
             1 if self.info.metadata.is_some() => {
                 let mut b = u64::from(block);
                 for &(start, n) in &self.metadata {
                     if b < n {
-                        return Ok(start + b);
+                        return Ok((start + b, n - b));
                     }
                     b -= n;
                 }
@@ -264,6 +276,19 @@ impl<R: Read + Seek> UdfVolume<R> {
                 format!("partition reference {p} is not mapped"),
             )),
         }
+    }
+
+    /// The runs of the medium (byte offset, bytes) holding `len` bytes from
+    /// block `block` of partition `p`.
+    fn runs(&self, p: u16, mut block: u32, mut len: u64, out: &mut Vec<(u64, u64)>) -> Result<()> {
+        while len > 0 {
+            let (at, n) = self.contiguous(p, block)?;
+            let take = len.min(n * SECTOR as u64);
+            out.push((at * SECTOR as u64, take));
+            len -= take;
+            block = block.saturating_add((take / SECTOR as u64) as u32);
+        }
+        Ok(())
     }
 
     fn block(&mut self, p: u16, block: u32) -> Result<Vec<u8>> {
@@ -288,10 +313,17 @@ impl<R: Read + Seek> UdfVolume<R> {
         fe: &FileEntry,
         fe_partition: u16,
     ) -> Result<Vec<(u16, u32, u32)>> {
-        self.extents(fe, fe_partition)
+        Ok(self
+            .extents(fe, fe_partition)?
+            .into_iter()
+            .filter(|e| e.3)
+            .map(|(p, b, l, _)| (p, b, l))
+            .collect())
     }
 
-    fn extents(&mut self, fe: &FileEntry, fe_partition: u16) -> Result<Vec<(u16, u32, u32)>> {
+    /// All extents of an entry's data: (partition reference, block, bytes,
+    /// recorded). Unrecorded extents read as zeros.
+    fn extents(&mut self, fe: &FileEntry, fe_partition: u16) -> Result<Vec<(u16, u32, u32, bool)>> {
         let mut out = Vec::new();
         let mut pending: Vec<(u16, u32, u32)> = match &fe.allocation {
             Allocation::Short(v) => v.iter().map(|&(l, b)| (fe_partition, b, l)).collect(),
@@ -304,9 +336,10 @@ impl<R: Read + Seek> UdfVolume<R> {
             let mut next = None;
             for (p, b, l) in pending.drain(..) {
                 match l >> 30 {
-                    0 => out.push((p, b, l & 0x3FFF_FFFF)),
+                    0 => out.push((p, b, l & 0x3FFF_FFFF, true)),
                     3 => next = Some((p, b)),
-                    _ => {} // allocated or unallocated but unrecorded: zeros
+                    // Allocated or not, but not recorded: zeros.
+                    _ => out.push((p, b, l & 0x3FFF_FFFF, false)),
                 }
             }
             let Some((p, b)) = next else { break };
@@ -388,9 +421,20 @@ impl<R: Read + Seek> UdfVolume<R> {
         }
         let mut left = fe.length;
         let mut done = 0u64;
-        for (p, b, len) in self.extents(fe, fe_partition)? {
+        for (p, b, len, recorded) in self.extents(fe, fe_partition)? {
             let mut want = u64::from(len).min(left);
             let mut block = b;
+            if !recorded {
+                let zeros = vec![0u8; want.min(1 << 20) as usize];
+                while want > 0 {
+                    let n = want.min(zeros.len() as u64);
+                    out.write_all(&zeros[..n as usize])
+                        .map_err(|e| Error::ImportRead { block: 0, error: e })?;
+                    want -= n;
+                    left -= n;
+                    done += n;
+                }
+            }
             while want > 0 {
                 let chunk = want.min(1 << 20);
                 let blocks = chunk.div_ceil(SECTOR as u64);
@@ -461,4 +505,172 @@ impl<R: Read + Seek> UdfVolume<R> {
         let fe = self.entry(icb)?;
         self.read_data(&fe, icb.partition)
     }
+
+    /// Reads the whole tree: names, kinds, attributes, and where each file's
+    /// data lies. Each directory is read once; named streams are left out.
+    pub fn read_tree(&mut self) -> Result<FsTree> {
+        let mut tree = FsTree::new();
+        let root_icb = self.root();
+        let root = self.entry(root_icb)?;
+        set_attributes(&mut tree.nodes[0], &root);
+        let mut seen = HashSet::new();
+        seen.insert((root_icb.partition, root_icb.block));
+        let mut queue = VecDeque::new();
+        queue.push_back((0u32, root, root_icb.partition));
+        while let Some((node, fe, partition)) = queue.pop_front() {
+            for e in self.read_dir_in(&fe, partition)? {
+                let child = self.entry(e.icb)?;
+                let mut n = FsNode::new(e.name, node, FsKind::File);
+                n.hidden = e.hidden;
+                set_attributes(&mut n, &child);
+                let at = self.locate(e.icb.partition, e.icb.block)?;
+                match child.file_type {
+                    file_type::DIRECTORY => n.kind = FsKind::Directory,
+                    file_type::FILE | file_type::REAL_TIME => {
+                        n.size = child.length;
+                        n.data = self.file_data(&child, e.icb.partition, at)?;
+                        n.link_key = Some(at);
+                    }
+                    file_type::SYMLINK => {
+                        let raw = self.read_data(&child, e.icb.partition)?;
+                        let target = read_symlink_components(&raw)
+                            .map_err(|err| corrupt("symbolic link", at, err.to_string()))?;
+                        n.kind = FsKind::Symlink(target);
+                    }
+                    file_type::FIFO => n.kind = FsKind::Fifo,
+                    file_type::SOCKET => n.kind = FsKind::Socket,
+                    file_type::CHAR => {
+                        n.kind = FsKind::CharDevice(device_number(&child.extended_attributes))
+                    }
+                    file_type::BLOCK => {
+                        n.kind = FsKind::BlockDevice(device_number(&child.extended_attributes))
+                    }
+                    other => {
+                        return Err(corrupt(
+                            "file entry",
+                            at,
+                            format!("file type {other} in a directory"),
+                        ))
+                    }
+                }
+                if e.is_dir != (n.kind == FsKind::Directory) {
+                    return Err(corrupt(
+                        "file identifier descriptor",
+                        at,
+                        format!("{:?}: directory flag and file type disagree", n.name),
+                    ));
+                }
+                let is_dir = n.kind == FsKind::Directory;
+                let i = tree.push(n);
+                if is_dir && seen.insert((e.icb.partition, e.icb.block)) {
+                    queue.push_back((i, child, e.icb.partition));
+                }
+            }
+        }
+        Ok(tree)
+    }
+
+    /// Where a file's data lies: inline, or runs of the medium.
+    fn file_data(&mut self, fe: &FileEntry, fe_partition: u16, at: u64) -> Result<FsData> {
+        if let Allocation::Embedded(d) = &fe.allocation {
+            if fe.length > d.len() as u64 {
+                return Err(corrupt(
+                    "file entry",
+                    at,
+                    format!(
+                        "{} bytes recorded in an entry holding {}",
+                        fe.length,
+                        d.len()
+                    ),
+                ));
+            }
+            return Ok(FsData::Inline(d[..fe.length as usize].to_vec()));
+        }
+        let mut left = fe.length;
+        let mut runs = Vec::new();
+        for (p, b, len, recorded) in self.extents(fe, fe_partition)? {
+            if left == 0 {
+                break;
+            }
+            let take = u64::from(len).min(left);
+            if recorded {
+                self.runs(p, b, take, &mut runs)?;
+            } else {
+                runs.push((ZERO_RUN, take));
+            }
+            left -= take;
+        }
+        if left > 0 {
+            return Err(corrupt(
+                "file entry",
+                at,
+                format!(
+                    "{} bytes recorded, {} of them without an extent",
+                    fe.length, left
+                ),
+            ));
+        }
+        for &(off, len) in &runs {
+            if off != ZERO_RUN && off.saturating_add(len) > self.size {
+                return Err(corrupt(
+                    "file entry",
+                    at,
+                    "an extent runs past the end of the medium",
+                ));
+            }
+        }
+        Ok(FsData::Extents(runs))
+    }
+}
+
+/// Copies what a file entry says of modes, owners and times to a node.
+fn set_attributes(n: &mut FsNode, fe: &FileEntry) {
+    n.mode = Some(posix_mode(fe.permissions) | icb_mode_bits(fe.icb_flags));
+    n.uid = (fe.uid != u32::MAX).then_some(fe.uid);
+    n.gid = (fe.gid != u32::MAX).then_some(fe.gid);
+    n.modified = Some(fe.modified);
+    n.accessed = Some(fe.accessed);
+    n.created = fe.extended.then_some(fe.created);
+}
+
+/// Set-id and sticky bits from the ICB tag flags (ECMA-167 4/14.6.8).
+fn icb_mode_bits(flags: u16) -> u32 {
+    let mut m = 0;
+    if flags & 0x40 != 0 {
+        m |= 0o4000;
+    }
+    if flags & 0x80 != 0 {
+        m |= 0o2000;
+    }
+    if flags & 0x100 != 0 {
+        m |= 0o1000;
+    }
+    m
+}
+
+/// The device number in a device specification extended attribute
+/// (ECMA-167 4/14.10.7), in Linux's encoding; 0 when there is none.
+fn device_number(eas: &[u8]) -> u64 {
+    let mut at = 24;
+    while at + 12 <= eas.len() {
+        let ty = u32::from_le_bytes(eas[at..at + 4].try_into().expect("4"));
+        let len = u32::from_le_bytes(eas[at + 8..at + 12].try_into().expect("4")) as usize;
+        if len < 12 || at + len > eas.len() {
+            break;
+        }
+        if ty == 12 && len >= 24 {
+            let major = u64::from(u32::from_le_bytes(
+                eas[at + 16..at + 20].try_into().expect("4"),
+            ));
+            let minor = u64::from(u32::from_le_bytes(
+                eas[at + 20..at + 24].try_into().expect("4"),
+            ));
+            return (minor & 0xFF)
+                | ((major & 0xFFF) << 8)
+                | ((minor & !0xFF) << 12)
+                | ((major & !0xFFF) << 32);
+        }
+        at += len;
+    }
+    0
 }

@@ -1,0 +1,84 @@
+//! `imapi2 extract`: copy what an image holds to a folder, safely.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use imapi2::fs::extract::{extract, ExtractOptions};
+use imapi2::fs::FileSystems;
+use serde_json::json;
+
+use crate::report::{event, lib_error, CliError};
+use crate::view;
+
+#[derive(Parser)]
+pub struct Args {
+    /// The image file.
+    image: PathBuf,
+    /// The folder to extract into (made if missing).
+    dir: PathBuf,
+    /// Paths in the image to extract, each at its place under DIR (default:
+    /// everything).
+    paths: Vec<String>,
+    /// The view: iso9660, joliet, rockridge or udf [default: udf, else
+    /// rockridge, else joliet, else iso9660].
+    #[arg(long, value_name = "FS")]
+    fs: Option<FileSystems>,
+    /// Replace files and links that already exist.
+    #[arg(long)]
+    force: bool,
+    /// Give files the owners recorded in the image (needs root).
+    #[arg(long)]
+    owners: bool,
+    /// Print a JSON summary instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+pub fn run(args: Args) -> Result<(), CliError> {
+    let o = view::open(&args.image, args.fs, args.json)?;
+    let tops = if args.paths.is_empty() {
+        vec![0]
+    } else {
+        args.paths
+            .iter()
+            .map(|p| view::lookup(&o, p, args.json))
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    let options = ExtractOptions {
+        force: args.force,
+        owners: args.owners,
+    };
+    let r = extract(&o.tree, &o.disc.medium, &tops, &args.dir, &options)
+        .map_err(|e| lib_error(e, args.json))?;
+    if args.json {
+        event(json!({
+            "event": "done",
+            "view": o.view.to_string(),
+            "directories": r.directories,
+            "files": r.files,
+            "links": r.links,
+            "bytes": r.bytes,
+            "refused": r.refused.iter().map(|(p, why)| json!({"path": p, "reason": why})).collect::<Vec<_>>(),
+        }));
+    } else if !args.quiet {
+        eprintln!(
+            "imapi2: extracted {} files, {} directories, {} links ({} bytes) from the {} view",
+            r.files, r.directories, r.links, r.bytes, o.view
+        );
+    }
+    for (p, why) in &r.refused {
+        eprintln!("imapi2: refused {p}: {why}");
+    }
+    if r.refused.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError {
+            message: format!("{} entries were not extracted", r.refused.len()),
+            code: None,
+            json: false,
+        })
+    }
+}

@@ -1,0 +1,170 @@
+//! `imapi2 info IMAGE`: what an image holds — file systems, volume names,
+//! UDF revision, sessions, boot entries, block counts.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use imapi2::fs::eltorito::decode_catalog;
+use imapi2::fs::{Disc, FileSystems};
+use serde_json::{json, Value};
+
+use crate::report::CliError;
+use crate::view;
+
+#[derive(Parser)]
+pub struct Args {
+    /// The image file.
+    image: PathBuf,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: Args) -> Result<(), CliError> {
+    let disc = view::open_disc(&args.image, args.json)?;
+    let v = describe(&disc);
+    if args.json {
+        println!("{v}");
+        return Ok(());
+    }
+    println!("image:        {}", args.image.display());
+    println!(
+        "size:         {} blocks of 2048 bytes",
+        disc.medium.sectors()
+    );
+    println!("file systems: {}", disc.file_systems());
+    println!("import view:  {}", disc.default_view());
+    if let Some(s) = v["iso9660"].as_object() {
+        println!(
+            "ISO 9660:     volume {:?}, {} blocks",
+            s["volume"].as_str().unwrap_or(""),
+            s["volume_blocks"]
+        );
+        if let Some(j) = s.get("joliet_volume").and_then(|j| j.as_str()) {
+            println!("Joliet:       volume {j:?}");
+        }
+        if let Some(r) = s.get("rock_ridge").and_then(|r| r.as_str()) {
+            println!("Rock Ridge:   {r}");
+        }
+        let sessions: Vec<String> = v["sessions"]
+            .as_array()
+            .map(|a| a.iter().map(|x| x.to_string()).collect())
+            .unwrap_or_default();
+        println!(
+            "sessions:     {} (starting at blocks {})",
+            sessions.len(),
+            sessions.join(", ")
+        );
+    }
+    if let Some(u) = v["udf"].as_object() {
+        println!(
+            "UDF:          revision {}, volume {:?}",
+            u["revision"].as_str().unwrap_or(""),
+            u["volume"].as_str().unwrap_or("")
+        );
+        if let (Some(f), Some(d)) = (u.get("files"), u.get("directories")) {
+            println!("              {f} files, {d} directories (integrity descriptor)");
+        }
+    }
+    if let Some(e) = v.get("udf_error").and_then(|e| e.as_str()) {
+        println!("UDF:          unreadable: {e}");
+    }
+    if let Some(b) = v["boot"].as_array() {
+        for (i, e) in b.iter().enumerate() {
+            println!(
+                "boot entry {}: platform {}, emulation {}, load segment {}, {} sectors at block {}",
+                i + 1,
+                e["platform"].as_str().unwrap_or(""),
+                e["emulation"].as_str().unwrap_or(""),
+                e["load_segment"],
+                e["sector_count"],
+                e["block"]
+            );
+        }
+    }
+    if let Some(e) = v.get("boot_error").and_then(|e| e.as_str()) {
+        println!("boot catalog: unreadable: {e}");
+    }
+    Ok(())
+}
+
+/// Everything `info` reports, as JSON.
+fn describe(disc: &Disc) -> Value {
+    let mut v = json!({
+        "blocks": disc.medium.sectors(),
+        "file_systems": fs_names(disc.file_systems()),
+        "import_view": disc.default_view().to_string(),
+        "sessions": disc.sessions,
+    });
+    if let Some(iso) = &disc.iso {
+        let mut s = json!({
+            "volume": String::from_utf8_lossy(&iso.primary.volume_id).trim_end().to_string(),
+            "volume_blocks": iso.primary.volume_space_size,
+        });
+        if iso.joliet.is_some() {
+            s["joliet_volume"] = json!(iso.volume_id());
+        }
+        if let Some((_, id)) = &iso.rock_ridge {
+            s["rock_ridge"] = json!(if id.is_empty() {
+                "present"
+            } else {
+                id.as_str()
+            });
+        }
+        v["iso9660"] = s;
+        if let Some(cat) = iso.boot_catalog {
+            match disc
+                .medium
+                .read_sectors(u64::from(cat), 1, "boot catalog")
+                .map_err(|e| e.to_string())
+                .and_then(|s| decode_catalog(&s).map_err(|e| e.to_string()))
+            {
+                Ok(entries) => {
+                    v["boot_catalog_block"] = json!(cat);
+                    v["boot"] = entries
+                        .iter()
+                        .map(|e| {
+                            json!({
+                                "platform": format!("{:?}", e.platform),
+                                "emulation": format!("{:?}", e.entry.emulation),
+                                "bootable": e.entry.bootable,
+                                "load_segment": e.entry.load_segment,
+                                "sector_count": e.entry.sector_count,
+                                "block": e.entry.load_rba,
+                            })
+                        })
+                        .collect();
+                }
+                Err(e) => v["boot_error"] = json!(e),
+            }
+        }
+    }
+    if let Some(u) = &disc.udf {
+        let mut s = json!({
+            "revision": format!("{}.{:02x}", u.revision >> 8, u.revision & 0xFF),
+            "volume": u.volume_id,
+        });
+        if let Some((f, d)) = u.counts {
+            s["files"] = json!(f);
+            s["directories"] = json!(d);
+        }
+        v["udf"] = s;
+    }
+    if let Some(e) = &disc.udf_error {
+        v["udf_error"] = json!(e);
+    }
+    v
+}
+
+fn fs_names(fs: FileSystems) -> Vec<&'static str> {
+    [
+        (FileSystems::ISO9660, "iso9660"),
+        (FileSystems::JOLIET, "joliet"),
+        (FileSystems::ROCK_RIDGE, "rockridge"),
+        (FileSystems::UDF, "udf"),
+    ]
+    .into_iter()
+    .filter(|(f, _)| fs.contains(*f))
+    .map(|(_, n)| n)
+    .collect()
+}

@@ -1,0 +1,72 @@
+//! Opening an image and choosing the file-system view the reading commands
+//! (`ls`, `extract`, `info`) work on.
+
+use std::path::Path;
+
+use imapi2::fs::{Disc, FileSystems, FsTree, Medium};
+
+use crate::report::{lib_error, CliError};
+
+/// An opened image and one of its views, read.
+pub struct Opened {
+    pub disc: Disc,
+    pub view: FileSystems,
+    pub tree: FsTree,
+}
+
+/// Opens `image` and reads `fs` (one of iso9660, joliet, rockridge, udf), or
+/// the view import prefers (UDF, Rock Ridge, Joliet, ISO 9660).
+pub fn open(image: &Path, fs: Option<FileSystems>, json: bool) -> Result<Opened, CliError> {
+    let disc = open_disc(image, json)?;
+    let view = match fs {
+        Some(v) => {
+            let one = [
+                FileSystems::ISO9660,
+                FileSystems::JOLIET,
+                FileSystems::ROCK_RIDGE,
+                FileSystems::UDF,
+            ];
+            if !one.contains(&v) {
+                return Err(CliError {
+                    message: format!("--fs takes one file system, not {v}"),
+                    code: None,
+                    json,
+                });
+            }
+            if !disc.file_systems().contains(v) {
+                return Err(CliError {
+                    message: format!(
+                        "{}: no {v} file system (it has {})",
+                        image.display(),
+                        disc.file_systems()
+                    ),
+                    code: None,
+                    json,
+                });
+            }
+            v
+        }
+        None => disc.default_view(),
+    };
+    let tree = disc.read_tree(view).map_err(|e| lib_error(e, json))?;
+    Ok(Opened { disc, view, tree })
+}
+
+/// Opens `image` and identifies its file systems.
+pub fn open_disc(image: &Path, json: bool) -> Result<Disc, CliError> {
+    let medium = Medium::open(image).map_err(|e| lib_error(e, json))?;
+    Disc::open(&medium).map_err(|e| CliError {
+        message: format!("{}: {e}", image.display()),
+        code: e.imapi_name(),
+        json,
+    })
+}
+
+/// The node at `path` in the view, or an error naming it.
+pub fn lookup(o: &Opened, path: &str, json: bool) -> Result<u32, CliError> {
+    o.tree.lookup(path).ok_or_else(|| CliError {
+        message: format!("{path}: no such file or directory in the {} view", o.view),
+        code: None,
+        json,
+    })
+}
