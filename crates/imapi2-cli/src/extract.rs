@@ -23,6 +23,9 @@ pub struct Args {
     /// rockridge, else joliet, else iso9660].
     #[arg(long, value_name = "FS")]
     fs: Option<FileSystems>,
+    /// Read the tree as session N left it (1 = the oldest; default: the newest).
+    #[arg(long, value_name = "N")]
+    session: Option<usize>,
     /// Replace files and links that already exist.
     #[arg(long)]
     force: bool,
@@ -38,7 +41,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<(), CliError> {
-    let o = view::open(&args.image, args.fs, args.json)?;
+    let o = view::open(&args.image, args.fs, args.session, args.json)?;
     let tops = if args.paths.is_empty() {
         vec![0]
     } else {

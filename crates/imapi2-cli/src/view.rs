@@ -16,7 +16,12 @@ pub struct Opened {
 
 /// Opens `image` and reads `fs` (one of iso9660, joliet, rockridge, udf), or
 /// the view import prefers (UDF, Rock Ridge, Joliet, ISO 9660).
-pub fn open(image: &Path, fs: Option<FileSystems>, json: bool) -> Result<Opened, CliError> {
+pub fn open(
+    image: &Path,
+    fs: Option<FileSystems>,
+    session: Option<usize>,
+    json: bool,
+) -> Result<Opened, CliError> {
     let disc = open_disc(image, json)?;
     let view = match fs {
         Some(v) => {
@@ -48,7 +53,22 @@ pub fn open(image: &Path, fs: Option<FileSystems>, json: bool) -> Result<Opened,
         }
         None => disc.default_view(),
     };
-    let tree = disc.read_tree(view).map_err(|e| lib_error(e, json))?;
+    let tree = match session {
+        None => disc.read_tree(view),
+        Some(n) if n >= 1 && n <= disc.sessions.len() => disc.read_tree_of(n - 1, view),
+        Some(n) => {
+            return Err(CliError {
+                message: format!(
+                    "{}: no session {n} (it has {})",
+                    image.display(),
+                    disc.sessions.len()
+                ),
+                code: None,
+                json,
+            })
+        }
+    }
+    .map_err(|e| lib_error(e, json))?;
     Ok(Opened { disc, view, tree })
 }
 

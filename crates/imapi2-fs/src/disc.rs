@@ -106,9 +106,16 @@ impl Disc {
         default_for_import(self.file_systems())
     }
 
-    /// Reads one view: [`FileSystems::UDF`], [`FileSystems::ROCK_RIDGE`],
-    /// [`FileSystems::JOLIET`] or [`FileSystems::ISO9660`].
+    /// Reads one view of the newest session: [`FileSystems::UDF`],
+    /// [`FileSystems::ROCK_RIDGE`], [`FileSystems::JOLIET`] or
+    /// [`FileSystems::ISO9660`].
     pub fn read_tree(&self, view: FileSystems) -> Result<FsTree> {
+        self.read_tree_of(self.sessions.len().saturating_sub(1), view)
+    }
+
+    /// Reads one view as session `index` (0 = the oldest) left it; UDF has
+    /// one session here.
+    pub fn read_tree_of(&self, index: usize, view: FileSystems) -> Result<FsTree> {
         let missing = || Error::Corrupt {
             structure: "medium".into(),
             block: 16,
@@ -120,7 +127,13 @@ impl Disc {
             }
             return UdfVolume::open(self.medium.cursor())?.read_tree();
         }
-        let iso = self.iso.as_ref().ok_or_else(missing)?;
+        let older;
+        let iso = if index + 1 >= self.sessions.len() {
+            self.iso.as_ref().ok_or_else(missing)?
+        } else {
+            older = IsoVolume::open(&self.medium, self.sessions[index])?;
+            &older
+        };
         let v = if view == FileSystems::ROCK_RIDGE {
             IsoView::RockRidge
         } else if view == FileSystems::JOLIET {

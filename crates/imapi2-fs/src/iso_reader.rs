@@ -673,20 +673,37 @@ pub fn joliet_name(raw: &[u8]) -> String {
 }
 
 /// The sessions of an image file, oldest first: session 0 at block 0, and
-/// each next one where the previous session's volume space ends (rounded up
-/// to 16 or 32 blocks, as writers align them), while a descriptor set is
-/// found there.
+/// each next one where the previous session's volume space ends (counted
+/// from block 0 or from the session's start, rounded up to 16 or 32 blocks,
+/// as writers align them), while a descriptor set is found there. Overwritable media keep a copy of the newest session's
+/// descriptors at block 16 and the sessions themselves from block 32 on
+/// (xorriso's and growisofs's emulated table of contents); then the chain
+/// from 32 is the history, and block 0 reads as the newest session.
 pub fn find_sessions(medium: &Medium) -> Vec<u32> {
+    let from_zero = session_chain(medium, 0);
+    if from_zero.len() == 1 {
+        let from_32 = session_chain(medium, 32);
+        if !from_32.is_empty() {
+            return from_32;
+        }
+    }
+    from_zero
+}
+
+fn session_chain(medium: &Medium, first: u32) -> Vec<u32> {
     let mut out = Vec::new();
-    let mut start = 0u32;
+    let mut start = first;
     while out.len() < 256 {
         let Ok(v) = IsoVolume::open(medium, start) else {
             break;
         };
         out.push(start);
-        let end = v.primary.volume_space_size;
-        let next = [end, end.next_multiple_of(16), end.next_multiple_of(32)]
+        // The volume space size counts from block 0, or (as xorriso writes
+        // sessions of overwritable media) from the session's start.
+        let size = v.primary.volume_space_size;
+        let next = [size, start.saturating_add(size)]
             .into_iter()
+            .flat_map(|end| [end, end.next_multiple_of(16), end.next_multiple_of(32)])
             .filter(|&s| s > start)
             .find(|&s| IsoVolume::open(medium, s).is_ok());
         match next {
