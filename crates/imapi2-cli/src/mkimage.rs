@@ -6,7 +6,7 @@ use std::sync::Arc;
 use clap::ValueEnum;
 use imapi2::fs::{
     BootCatalog, BootOptions, DataSource, Emulation, FileSystemImage, FileSystems, Hybrid, ItemId,
-    ItemKind, ItemType, MediaPhysicalType, PlatformId,
+    ItemKind, ItemType, MediaPhysicalType, Medium, Multisession, MultisessionKind, PlatformId,
 };
 use serde_json::json;
 
@@ -32,6 +32,18 @@ pub enum Media {
     BdDl,
 }
 
+/// How `--append-to` adds the session.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum SessionMode {
+    /// As on DVD+RW or BD-RE: the session follows the last one and the
+    /// descriptors at block 16 are rewritten, so every reader sees it.
+    RandomWrite,
+    /// As on CD-R or DVD±R: the session follows the last one and nothing
+    /// earlier changes; readers that know sessions see it (imapi2 ls,
+    /// xorriso -load sbsector, mount -o sbsector).
+    Sequential,
+}
+
 /// Arguments of `imapi2 mkimage`.
 #[derive(clap::Args)]
 #[command(after_help = "\
@@ -40,11 +52,22 @@ or PATH_IN_IMAGE=SRC to place it elsewhere (write '\\=' for a literal '=' in a p
 Later sources win over earlier ones on a name clash.
 
 Without --media the image size is unlimited; with it, the build fails when the
-content does not fit the medium.")]
+content does not fit the medium.
+
+--append-to IMAGE adds a session to an existing image: its newest tree (Rock
+Ridge, else Joliet, else ISO 9660) is imported, the SOURCES are added over it
+(new files replace old ones of the same path), and the new session, which
+points at the old files' data instead of copying it, is written after it.")]
 pub struct Args {
     /// The image file to write.
-    #[arg(short, long, value_name = "OUT")]
-    output: PathBuf,
+    #[arg(short, long, value_name = "OUT", required_unless_present = "append_to")]
+    output: Option<PathBuf>,
+    /// Add a session to this image instead of writing a new one.
+    #[arg(long, value_name = "IMAGE", conflicts_with = "output")]
+    append_to: Option<PathBuf>,
+    /// With --append-to: how the session goes on [default: random-write].
+    #[arg(long, value_enum, value_name = "MODE", requires = "append_to")]
+    session_mode: Option<SessionMode>,
     /// File systems, comma separated: iso9660, joliet, rockridge, udf
     /// [default: iso9660,joliet,rockridge]. `udf` alone makes a UDF-only
     /// image; with the others, a bridge that shares every file's data.
@@ -286,7 +309,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let mode = Mode::choose(json, args.quiet);
     let mut img = FileSystemImage::new();
     img.set_free_media_blocks(0).map_err(err)?;
-    if let Some(m) = args.media {
+    if let Some(target) = &args.append_to {
+        prepare_append(&mut img, &args, target).map_err(err)?;
+    } else if let Some(m) = args.media {
         let t = match m {
             Media::Cd => MediaPhysicalType::CdR,
             Media::Dvd => MediaPhysicalType::DvdPlusR,
@@ -308,6 +333,11 @@ pub fn run(args: Args) -> Result<(), CliError> {
     if let Some(fs) = args.fs {
         img.set_file_systems_to_create(fs).map_err(err)?;
     }
+    let output = args
+        .append_to
+        .clone()
+        .or_else(|| args.output.clone())
+        .expect("clap requires one");
     if let Some(rev) = args.udf_revision {
         img.set_udf_revision(rev).map_err(err)?;
     }
@@ -368,6 +398,11 @@ pub fn run(args: Args) -> Result<(), CliError> {
                 .then(|| format!("{}.{:02x}", img.udf_revision() >> 8, img.udf_revision() & 0xFF)),
             "volume": result.disc_id(),
             "boot_entries": img.boot_image_options_array().len(),
+            "session_start": result.start_block(),
+            "imported": img.imported().map(|i| json!({
+                "file_system": i.file_system.to_string(),
+                "volume": i.volume_name,
+            })),
             "hybrid": img.hybrid().map(|h| json!({"mbr_code": h.mbr_code.is_some(), "gpt": h.gpt})),
         }));
     }
@@ -376,14 +411,18 @@ pub fn run(args: Args) -> Result<(), CliError> {
         p.update(&u.current_file, u.copied_sectors, u.total_sectors);
         true
     });
-    let written = result.write_to_path(&args.output);
+    let written = if args.append_to.is_some() {
+        result.append_to_path(&output)
+    } else {
+        result.write_to_path(&output)
+    };
     progress.finish();
     written.map_err(err)?;
     let secs = progress.elapsed().as_secs_f64();
     match mode {
         Mode::Json => report::event(json!({
             "event": "done",
-            "output": args.output.display().to_string(),
+            "output": output.display().to_string(),
             "sectors": result.total_blocks(),
             "bytes": result.total_bytes(),
             "seconds": secs,
@@ -391,15 +430,61 @@ pub fn run(args: Args) -> Result<(), CliError> {
             "volume": result.disc_id(),
         })),
         Mode::Bar => eprintln!(
-            "imapi2: wrote {} ({} sectors, {}; {}; volume {}) in {:.2} s",
-            args.output.display(),
+            "imapi2: wrote {} ({} sectors{}, {}; {}; volume {}) in {:.2} s",
+            output.display(),
             result.total_blocks(),
+            if result.start_block() > 0 {
+                format!(" from block {}", result.start_block())
+            } else {
+                String::new()
+            },
             report::human_bytes(result.total_bytes()),
             result.file_systems(),
             result.disc_id(),
             secs
         ),
         Mode::Quiet => {}
+    }
+    Ok(())
+}
+
+/// Sets up a session to append to `target`: its multisession state, its
+/// newest tree imported, its file systems (those this session can write).
+fn prepare_append(img: &mut FileSystemImage, args: &Args, target: &Path) -> imapi2::fs::Result<()> {
+    let medium = Medium::open(target)?;
+    let kind = match args.session_mode.unwrap_or(SessionMode::RandomWrite) {
+        SessionMode::RandomWrite => MultisessionKind::RandomWrite,
+        SessionMode::Sequential => MultisessionKind::Sequential,
+    };
+    let capacity = args.media.map(|m| match m {
+        Media::Cd => 359_849,
+        Media::Dvd => 2_295_104,
+        Media::DvdDl => 4_171_712,
+        Media::Bd => 12_219_392,
+        Media::BdDl => BD_DL_BLOCKS,
+    });
+    let present = FileSystemImage::identify_file_systems_on_disc(&medium)?;
+    let ms = Multisession::for_image(&medium, kind, capacity)?;
+    img.set_multisession(ms)?;
+    let view = [
+        FileSystems::ROCK_RIDGE,
+        FileSystems::JOLIET,
+        FileSystems::ISO9660,
+    ]
+    .into_iter()
+    .find(|v| present.contains(*v))
+    .ok_or(imapi2::fs::Error::FileSystemNotFound {
+        file_system: FileSystems::ISO9660,
+        present,
+    })?;
+    img.import_specific_file_system(view, None)?;
+    let mut fs = present & (FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::ROCK_RIDGE);
+    if present.contains(FileSystems::UDF) {
+        fs |= FileSystems::UDF;
+    }
+    img.set_file_systems_to_create(fs)?;
+    if let Some(name) = img.imported_volume_name().map(str::to_string) {
+        let _ = img.set_volume_name(&name);
     }
     Ok(())
 }

@@ -1,11 +1,9 @@
 //! `BootOptions` (IMAPI `IBootOptions`): one El Torito boot entry, and the
 //! hybrid-boot settings that go beyond IMAPI (boot info table, MBR, GPT).
 
-use std::io;
-
 use crate::eltorito::{Emulation, PlatformId};
 use crate::error::{Error, Result};
-use crate::source::{stream_len, DataSource};
+use crate::source::DataSource;
 
 /// IMAPI's limit on boot entries (`IMAPI2FS_BOOT_ENTRY_COUNT_MAX`).
 pub const BOOT_ENTRY_COUNT_MAX: usize = 32;
@@ -43,26 +41,7 @@ impl Default for BootOptions {
 }
 
 fn size_of(data: &DataSource) -> Result<u64> {
-    Ok(match data {
-        DataSource::Empty => 0,
-        DataSource::Bytes(b) => b.len() as u64,
-        DataSource::Path(p) => {
-            let md = std::fs::metadata(p).map_err(|error| Error::DataStreamCreate {
-                path: p.clone(),
-                error,
-            })?;
-            if !md.is_file() {
-                return Err(Error::NotFile {
-                    path: p.display().to_string(),
-                });
-            }
-            md.len()
-        }
-        DataSource::Stream(s) => stream_len(s).map_err(|error| Error::DataStreamRead {
-            source_name: "boot image".into(),
-            error,
-        })?,
-    })
+    data.size("boot image")
 }
 
 impl BootOptions {
@@ -250,26 +229,7 @@ impl BootOptions {
         let data = self.image.as_ref().ok_or_else(|| Error::BootImageData {
             reason: "a boot entry has no image".into(),
         })?;
-        let bytes = match data {
-            DataSource::Empty => Vec::new(),
-            DataSource::Bytes(b) => b.to_vec(),
-            DataSource::Path(p) => std::fs::read(p).map_err(|error| Error::DataStreamCreate {
-                path: p.clone(),
-                error,
-            })?,
-            DataSource::Stream(s) => {
-                use std::io::{Read, Seek, SeekFrom};
-                let mut g = s.lock().unwrap_or_else(|p| p.into_inner());
-                let mut v = Vec::with_capacity(self.size as usize);
-                g.seek(SeekFrom::Start(0))
-                    .and_then(|_| g.read_to_end(&mut v))
-                    .map_err(|error: io::Error| Error::DataStreamRead {
-                        source_name: name.into(),
-                        error,
-                    })?;
-                v
-            }
-        };
+        let bytes = data.read_all(name)?;
         if bytes.len() as u64 != self.size {
             return Err(Error::DataStreamInconsistency {
                 source_name: match data {

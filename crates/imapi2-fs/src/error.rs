@@ -228,6 +228,48 @@ pub enum Error {
     },
     /// The write was cancelled by the progress callback (`E_IMAPI_REQUEST_CANCELLED`).
     Cancelled,
+    /// The file system asked for is not on the medium (`IMAPI_E_FILE_SYSTEM_NOT_FOUND`).
+    FileSystemNotFound {
+        /// The file system asked for.
+        file_system: FileSystems,
+        /// What the medium has.
+        present: FileSystems,
+    },
+    /// An imported item meets an item of the other type in memory
+    /// (`IMAPI_E_IMPORT_TYPE_COLLISION_FILE_EXISTS_AS_DIRECTORY` when the
+    /// disc has a file where memory has a directory, `..._DIRECTORY_EXISTS_AS_FILE`
+    /// the other way round).
+    ImportTypeCollision {
+        /// Path in the image.
+        path: String,
+        /// Whether the disc's item is the directory.
+        disc_has_directory: bool,
+    },
+    /// The UDF revision is fixed by the imported session (`IMAPI_E_UDF_REVISION_CHANGE_NOT_ALLOWED`).
+    UdfRevisionChangeNotAllowed {
+        /// The imported revision.
+        imported: u16,
+    },
+    /// The file systems must stay those of the imported session
+    /// (`IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED`).
+    FileSystemChangeNotAllowed {
+        /// What was asked for.
+        requested: FileSystems,
+        /// Why it is refused.
+        reason: &'static str,
+    },
+    /// A multisession medium must be set first (`IMAPI_E_MULTISESSION_NOT_SET`).
+    MultisessionNotSet,
+    /// The medium cannot take another session (`IMAPI_E_IMPORT_MEDIA_NOT_ALLOWED`).
+    MultisessionNotAllowed {
+        /// Why.
+        reason: String,
+    },
+    /// The medium changed since the import (`IMAPI_E_DISC_MISMATCH`).
+    DiscMismatch {
+        /// What differs.
+        reason: String,
+    },
 }
 
 impl Error {
@@ -270,6 +312,17 @@ impl Error {
             Error::BootObjectConflict { .. } => 0xC0AA_B149,
             Error::BootEmulationSizeMismatch { .. } => 0xC0AA_B14A,
             Error::Cancelled => 0xC0AA_0002,
+            Error::FileSystemNotFound { .. } => 0xC0AA_B152,
+            Error::ImportTypeCollision {
+                disc_has_directory: false,
+                ..
+            } => 0xC0AA_B155,
+            Error::ImportTypeCollision { .. } => 0xC0AA_B15E,
+            Error::UdfRevisionChangeNotAllowed { .. } => 0xC0AA_B161,
+            Error::FileSystemChangeNotAllowed { .. } => 0xC0AA_B163,
+            Error::MultisessionNotSet => 0xC0AA_B15D,
+            Error::MultisessionNotAllowed { .. } => 0xC0AA_B159,
+            Error::DiscMismatch { .. } => 0xC0AA_B158,
             Error::Output { .. } => return None,
         })
     }
@@ -307,6 +360,14 @@ impl Error {
             0xC0AA_B149 => "IMAPI_E_BOOT_OBJECT_CONFLICT",
             0xC0AA_B14A => "IMAPI_E_BOOT_EMULATION_IMAGE_SIZE_MISMATCH",
             0xC0AA_0002 => "E_IMAPI_REQUEST_CANCELLED",
+            0xC0AA_B152 => "IMAPI_E_FILE_SYSTEM_NOT_FOUND",
+            0xC0AA_B155 => "IMAPI_E_IMPORT_TYPE_COLLISION_FILE_EXISTS_AS_DIRECTORY",
+            0xC0AA_B15E => "IMAPI_E_IMPORT_TYPE_COLLISION_DIRECTORY_EXISTS_AS_FILE",
+            0xC0AA_B161 => "IMAPI_E_UDF_REVISION_CHANGE_NOT_ALLOWED",
+            0xC0AA_B163 => "IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED",
+            0xC0AA_B15D => "IMAPI_E_MULTISESSION_NOT_SET",
+            0xC0AA_B159 => "IMAPI_E_IMPORT_MEDIA_NOT_ALLOWED",
+            0xC0AA_B158 => "IMAPI_E_DISC_MISMATCH",
             _ => return None,
         })
     }
@@ -436,6 +497,42 @@ impl fmt::Display for Error {
             ),
             Error::Output { path, error } => write!(f, "{}: {error}", path.display()),
             Error::Cancelled => f.write_str("cancelled"),
+            Error::FileSystemNotFound {
+                file_system,
+                present,
+            } => {
+                if present.is_empty() {
+                    write!(f, "no {file_system} file system on the medium (it has none)")
+                } else {
+                    write!(f, "no {file_system} file system on the medium (it has {present})")
+                }
+            }
+            Error::ImportTypeCollision {
+                path,
+                disc_has_directory,
+            } => {
+                if *disc_has_directory {
+                    write!(f, "{path}: a directory on the disc meets a file of that name in the image")
+                } else {
+                    write!(f, "{path}: a file on the disc meets a directory of that name in the image")
+                }
+            }
+            Error::UdfRevisionChangeNotAllowed { imported } => write!(
+                f,
+                "the UDF revision is fixed by the imported session ({}.{:02x})",
+                imported >> 8,
+                imported & 0xFF
+            ),
+            Error::FileSystemChangeNotAllowed { requested, reason } => {
+                write!(f, "file systems {requested} refused: {reason}")
+            }
+            Error::MultisessionNotSet => f.write_str("set the multisession medium first"),
+            Error::MultisessionNotAllowed { reason } => {
+                write!(f, "no further session on this medium: {reason}")
+            }
+            Error::DiscMismatch { reason } => {
+                write!(f, "the medium changed since the import: {reason}")
+            }
         }
     }
 }

@@ -14,7 +14,7 @@ use crate::layout;
 use crate::media::MediaPhysicalType;
 use crate::names;
 use crate::result::ImageResult;
-use crate::source::{stream_len, Content, DataSource, Stored};
+use crate::source::{Content, DataSource, Stored};
 use crate::time::FileTime;
 use crate::tree::{NodeKind, Tree, TreeData, NO_PARENT, ROOT};
 use std::sync::Arc;
@@ -48,6 +48,11 @@ pub(crate) struct Settings {
     pub(crate) udf_revision: u16,
     /// UDF 2.50+: a separate metadata mirror file.
     pub(crate) udf_redundant_metadata: bool,
+    /// The medium the session goes onto, when it follows others.
+    pub(crate) multisession: Option<crate::multisession::Multisession>,
+    /// Blocks of imported data the session points at instead of copying:
+    /// not part of the budget.
+    pub(crate) referenced_blocks: u64,
 }
 
 impl Default for Settings {
@@ -66,6 +71,8 @@ impl Default for Settings {
             hybrid: None,
             udf_revision: 0x0102,
             udf_redundant_metadata: true,
+            multisession: None,
+            referenced_blocks: 0,
         }
     }
 }
@@ -93,6 +100,10 @@ pub struct FileSystemImage {
     pub(crate) settings: Settings,
     /// Host files with several links seen so far: (device, inode) → content.
     hard_links: HashMap<(u64, u64), u32>,
+    /// What was imported (see [`import_file_system`](Self::import_file_system)).
+    pub(crate) imported: Option<crate::import::Imported>,
+    /// Receives import progress.
+    pub(crate) import_progress: Option<crate::import::ImportProgressFn>,
 }
 
 impl Default for FileSystemImage {
@@ -130,6 +141,8 @@ impl FileSystemImage {
             journal: Journal::default(),
             settings: Settings::default(),
             hard_links: HashMap::new(),
+            imported: None,
+            import_progress: None,
         }
     }
 
@@ -185,6 +198,11 @@ impl FileSystemImage {
     /// 2.00 or later; 2.50 and 2.60 put the file system's metadata in a
     /// metadata partition.
     pub fn set_udf_revision(&mut self, revision: u16) -> Result<()> {
+        if let Some(imported) = self.imported.as_ref().and_then(|i| i.udf_revision) {
+            if revision != imported {
+                return Err(Error::UdfRevisionChangeNotAllowed { imported });
+            }
+        }
         if !self.udf_revisions_supported().contains(&revision) {
             return Err(Error::InvalidParam {
                 name: "UDFRevision",
@@ -317,6 +335,7 @@ impl FileSystemImage {
     /// is the result's [`total_blocks`](ImageResult::total_blocks).
     pub fn used_blocks(&self) -> u64 {
         layout::estimate_blocks(&self.tree.stats, &self.settings)
+            .saturating_sub(self.settings.referenced_blocks)
     }
 
     /// `SessionStartBlock`: first block of the session being built.
@@ -327,6 +346,12 @@ impl FileSystemImage {
     /// Sets `SessionStartBlock`. Every address in the image is offset by it;
     /// the result stream starts at that block.
     pub fn set_session_start_block(&mut self, block: u32) -> Result<()> {
+        if self.settings.multisession.is_some() && block != self.settings.session_start_block {
+            return Err(Error::InvalidParam {
+                name: "SessionStartBlock",
+                reason: "the multisession medium sets it".into(),
+            });
+        }
         if block != 0 && !self.settings.boot.is_empty() {
             return Err(Error::BootObjectConflict {
                 session_start_block: block,
@@ -959,7 +984,8 @@ impl FileSystemImage {
         s.dirs += add.dirs;
         s.data_blocks += add.data_blocks;
         s.name_bytes += add.name_bytes;
-        let needed = layout::estimate_blocks(&s, &self.settings);
+        let needed = layout::estimate_blocks(&s, &self.settings)
+            .saturating_sub(self.settings.referenced_blocks);
         if needed > u64::from(budget) {
             return Err(Error::ImageSizeLimit {
                 needed_blocks: needed,
@@ -988,26 +1014,7 @@ impl FileSystemImage {
     }
 
     fn new_content(&mut self, data: DataSource, name: &str) -> Result<u32> {
-        let size = match &data {
-            DataSource::Empty => 0,
-            DataSource::Bytes(b) => b.len() as u64,
-            DataSource::Path(p) => {
-                let md = std::fs::metadata(p).map_err(|error| Error::DataStreamCreate {
-                    path: p.clone(),
-                    error,
-                })?;
-                if !md.is_file() {
-                    return Err(Error::NotFile {
-                        path: p.display().to_string(),
-                    });
-                }
-                md.len()
-            }
-            DataSource::Stream(s) => stream_len(s).map_err(|error| Error::DataStreamRead {
-                source_name: name.to_string(),
-                error,
-            })?,
-        };
+        let size = data.size(name)?;
         Ok(self.tree.push_content(Content {
             source: Stored::from_source(data),
             size,
@@ -1284,6 +1291,7 @@ impl FileSystemImage {
     /// `CreateResultImage`: lays out every selected file system and returns the
     /// lazily generated image. Fails when the image exceeds `FreeMediaBlocks`.
     pub fn create_result_image(&self) -> Result<ImageResult> {
+        self.check_appendable()?;
         if !self.tree.data.streams.is_empty() {
             self.check_streams_supported()?;
         }
@@ -1311,7 +1319,39 @@ impl FileSystemImage {
                 free_media_blocks: budget,
             });
         }
-        Ok(ImageResult::new(plan, data))
+        let mut result = ImageResult::new(plan, data);
+        result.multisession = self.settings.multisession.as_ref().map(|m| m.kind);
+        Ok(result)
+    }
+
+    /// A session after others: UDF is not written there yet, and a medium
+    /// whose UDF volume would go on showing the old tree is refused.
+    fn check_appendable(&self) -> Result<()> {
+        let Some(m) = &self.settings.multisession else {
+            return Ok(());
+        };
+        if m.is_first_data_session {
+            return Ok(());
+        }
+        if self.settings.file_systems.contains(FileSystems::UDF) {
+            return Err(Error::FileSystemChangeNotAllowed {
+                requested: self.settings.file_systems,
+                reason: "UDF is not written in a session after the first yet; leave it out",
+            });
+        }
+        let present = self
+            .imported
+            .as_ref()
+            .map(|i| i.present)
+            .unwrap_or_default();
+        if present.contains(FileSystems::UDF) {
+            return Err(Error::MultisessionNotAllowed {
+                reason: "the medium carries UDF, whose readers (Linux mounts UDF first) would \
+                         go on seeing the old tree: appending to UDF media is not supported yet"
+                    .into(),
+            });
+        }
+        Ok(())
     }
 
     /// A copy of the tree with the boot catalog as a file at `path` (the
@@ -1322,6 +1362,8 @@ impl FileSystemImage {
             journal: Journal::default(),
             settings: self.settings.clone(),
             hard_links: HashMap::new(),
+            imported: None,
+            import_progress: None,
         };
         let (parent, leaf) = scratch.parent_for_new(ItemId(ROOT), path)?;
         let content = scratch.tree.push_content(Content {

@@ -578,6 +578,7 @@ pub(crate) fn plan(
                 &mut planned_boot,
                 catalog_at,
                 start,
+                settings.multisession.as_ref(),
             )?;
             t.placement.extra_base = abs(a.cursor)?;
             for i in 0..t.extra.len() {
@@ -617,6 +618,7 @@ pub(crate) fn plan(
         &mut planned_boot,
         catalog_at,
         start,
+        settings.multisession.as_ref(),
     )?;
     let data_end = a.cursor;
 
@@ -855,6 +857,7 @@ fn place_files(
     planned_boot: &mut [PlannedBoot],
     catalog_at: u64,
     start: u32,
+    multisession: Option<&crate::multisession::Multisession>,
 ) -> Result<()> {
     let abs = |rel: u64| -> Result<u32> {
         u32::try_from(rel + u64::from(start)).map_err(|_| Error::DataTooBig {
@@ -870,6 +873,13 @@ fn place_files(
             continue;
         }
         placed[c as usize] = true;
+        // Data of an earlier session on the same medium stays where it is.
+        if let Some(b) =
+            crate::import::referenced_block(multisession, &data.contents[c as usize].source)
+        {
+            content_lba[c as usize] = b;
+            continue;
+        }
         if matches!(data.contents[c as usize].source, Stored::BootCatalog) {
             content_lba[c as usize] = abs(catalog_at)?;
             continue;

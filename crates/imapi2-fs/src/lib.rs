@@ -97,6 +97,7 @@ mod filesystems;
 pub mod fs_tree;
 mod host;
 mod image;
+mod import;
 pub mod iso_reader;
 mod iso_tree;
 mod item;
@@ -104,6 +105,7 @@ mod journal;
 mod layout;
 mod media;
 mod medium;
+mod multisession;
 mod names;
 mod output;
 mod result;
@@ -125,9 +127,11 @@ pub use fs_tree::{FsData, FsKind, FsNode, FsTree};
 pub use image::{
     FileSystemImage, DEFAULT_FREE_MEDIA_BLOCKS, MAX_NAME_BYTES, MAX_VOLUME_NAME_CHARS,
 };
+pub use import::{ImportProgress, ImportProgressFn, Imported};
 pub use item::{Attributes, ItemId, ItemKind, ItemType, SpecialKind};
 pub use media::MediaPhysicalType;
 pub use medium::{Medium, MediumCursor};
+pub use multisession::{disc_identifier, Multisession, MultisessionKind, IMAGE_WRITE_UNIT};
 pub use result::{ImageResult, Progress, ProgressFn, ProgressItem, ProgressItems};
 pub use source::{DataSource, ReadSeek, SharedStream};
 pub use stream::ImageStream;

@@ -56,6 +56,11 @@ impl Medium {
         })
     }
 
+    /// Whether both handles are the same opened medium.
+    pub fn same(&self, other: &Medium) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
     /// Length in bytes.
     pub fn len(&self) -> u64 {
         match &*self.inner {

@@ -175,12 +175,108 @@ impl ImageResult {
     /// Writes the image into an open file from offset 0 and sets its length.
     /// `path` names the file in errors.
     pub fn write_to_file(&self, file: &File, path: &Path) -> Result<()> {
+        self.write_to_file_at(file, path, 0)
+    }
+
+    /// Writes the session into the medium's image file at its place (block
+    /// [`start_block`](ImageResult::start_block)), after the sessions
+    /// before it. The file must hold nothing past that place that a file
+    /// system uses. With a random-write multisession medium, the volume
+    /// descriptors at block 16 are then replaced by the new session's, so
+    /// that every reader finds it. If anything fails, the file is put back
+    /// as it was: the earlier sessions stay readable.
+    pub fn append_to_path(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let out_err = |error| Error::Output {
+            path: path.to_path_buf(),
+            error,
+        };
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(out_err)?;
+        let old_len = file.metadata().map_err(out_err)?.len();
+        let base = u64::from(self.start_block()) * SECTOR as u64;
+        // What lies past the session's place is padding; keep it to put back.
+        let tail_len = old_len.saturating_sub(base);
+        if tail_len > 64 << 20 {
+            return Err(Error::MultisessionNotAllowed {
+                reason: format!(
+                    "{} holds {tail_len} bytes past block {}, where the session would go",
+                    path.display(),
+                    self.start_block()
+                ),
+            });
+        }
+        let mut tail = vec![0u8; tail_len as usize];
+        std::os::unix::fs::FileExt::read_exact_at(&file, &mut tail, base).map_err(out_err)?;
+        let mut old_head = vec![0u8; 64 * SECTOR];
+        let head_len = (old_len as usize).min(old_head.len());
+        std::os::unix::fs::FileExt::read_exact_at(&file, &mut old_head[..head_len], 0)
+            .map_err(out_err)?;
+        let restore = |file: &File| {
+            let _ = file.set_len(old_len.min(base));
+            let _ = std::os::unix::fs::FileExt::write_all_at(file, &tail, base);
+            let _ = file.set_len(old_len);
+            let _ = std::os::unix::fs::FileExt::write_all_at(file, &old_head[..head_len], 0);
+        };
+        let r = file
+            .set_len(base)
+            .map_err(out_err)
+            .and_then(|_| self.write_to_file_at(&file, path, base))
+            .and_then(|_| {
+                if self.plan_random_write() {
+                    self.point_block_16_at_session(&file, path)
+                } else {
+                    Ok(())
+                }
+            })
+            .and_then(|_| file.sync_data().map_err(out_err));
+        if r.is_err() {
+            restore(&file);
+        }
+        r
+    }
+
+    fn plan_random_write(&self) -> bool {
+        self.multisession_kind() == Some(crate::multisession::MultisessionKind::RandomWrite)
+    }
+
+    /// Copies the session's volume descriptor set (from its block 16 to the
+    /// terminator) over blocks 16 and on of the medium.
+    fn point_block_16_at_session(&self, file: &File, path: &Path) -> Result<()> {
+        use std::os::unix::fs::FileExt;
+        let out_err = |error| Error::Output {
+            path: path.to_path_buf(),
+            error,
+        };
+        let base = u64::from(self.start_block()) * SECTOR as u64;
+        let mut set = Vec::new();
+        for i in 0..64u64 {
+            let mut s = vec![0u8; SECTOR];
+            file.read_exact_at(&mut s, base + (16 + i) * SECTOR as u64)
+                .map_err(out_err)?;
+            let end = &s[1..6] != b"CD001" || s[0] == crate::ecma119::vd_type::TERMINATOR;
+            set.extend_from_slice(&s);
+            if end {
+                break;
+            }
+        }
+        file.write_all_at(&set, 16 * SECTOR as u64).map_err(out_err)
+    }
+
+    /// Writes the image into an open file from byte `base` on and sets the
+    /// file's length to its end. `path` names the file in errors.
+    pub fn write_to_file_at(&self, file: &File, path: &Path, base: u64) -> Result<()> {
         let mut out = Out {
             file,
             buf: Vec::with_capacity(BUFFER),
             path,
         };
-        (&*file).seek(SeekFrom::Start(0)).map_err(|e| out.err(e))?;
+        (&*file)
+            .seek(SeekFrom::Start(base))
+            .map_err(|e| out.err(e))?;
         let total = u64::from(self.total_blocks());
         // Progress: the path is only made when somebody listens.
         let report = |node: Option<u32>, sectors: u64| -> Result<()> {
@@ -224,7 +320,8 @@ impl ImageResult {
         }
         out.flush()?;
         report(None, total)?;
-        file.set_len(self.total_bytes()).map_err(|e| out.err(e))?;
+        file.set_len(base + self.total_bytes())
+            .map_err(|e| out.err(e))?;
         Ok(())
     }
 

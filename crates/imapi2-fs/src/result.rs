@@ -48,6 +48,8 @@ pub struct ImageResult {
     pub(crate) plan: Arc<Plan>,
     pub(crate) data: Arc<TreeData>,
     pub(crate) progress: Option<ProgressFn>,
+    /// How the session goes onto its medium, when it follows others.
+    pub(crate) multisession: Option<crate::multisession::MultisessionKind>,
 }
 
 impl ImageResult {
@@ -56,7 +58,15 @@ impl ImageResult {
             plan: Arc::new(plan),
             data,
             progress: None,
+            multisession: None,
         }
+    }
+
+    /// How the session goes onto its medium (see
+    /// [`append_to_path`](ImageResult::append_to_path)), when a multisession
+    /// medium was set.
+    pub fn multisession_kind(&self) -> Option<crate::multisession::MultisessionKind> {
+        self.multisession
     }
 
     /// `ImageStream`: a new lazily generated `Read + Seek` stream of the image.

@@ -1,0 +1,319 @@
+//! Import and multisession through the library: what IMAPI's
+//! `ImportFileSystem` and `IMultisession*` promise, on image files.
+
+mod common;
+
+use std::fs;
+use std::io::{Read, Seek, SeekFrom};
+use std::sync::{Arc, Mutex};
+
+use imapi2_fs::{
+    DataSource, Disc, Error, FileSystemImage, FileSystems, FsKind, Medium, Multisession,
+    MultisessionKind,
+};
+
+/// An image file with a few files, a link and a directory.
+fn first_session(dir: &std::path::Path, fs: FileSystems) -> std::path::PathBuf {
+    let mut img = FileSystemImage::new();
+    img.set_file_systems_to_create(fs).unwrap();
+    let root = img.root();
+    img.add_directory(root, "docs").unwrap();
+    img.add_file(
+        root,
+        "docs/a.txt",
+        DataSource::Bytes(b"first a\n"[..].into()),
+    )
+    .unwrap();
+    img.add_file(
+        root,
+        "big.bin",
+        DataSource::Bytes(vec![7u8; 300_000].into()),
+    )
+    .unwrap();
+    img.add_symlink(root, "link", "docs/a.txt").unwrap();
+    let path = dir.join("img.iso");
+    img.create_result_image()
+        .unwrap()
+        .write_to_path(&path)
+        .unwrap();
+    path
+}
+
+fn tree_of(path: &std::path::Path) -> Vec<(String, Option<Vec<u8>>)> {
+    let m = Medium::open(path).unwrap();
+    let disc = Disc::open(&m).unwrap();
+    let t = disc.read_tree(disc.default_view()).unwrap();
+    let mut out: Vec<(String, Option<Vec<u8>>)> = t
+        .walk(0)
+        .into_iter()
+        .skip(1)
+        .map(|i| {
+            let n = &t.nodes[i as usize];
+            let data = match (&n.kind, &n.data) {
+                (FsKind::File, imapi2_fs::FsData::Extents(runs)) => {
+                    let mut v = Vec::new();
+                    for &(at, len) in runs {
+                        let mut b = vec![0u8; len as usize];
+                        m.read_exact_at(&mut b, at, "test").unwrap();
+                        v.extend(b);
+                    }
+                    Some(v)
+                }
+                _ => None,
+            };
+            (t.path(i), data)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn sequential_state_of_an_image_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = first_session(dir.path(), FileSystems::ISO9660 | FileSystems::JOLIET);
+    let m = Medium::open(&path).unwrap();
+    let blocks = m.sectors() as u32;
+    let ms = Multisession::for_image(&m, MultisessionKind::Sequential, Some(359_849)).unwrap();
+    assert!(!ms.is_first_data_session);
+    assert_eq!(ms.start_of_previous_session, 0);
+    assert_eq!(ms.last_written_address, blocks - 1);
+    assert_eq!(ms.next_writable_address, blocks.next_multiple_of(32));
+    assert_eq!(ms.free_sectors, 359_849 - ms.next_writable_address);
+    assert_eq!(ms.write_unit_size, 32);
+    let empty = Medium::from_stream(std::io::Cursor::new(Vec::new())).unwrap();
+    let first = Multisession::for_image(&empty, MultisessionKind::Sequential, None).unwrap();
+    assert!(first.is_first_data_session);
+    assert_eq!(first.next_writable_address, 0);
+    let full = Multisession::for_image(&m, MultisessionKind::Sequential, Some(blocks));
+    assert_eq!(full.unwrap_err().imapi_code(), Some(0xC0AA_B159));
+}
+
+#[test]
+fn appended_session_points_at_old_data_and_merges() {
+    for kind in [MultisessionKind::Sequential, MultisessionKind::RandomWrite] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = first_session(dir.path(), FileSystems::ISO9660 | FileSystems::ROCK_RIDGE);
+        let before = fs::read(&path).unwrap();
+        let m = Medium::open(&path).unwrap();
+        let mut img = FileSystemImage::new();
+        img.set_file_systems_to_create(FileSystems::ISO9660 | FileSystems::ROCK_RIDGE)
+            .unwrap();
+        img.set_multisession(Multisession::for_image(&m, kind, None).unwrap())
+            .unwrap();
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let e = events.clone();
+        img.set_import_progress(move |p| {
+            e.lock().unwrap().push(p.clone());
+            true
+        });
+        let imported = img.import_file_system(None).unwrap();
+        assert_eq!(imported, FileSystems::ROCK_RIDGE);
+        let ev = events.lock().unwrap();
+        assert_eq!(ev.len(), 4, "one event per item");
+        assert_eq!(ev.last().unwrap().files, (3, 3));
+        drop(ev);
+        // In-memory items added later replace imported ones of their path.
+        let root = img.root();
+        img.remove(root, "docs/a.txt").unwrap();
+        img.add_file(
+            root,
+            "docs/a.txt",
+            DataSource::Bytes(b"second a\n"[..].into()),
+        )
+        .unwrap();
+        img.add_file(root, "new.txt", DataSource::Bytes(b"new\n"[..].into()))
+            .unwrap();
+        assert!(
+            img.used_blocks() < 100,
+            "old data is not counted: {}",
+            img.used_blocks()
+        );
+        let r = img.create_result_image().unwrap();
+        assert_eq!(r.start_block() % 32, 0);
+        assert!(
+            r.total_blocks() < 100,
+            "{kind:?}: the big file is not copied"
+        );
+        r.append_to_path(&path).unwrap();
+        let after = fs::read(&path).unwrap();
+        // Earlier blocks are untouched, but for the descriptors at 16 that a
+        // random-write session rewrites.
+        let keep_from = if kind == MultisessionKind::RandomWrite {
+            16 * 2048 + 4 * 2048
+        } else {
+            0
+        };
+        assert_eq!(&after[..16 * 2048], &before[..16 * 2048]);
+        assert_eq!(
+            &after[keep_from..before.len()],
+            &before[keep_from..],
+            "{kind:?}"
+        );
+        let t = tree_of(&path);
+        let names: Vec<&str> = t.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(
+            names,
+            ["/big.bin", "/docs", "/docs/a.txt", "/link", "/new.txt"],
+            "{kind:?}"
+        );
+        let get = |p: &str| t.iter().find(|x| x.0 == p).unwrap().1.clone().unwrap();
+        assert_eq!(get("/docs/a.txt"), b"second a\n");
+        assert_eq!(get("/big.bin"), vec![7u8; 300_000]);
+        let disc = Disc::open(&Medium::open(&path).unwrap()).unwrap();
+        let expected_sessions = if kind == MultisessionKind::Sequential {
+            2
+        } else {
+            1
+        };
+        assert_eq!(disc.sessions.len(), expected_sessions, "{kind:?}");
+    }
+}
+
+/// A session whose write fails leaves the image as it was.
+#[test]
+fn failed_append_leaves_the_image_as_it_was() {
+    struct Failing(u64);
+    impl Read for Failing {
+        fn read(&mut self, b: &mut [u8]) -> std::io::Result<usize> {
+            if self.0 > 100_000 {
+                return Err(std::io::Error::other("the source broke"));
+            }
+            let n = b.len().min(4096);
+            b[..n].fill(1);
+            self.0 += n as u64;
+            Ok(n)
+        }
+    }
+    impl Seek for Failing {
+        fn seek(&mut self, p: SeekFrom) -> std::io::Result<u64> {
+            match p {
+                SeekFrom::End(_) => Ok(1 << 20),
+                SeekFrom::Start(x) => {
+                    self.0 = x;
+                    Ok(x)
+                }
+                SeekFrom::Current(_) => Ok(self.0),
+            }
+        }
+    }
+    for kind in [MultisessionKind::Sequential, MultisessionKind::RandomWrite] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = first_session(dir.path(), FileSystems::ISO9660 | FileSystems::JOLIET);
+        let before = fs::read(&path).unwrap();
+        let m = Medium::open(&path).unwrap();
+        let mut img = FileSystemImage::new();
+        img.set_multisession(Multisession::for_image(&m, kind, None).unwrap())
+            .unwrap();
+        img.import_file_system(None).unwrap();
+        img.add_file(img.root(), "broken.bin", DataSource::stream(Failing(0)))
+            .unwrap();
+        let e = img.create_result_image().unwrap().append_to_path(&path);
+        assert!(e.is_err(), "{kind:?}");
+        assert!(
+            fs::read(&path).unwrap() == before,
+            "{kind:?}: the image changed"
+        );
+    }
+}
+
+#[test]
+fn import_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = first_session(
+        dir.path(),
+        FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::UDF,
+    );
+    let m = Medium::open(&path).unwrap();
+    assert_eq!(
+        FileSystemImage::identify_file_systems_on_disc(&m).unwrap(),
+        FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::UDF
+    );
+    assert_eq!(
+        FileSystemImage::default_file_system_for_import(FileSystems::ISO9660 | FileSystems::JOLIET),
+        FileSystems::JOLIET
+    );
+    // No medium: MULTISESSION_NOT_SET.
+    let mut img = FileSystemImage::new();
+    assert_eq!(
+        img.import_file_system(None).unwrap_err().imapi_code(),
+        Some(0xC0AA_B15D)
+    );
+    // Not on the disc: FILE_SYSTEM_NOT_FOUND.
+    let e = img
+        .import_specific_file_system(FileSystems::ROCK_RIDGE, Some(&m))
+        .unwrap_err();
+    assert_eq!(e.imapi_code(), Some(0xC0AA_B152), "{e}");
+    // A directory in memory where the disc has a file, and the other way.
+    let root = img.root();
+    img.add_directory(root, "big.bin").unwrap();
+    let e = img.import_file_system(Some(&m)).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::ImportTypeCollision {
+                disc_has_directory: false,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert_eq!(e.imapi_code(), Some(0xC0AA_B155));
+    assert_eq!(img.count(root), 1, "nothing was imported");
+    let mut img = FileSystemImage::new();
+    let root = img.root();
+    img.add_file(root, "docs", DataSource::Empty).unwrap();
+    let e = img.import_file_system(Some(&m)).unwrap_err();
+    assert_eq!(e.imapi_code(), Some(0xC0AA_B15E), "{e}");
+    // The in-memory item wins a clash of files.
+    let mut img = FileSystemImage::new();
+    let root = img.root();
+    img.add_file(root, "big.bin", DataSource::Bytes(b"mine"[..].into()))
+        .unwrap();
+    assert_eq!(img.import_file_system(Some(&m)).unwrap(), FileSystems::UDF);
+    assert_eq!(img.data_size(img.item("/big.bin").unwrap()).unwrap(), 4);
+    assert_eq!(img.data_size(img.item("/docs/a.txt").unwrap()).unwrap(), 8);
+    assert!(img.imported_volume_name().is_some());
+    // UDF imported: its revision is fixed.
+    assert_eq!(img.udf_revision(), 0x0102);
+    assert_eq!(
+        img.set_udf_revision(0x0250).unwrap_err().imapi_code(),
+        Some(0xC0AA_B161)
+    );
+    // A copy of the disc as a new image reads the data through the medium.
+    let mut out = Vec::new();
+    img.create_result_image()
+        .unwrap()
+        .image_stream()
+        .read_to_end(&mut out)
+        .unwrap();
+    let copy = dir.path().join("copy.iso");
+    fs::write(&copy, &out).unwrap();
+    let t = tree_of(&copy);
+    assert_eq!(
+        t.iter()
+            .find(|x| x.0 == "/docs/a.txt")
+            .unwrap()
+            .1
+            .as_deref(),
+        Some(&b"first a\n"[..])
+    );
+    // Appending to a medium with UDF is refused with a reason.
+    let mut img = FileSystemImage::new();
+    img.set_file_systems_to_create(FileSystems::ISO9660)
+        .unwrap();
+    img.set_multisession(Multisession::for_image(&m, MultisessionKind::RandomWrite, None).unwrap())
+        .unwrap();
+    img.import_specific_file_system(FileSystems::JOLIET, None)
+        .unwrap();
+    let e = img.create_result_image().err().expect("refused");
+    assert_eq!(e.imapi_code(), Some(0xC0AA_B159), "{e}");
+    // Undo: an import is one change point.
+    let mut img = FileSystemImage::new();
+    let p = img.change_point();
+    img.import_file_system(Some(&m)).unwrap();
+    assert!(img.file_count() > 0);
+    img.rollback_to_change_point(p).unwrap();
+    assert_eq!(img.file_count(), 0);
+    assert!(!common::image_bytes(&img).is_empty());
+}
