@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 use imapi2::fs::eltorito::decode_catalog;
-use imapi2::fs::{Disc, FileSystems};
+use imapi2::fs::{disc_identifier, Disc, FileSystems, Multisession, MultisessionKind};
 use serde_json::{json, Value};
 
 use crate::report::CliError;
@@ -85,6 +85,12 @@ pub fn run(args: Args) -> Result<(), CliError> {
     if let Some(e) = v.get("boot_error").and_then(|e| e.as_str()) {
         println!("boot catalog: unreadable: {e}");
     }
+    if let Some(m) = v.get("multisession_sequential") {
+        println!(
+            "next session: at block {} (after the last written block {})",
+            m["next_writable_address"], m["last_written_address_of_previous_session"]
+        );
+    }
     Ok(())
 }
 
@@ -152,6 +158,26 @@ fn describe(disc: &Disc) -> Value {
     }
     if let Some(e) = &disc.udf_error {
         v["udf_error"] = json!(e);
+    }
+    // What the next session would see (IMAPI's IMultisession* values).
+    if let Ok(m) = Multisession::for_image(&disc.medium, MultisessionKind::Sequential, None) {
+        v["multisession_sequential"] = json!({
+            "is_first_data_session": m.is_first_data_session,
+            "start_of_previous_session": m.start_of_previous_session,
+            "last_written_address_of_previous_session": m.last_written_address,
+            "next_writable_address": m.next_writable_address,
+            "write_unit_size": m.write_unit_size,
+        });
+    }
+    if let Ok(m) = Multisession::for_image(&disc.medium, MultisessionKind::RandomWrite, None) {
+        v["multisession_random_write"] = json!({
+            "last_written_address": m.last_written_address,
+            "next_writable_address": m.next_writable_address,
+            "write_unit_size": m.write_unit_size,
+        });
+    }
+    if let Ok(id) = disc_identifier(&disc.medium) {
+        v["disc_identifier"] = json!(id);
     }
     v
 }
