@@ -618,14 +618,11 @@ impl VolumeInfo {
                 break;
             }
             let tag = Tag::decode(&s[..s.len().min(SECTOR)])?;
-            if tag.location != first_sector + i as u32 {
+            let at = u64::from(first_sector) + i as u64;
+            if u64::from(tag.location) != at {
                 return bad(
                     W,
-                    format!(
-                        "descriptor at sector {} claims {}",
-                        first_sector + i as u32,
-                        tag.location
-                    ),
+                    format!("descriptor at sector {at} claims {}", tag.location),
                 );
             }
             match tag.id {
@@ -1864,5 +1861,27 @@ mod tests {
             assert_eq!(read_symlink_components(&symlink_components(t)).unwrap(), t);
         }
         assert_eq!(symlink_components("/a"), [2, 0, 0, 0, 5, 2, 0, 0, 8, b'a']);
+    }
+
+    #[test]
+    fn sequence_at_the_last_sector_number_is_refused_not_overflowed() {
+        // Fuzzing regression: descriptor locations were added in u32, so a
+        // sequence said to start at sector 0xFFFFFFFF overflowed at its
+        // second descriptor (a panic in debug builds).
+        let info = VolumeInfo {
+            revision: 0x0102,
+            volume_id: "V".into(),
+            volume_set_id: "0123456789ABCDEFV".into(),
+            time: FileTime::from_unix_seconds(0),
+            partition_start: 0,
+            partition_length: 0,
+            metadata: None,
+            fsd: (0, 0),
+            integrity: ExtentAd::default(),
+        };
+        let mut seq = info.pvd(u32::MAX).to_vec();
+        seq.extend_from_slice(&info.pd(0));
+        let e = VolumeInfo::decode_sequence(&seq, u32::MAX).unwrap_err();
+        assert!(e.reason.contains("4294967296 claims 0"), "{e}");
     }
 }
