@@ -19,7 +19,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use crate::ecma119::{flags, read_dir_date, vd_type, DirectoryRecord, VolumeDescriptor, SECTOR};
 use crate::error::{Error, Result};
@@ -199,7 +199,7 @@ impl IsoVolume {
         }
         let skip = su[6];
         let entries = self
-            .system_use(su, u64::from(root.extent))
+            .system_use(su, u64::from(root.extent), &mut (MAX_CONTINUATION as u64))
             .unwrap_or_default();
         let mut id = String::new();
         let mut rrip = false;
@@ -228,8 +228,9 @@ impl IsoVolume {
             .map(Some)
     }
 
-    /// The SUSP entries of a system use area, continuation areas followed.
-    fn system_use(&self, area: &[u8], block: u64) -> Result<Vec<SuspEntry>> {
+    /// The SUSP entries of a system use area, continuation areas followed;
+    /// their bytes are taken from `budget` (what one tree may follow in all).
+    fn system_use(&self, area: &[u8], block: u64, budget: &mut u64) -> Result<Vec<SuspEntry>> {
         let mut out = SuspEntry::decode_all(area)
             .map_err(|e| corrupt("system use area", block, e.to_string()))?;
         let mut followed = 0usize;
@@ -251,6 +252,13 @@ impl IsoVolume {
                     "continuation areas loop or exceed 64 KiB",
                 ));
             }
+            *budget = budget.checked_sub(u64::from(length)).ok_or_else(|| {
+                corrupt(
+                    "continuation area",
+                    u64::from(b),
+                    "the continuation areas of the tree add up to more than the medium holds",
+                )
+            })?;
             let start = u64::from(b) * SECTOR as u64 + u64::from(offset);
             let mut buf = vec![0u8; length as usize];
             self.medium
@@ -294,13 +302,17 @@ impl IsoVolume {
         if let Some(t) = Some(read_dir_date(&root.recorded)) {
             tree.nodes[0].modified = Some(t);
         }
-        let mut seen = HashSet::new();
+        // Each sector is read as (part of) one directory at most, so that
+        // directories that loop or overlap cost no more than the medium.
+        let mut claimed = Claimed::default();
         let mut queue = std::collections::VecDeque::new();
         queue.push_back((0u32, root.extent, root.data_length));
-        seen.insert(root.extent);
+        claimed.claim(root.extent, root.data_length);
+        // Continuation areas followed in all: each belongs to one record.
+        let mut ce_budget = self.medium.len() + MAX_CONTINUATION as u64;
         let mut relocated_homes = Vec::new();
         while let Some((node, extent, length)) = queue.pop_front() {
-            let records = self.read_directory(extent, length, view, rr)?;
+            let records = self.read_directory(extent, length, view, rr, &mut ce_budget)?;
             for r in records {
                 match r {
                     Record::Dot(attrs) => {
@@ -321,10 +333,11 @@ impl IsoVolume {
                         let is_dir = node_data.is_dir();
                         let i = tree.push(node_data);
                         if let (true, Some((e, len))) = (is_dir, dir_extent) {
-                            if seen.insert(e) {
+                            if claimed.claim(e, len) {
                                 queue.push_back((i, e, len));
                             } else {
-                                // A directory reached twice: keep it empty.
+                                // A directory reached twice, or overlapping
+                                // another: keep it empty.
                                 continue;
                             }
                         }
@@ -345,6 +358,7 @@ impl IsoVolume {
         length: u32,
         view: IsoView,
         rr: Option<u8>,
+        ce_budget: &mut u64,
     ) -> Result<Vec<Record>> {
         let sectors = u64::from(length).div_ceil(SECTOR as u64);
         let data = self
@@ -364,7 +378,7 @@ impl IsoVolume {
                         let mut n = FsNode::new(String::new(), 0, FsKind::Directory);
                         if let Some(skip) = rr {
                             let su = rec.system_use.get(usize::from(skip)..).unwrap_or(&[]);
-                            let entries = self.system_use(su, block)?;
+                            let entries = self.system_use(su, block, ce_budget)?;
                             apply_rock_ridge(&mut n, &entries, &mut None);
                         }
                         out.push(Record::Dot(Attrs::from(&n)));
@@ -415,7 +429,7 @@ impl IsoVolume {
                 let mut relocated_here = false;
                 if let Some(skip) = rr {
                     let su = rec.system_use.get(usize::from(skip)..).unwrap_or(&[]);
-                    let entries = self.system_use(su, block)?;
+                    let entries = self.system_use(su, block, ce_budget)?;
                     let mut child = None;
                     relocated_here = apply_rock_ridge(&mut n, &entries, &mut child);
                     if let Some(c) = child {
@@ -473,6 +487,30 @@ impl IsoVolume {
             }
         }
         Ok(out)
+    }
+}
+
+/// The sectors read as directories so far: disjoint runs, first → end.
+#[derive(Default)]
+struct Claimed(BTreeMap<u64, u64>);
+
+impl Claimed {
+    /// Claims the sectors of a directory extent of `length` bytes; false,
+    /// claiming nothing, when one of them is claimed already.
+    fn claim(&mut self, extent: u32, length: u32) -> bool {
+        let first = u64::from(extent);
+        let end = first + u64::from(length).div_ceil(SECTOR as u64);
+        if end == first {
+            return true;
+        }
+        // The runs are disjoint, so the last one starting before `end` ends last.
+        if let Some((_, &e)) = self.0.range(..end).next_back() {
+            if e > first {
+                return false;
+            }
+        }
+        self.0.insert(first, end);
+        true
     }
 }
 
@@ -703,7 +741,14 @@ fn session_chain(medium: &Medium, first: u32) -> Vec<u32> {
         let size = v.primary.volume_space_size;
         let next = [size, start.saturating_add(size)]
             .into_iter()
-            .flat_map(|end| [end, end.next_multiple_of(16), end.next_multiple_of(32)])
+            .flat_map(|end| {
+                [
+                    Some(end),
+                    end.checked_next_multiple_of(16),
+                    end.checked_next_multiple_of(32),
+                ]
+            })
+            .flatten()
             .filter(|&s| s > start)
             .find(|&s| IsoVolume::open(medium, s).is_ok());
         match next {
@@ -750,5 +795,112 @@ mod tests {
         ];
         apply_rock_ridge(&mut n, &entries, &mut None);
         assert_eq!(n.kind, FsKind::Symlink("/usr/lib/..".into()));
+    }
+
+    /// An image of `fs` with the directories `dirs` (parents first), each
+    /// holding a file `F`.
+    fn image(fs: crate::FileSystems, dirs: &[&str]) -> Vec<u8> {
+        use std::io::Read;
+        let mut img = crate::FileSystemImage::new();
+        img.set_fixed_time(Some(crate::FileTime::from_unix_seconds(1_700_000_000)));
+        img.set_file_systems_to_create(fs).unwrap();
+        let root = img.root();
+        for d in dirs {
+            img.add_directory(root, d).unwrap();
+            let data = crate::DataSource::Bytes(b"f"[..].into());
+            img.add_file(root, &format!("{d}/F"), data).unwrap();
+        }
+        let mut out = Vec::new();
+        let r = img.create_result_image().unwrap();
+        r.image_stream().read_to_end(&mut out).unwrap();
+        out
+    }
+
+    fn medium(b: Vec<u8>) -> Medium {
+        Medium::from_stream(std::io::Cursor::new(b)).unwrap()
+    }
+
+    const PVD: usize = 16 * SECTOR;
+
+    #[test]
+    fn a_volume_space_size_near_the_top_does_not_overflow() {
+        // Fuzzing regression: the next session was looked for at the volume
+        // space size rounded up to 16 and 32 blocks, which overflowed u32
+        // (a panic in debug builds) for sizes near 0xFFFFFFFF.
+        let mut b = image(crate::FileSystems::ISO9660, &[]);
+        b[PVD + 80..PVD + 88].copy_from_slice(&crate::ecma119::both32(u32::MAX - 3));
+        assert_eq!(find_sessions(&medium(b)), vec![0]);
+    }
+
+    #[test]
+    fn overlapping_directories_are_read_once() {
+        // Directories whose extents overlap (not only ones that repeat an
+        // extent) made the reader read the same sectors again for each, which
+        // costs time and memory quadratic in the image. Here the root's
+        // length is stretched over the first subdirectory's sector: that
+        // subdirectory is then part of the root and is kept empty.
+        let mut b = image(crate::FileSystems::ISO9660, &["A", "B"]);
+        let v = IsoVolume::open(&medium(b.clone()), 0).unwrap();
+        let root = DirectoryRecord::decode(&v.primary.root_record).unwrap();
+        let t = v.read_tree(IsoView::Iso9660).unwrap();
+        assert_eq!(t.nodes.len(), 5, "{t:?}");
+        let a = t.lookup("/A").unwrap();
+        let a_ext = v
+            .read_directory(
+                root.extent,
+                root.data_length,
+                IsoView::Iso9660,
+                None,
+                &mut 0,
+            )
+            .unwrap()
+            .into_iter()
+            .find_map(|r| match r {
+                Record::Entry {
+                    node_data,
+                    dir_extent,
+                    ..
+                } if node_data.name == "A" => dir_extent,
+                _ => None,
+            })
+            .unwrap()
+            .0;
+        assert!(a_ext > root.extent && t.nodes[a as usize].children.len() == 1);
+        let len = (a_ext - root.extent + 1) * SECTOR as u32;
+        b[PVD + 156 + 10..PVD + 156 + 18].copy_from_slice(&crate::ecma119::both32(len));
+        let v = IsoVolume::open(&medium(b), 0).unwrap();
+        let t = v.read_tree(IsoView::Iso9660).unwrap();
+        let files = t.nodes.iter().filter(|n| n.name == "F").count();
+        assert_eq!(files, 2, "{t:?}");
+        let a = t.lookup("/A").unwrap();
+        assert!(t.nodes[a as usize].children.is_empty(), "{t:?}");
+    }
+
+    #[test]
+    fn continuation_areas_are_bounded_per_tree() {
+        // Records that all name one continuation area (of up to 64 KiB of
+        // names) multiplied it without bound; a tree may now follow no more
+        // continuation bytes than the medium holds.
+        let b = image(
+            crate::FileSystems::ISO9660 | crate::FileSystems::ROCK_RIDGE,
+            &[],
+        );
+        let v = IsoVolume::open(&medium(b), 0).unwrap();
+        let mut area = Vec::new();
+        SuspEntry::Ce {
+            block: 0,
+            offset: 0,
+            length: 300,
+        }
+        .encode_into(&mut area);
+        let mut budget = 1000;
+        assert!(v.system_use(&area, 0, &mut budget).is_ok());
+        assert_eq!(budget, 700);
+        let mut budget = 299;
+        let e = v.system_use(&area, 0, &mut budget).unwrap_err();
+        assert!(
+            e.to_string().contains("bad continuation area at block 0"),
+            "{e}"
+        );
     }
 }
