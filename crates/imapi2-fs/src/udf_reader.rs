@@ -20,7 +20,7 @@
 use std::io::{Read, Seek, SeekFrom};
 
 use crate::ecma119::SECTOR;
-use std::collections::{HashSet, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 
 use crate::ecma167::{
     cs0_decode, fid_flags, file_type, posix_mode, read_symlink_components, tag_id, Allocation,
@@ -57,6 +57,8 @@ pub struct UdfVolume<R> {
     pub file_set: FileSetDescriptor,
     /// Physical extents of the metadata partition: (first sector, sectors).
     metadata: Vec<(u64, u64)>,
+    /// Allocation extent descriptors read so far.
+    aed_reads: u64,
 }
 
 fn corrupt(what: impl Into<String>, block: u64, reason: impl Into<String>) -> Error {
@@ -99,6 +101,7 @@ impl<R: Read + Seek> UdfVolume<R> {
                 revision: 0,
             },
             metadata: Vec::new(),
+            aed_reads: 0,
         };
         let mut anchor = None;
         let mut last_err = None;
@@ -332,6 +335,7 @@ impl<R: Read + Seek> UdfVolume<R> {
         };
         let long = matches!(fe.allocation, Allocation::Long(_));
         let mut hops = 0;
+        let mut chain = HashSet::new();
         loop {
             let mut next = None;
             for (p, b, l) in pending.drain(..) {
@@ -344,13 +348,14 @@ impl<R: Read + Seek> UdfVolume<R> {
             }
             let Some((p, b)) = next else { break };
             hops += 1;
-            if hops > MAX_CHAIN {
+            if hops > MAX_CHAIN || !chain.insert((p, b)) {
                 return Err(corrupt(
                     "allocation extent descriptor",
                     u64::from(b),
-                    "the chain does not end",
+                    "the chain loops or does not end",
                 ));
             }
+            self.aed_reads += 1;
             let s = self.block(p, b)?;
             let tag = crate::ecma167::Tag::decode(&s[..s.len().min(SECTOR)]).map_err(|e| {
                 corrupt("allocation extent descriptor", u64::from(b), e.to_string())
@@ -436,11 +441,10 @@ impl<R: Read + Seek> UdfVolume<R> {
                 }
             }
             while want > 0 {
-                let chunk = want.min(1 << 20);
+                // Up to 1 MiB, contiguous on the medium and in the partition.
+                let (at, n) = self.contiguous(p, block)?;
+                let chunk = want.min(1 << 20).min(n * SECTOR as u64);
                 let blocks = chunk.div_ceil(SECTOR as u64);
-                let at = self.locate(p, block)?;
-                // The whole run must stay in its partition.
-                self.locate(p, block + blocks as u32 - 1)?;
                 let buf = self.read_sectors(at, blocks)?;
                 out.write_all(&buf[..chunk as usize])
                     .map_err(|e| Error::ImportRead {
@@ -450,7 +454,8 @@ impl<R: Read + Seek> UdfVolume<R> {
                 want -= chunk;
                 left -= chunk;
                 done += chunk;
-                block += blocks as u32;
+                // Past the largest block number, `contiguous` refuses it.
+                block = block.saturating_add(blocks as u32);
             }
             if left == 0 {
                 break;
@@ -507,17 +512,34 @@ impl<R: Read + Seek> UdfVolume<R> {
     }
 
     /// Reads the whole tree: names, kinds, attributes, and where each file's
-    /// data lies. Each directory is read once; named streams are left out.
+    /// data lies. Each directory is read once, and no two directories may
+    /// share data (one that would is kept empty); named streams are left out.
+    /// What the tree holds is bounded by the image's size: entries that
+    /// name one file entry many times cannot multiply it without end.
     pub fn read_tree(&mut self) -> Result<FsTree> {
         let mut tree = FsTree::new();
         let root_icb = self.root();
         let root = self.entry(root_icb)?;
         set_attributes(&mut tree.nodes[0], &root);
+        let root_at = self.locate(root_icb.partition, root_icb.block)?;
+        let mut budget = Budget {
+            left: self.size.saturating_mul(4).saturating_add(16 << 20),
+            image: self.size,
+            block: root_at,
+            aed_reads: self.aed_reads,
+        };
         let mut seen = HashSet::new();
         seen.insert((root_icb.partition, root_icb.block));
+        let mut claimed = Claimed::default();
         let mut queue = VecDeque::new();
-        queue.push_back((0u32, root, root_icb.partition));
-        while let Some((node, fe, partition)) = queue.pop_front() {
+        queue.push_back((0u32, root, root_icb.partition, root_at));
+        while let Some((node, fe, partition, fe_at)) = queue.pop_front() {
+            // A directory whose data another one read is kept empty.
+            if let FsData::Extents(runs) = self.file_data(&fe, partition, fe_at)? {
+                if !claimed.claim(&runs) {
+                    continue;
+                }
+            }
             for e in self.read_dir_in(&fe, partition)? {
                 let child = self.entry(e.icb)?;
                 let mut n = FsNode::new(e.name, node, FsKind::File);
@@ -533,6 +555,7 @@ impl<R: Read + Seek> UdfVolume<R> {
                     }
                     file_type::SYMLINK => {
                         let raw = self.read_data(&child, e.icb.partition)?;
+                        budget.take(raw.len() as u64)?;
                         let target = read_symlink_components(&raw)
                             .map_err(|err| corrupt("symbolic link", at, err.to_string()))?;
                         n.kind = FsKind::Symlink(target);
@@ -560,10 +583,12 @@ impl<R: Read + Seek> UdfVolume<R> {
                         format!("{:?}: directory flag and file type disagree", n.name),
                     ));
                 }
+                budget.take_node(&n)?;
+                budget.take_reads(self.aed_reads)?;
                 let is_dir = n.kind == FsKind::Directory;
                 let i = tree.push(n);
                 if is_dir && seen.insert((e.icb.partition, e.icb.block)) {
-                    queue.push_back((i, child, e.icb.partition));
+                    queue.push_back((i, child, e.icb.partition, at));
                 }
             }
         }
@@ -623,6 +648,87 @@ impl<R: Read + Seek> UdfVolume<R> {
     }
 }
 
+/// What one tree may hold and cost: a few times the image's size in nodes,
+/// names, data runs, inline data and link targets, and allocation extent
+/// descriptors read.
+struct Budget {
+    left: u64,
+    image: u64,
+    /// The root's block, named in the error.
+    block: u64,
+    /// The volume's count of allocation extent descriptors read, as last seen.
+    aed_reads: u64,
+}
+
+impl Budget {
+    fn take(&mut self, bytes: u64) -> Result<()> {
+        self.left = self.left.checked_sub(bytes).ok_or_else(|| {
+            corrupt(
+                "file set",
+                self.block,
+                format!(
+                    "the tree holds more than a few times the image's {} bytes \
+                     (entries named many times, or a loop)",
+                    self.image
+                ),
+            )
+        })?;
+        Ok(())
+    }
+
+    fn take_node(&mut self, n: &FsNode) -> Result<()> {
+        let data = match &n.data {
+            FsData::None => 0,
+            FsData::Extents(runs) => runs.len() * std::mem::size_of::<(u64, u64)>(),
+            FsData::Inline(d) => d.len(),
+        };
+        self.take((std::mem::size_of::<FsNode>() + n.name.len() + data) as u64)
+    }
+
+    /// Charges the allocation extent descriptors read since the last call.
+    fn take_reads(&mut self, aed_reads: u64) -> Result<()> {
+        let new = aed_reads.saturating_sub(self.aed_reads);
+        self.aed_reads = aed_reads;
+        self.take(new.saturating_mul(SECTOR as u64))
+    }
+}
+
+/// The sectors read as directories so far: disjoint runs, first → end.
+#[derive(Default)]
+struct Claimed(BTreeMap<u64, u64>);
+
+impl Claimed {
+    /// Claims the sectors under byte runs of the medium (zero runs aside);
+    /// false, claiming nothing, when one of them is claimed already.
+    fn claim(&mut self, runs: &[(u64, u64)]) -> bool {
+        let sectors: Vec<(u64, u64)> = runs
+            .iter()
+            .filter(|r| r.0 != ZERO_RUN && r.1 > 0)
+            .map(|&(off, len)| {
+                (
+                    off / SECTOR as u64,
+                    off.saturating_add(len).div_ceil(SECTOR as u64),
+                )
+            })
+            .collect();
+        for (i, &(first, end)) in sectors.iter().enumerate() {
+            // The claimed runs are disjoint: the last one starting before
+            // `end` ends last. The runs of one directory must not overlap
+            // each other either.
+            if let Some((_, &e)) = self.0.range(..end).next_back() {
+                if e > first {
+                    for &(f, _) in &sectors[..i] {
+                        self.0.remove(&f);
+                    }
+                    return false;
+                }
+            }
+            self.0.insert(first, end);
+        }
+        true
+    }
+}
+
 /// Copies what a file entry says of modes, owners and times to a node.
 fn set_attributes(n: &mut FsNode, fe: &FileEntry) {
     n.mode = Some(posix_mode(fe.permissions) | icb_mode_bits(fe.icb_flags));
@@ -673,4 +779,137 @@ fn device_number(eas: &[u8]) -> u64 {
         at += len;
     }
     0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ecma167::allocation_extent;
+    use crate::{DataSource, FileSystemImage, FileSystems, FileTime};
+    use std::io::Cursor;
+
+    /// A UDF image of `revision` with directories `A` and `B` (a file `F` of
+    /// 4 KiB in each) and, in `D`, `files` files with 30-character names.
+    fn image(revision: u16, files: usize) -> Vec<u8> {
+        let mut img = FileSystemImage::new();
+        img.set_fixed_time(Some(FileTime::from_unix_seconds(1_700_000_000)));
+        img.set_file_systems_to_create(FileSystems::UDF).unwrap();
+        img.set_udf_revision(revision).unwrap();
+        let root = img.root();
+        for d in ["A", "B", "D"] {
+            img.add_directory(root, d).unwrap();
+        }
+        for d in ["A", "B"] {
+            let data = DataSource::Bytes(vec![7u8; 4096].into());
+            img.add_file(root, &format!("{d}/F"), data).unwrap();
+        }
+        for i in 0..files {
+            let name = format!("D/{i:030}");
+            img.add_file(root, &name, DataSource::Empty).unwrap();
+        }
+        let mut out = Vec::new();
+        let r = img.create_result_image().unwrap();
+        r.image_stream().read_to_end(&mut out).unwrap();
+        out
+    }
+
+    fn open(b: &[u8]) -> UdfVolume<Cursor<Vec<u8>>> {
+        UdfVolume::open(Cursor::new(b.to_vec())).unwrap()
+    }
+
+    /// The ICB of `name` in the root.
+    fn icb(v: &mut UdfVolume<Cursor<Vec<u8>>>, name: &str) -> LongAd {
+        let root_icb = v.root();
+        let root = v.entry(root_icb).unwrap();
+        let e = v.read_dir(&root).unwrap();
+        e.into_iter().find(|e| e.name == name).unwrap().icb
+    }
+
+    #[test]
+    fn a_looping_extent_chain_is_refused_at_once() {
+        // An allocation extent descriptor naming itself as the next one was
+        // followed 65536 times, gathering up to 16 million extents (hundreds
+        // of MiB) before the chain was called endless.
+        let mut b = image(0x0102, 0);
+        let mut v = open(&b);
+        let f = icb(&mut v, "A");
+        let fe = v.entry(f).unwrap();
+        let file = v.read_dir(&fe).unwrap()[0].icb;
+        let fe = v.entry(file).unwrap();
+        let Allocation::Short(ads) = &fe.allocation else {
+            panic!("{:?}", fe.allocation)
+        };
+        // The file's data block becomes an AED: one extent, then itself.
+        let blk = ads[0].1;
+        let mut a = Vec::new();
+        for (len, pos) in [(2048u32, 0u32), ((3 << 30) | 2048, blk)] {
+            a.extend_from_slice(&len.to_le_bytes());
+            a.extend_from_slice(&pos.to_le_bytes());
+        }
+        let at = (v.info.partition_start + blk) as usize * SECTOR;
+        b[at..at + SECTOR].copy_from_slice(&allocation_extent(2, blk, 0, &a));
+        let mut v = open(&b);
+        let mut chained = fe.clone();
+        chained.allocation = Allocation::Short(vec![((3 << 30) | 2048, blk)]);
+        let e = v.data_extents(&chained, 0).unwrap_err();
+        assert!(e.to_string().contains("loops"), "{e}");
+        assert_eq!(v.aed_reads, 1);
+    }
+
+    #[test]
+    fn directories_sharing_data_are_read_once() {
+        // Directory entries pointing at the root's data listed the root
+        // again under each of them: reading cost grew with the square of the
+        // image. Now a directory whose data another one read is left empty.
+        let b = image(0x0102, 0);
+        let mut v = open(&b);
+        assert_eq!(v.read_tree().unwrap().nodes.len(), 6);
+        let root_icb = v.root();
+        let root = v.entry(root_icb).unwrap();
+        let bi = icb(&mut v, "B");
+        let mut fe = v.entry(bi).unwrap();
+        fe.allocation = root.allocation.clone();
+        fe.length = root.length;
+        let at = v.locate(bi.partition, bi.block).unwrap() as usize * SECTOR;
+        let mut b = b;
+        b[at..at + SECTOR].copy_from_slice(&fe.encode(2, bi.block));
+        let mut v = open(&b);
+        let t = v.read_tree().unwrap();
+        assert_eq!(t.nodes.len(), 5, "{t:?}");
+        assert!(t.nodes[t.lookup("/B").unwrap() as usize]
+            .children
+            .is_empty());
+    }
+
+    #[test]
+    fn data_across_metadata_extents_is_read_from_each() {
+        // A run of a file in the metadata partition was read as contiguous
+        // sectors of the medium even where the metadata partition continues
+        // in another extent.
+        let b = image(0x0250, 80);
+        let mut v = open(&b);
+        let d = icb(&mut v, "D");
+        let fe = v.entry(d).unwrap();
+        assert_eq!(v.read_dir(&fe).unwrap().len(), 80);
+        let (len, blk) = match &fe.allocation {
+            Allocation::Short(a) => a[0],
+            Allocation::Long(a) => (a[0].length, a[0].block),
+            other => panic!("{other:?}"),
+        };
+        assert!(len as usize > SECTOR, "the directory spans blocks");
+        // Move the directory's second block to a sector past the old end and
+        // map it there: the metadata partition is now three extents.
+        let (start, n) = v.metadata[0];
+        let second = start + u64::from(blk) + 1;
+        let mut b = b;
+        let moved = b.len() as u64 / SECTOR as u64;
+        let s = second as usize * SECTOR;
+        let sector = b[s..s + SECTOR].to_vec();
+        b[s..s + SECTOR].fill(0);
+        b.extend_from_slice(&sector);
+        let mut v = open(&b);
+        let first_n = u64::from(blk) + 1;
+        v.metadata = vec![(start, first_n), (moved, 1), (second + 1, n - first_n - 1)];
+        assert_eq!(v.read_dir(&fe).unwrap().len(), 80);
+    }
 }
