@@ -8,6 +8,7 @@ mod info;
 mod ls;
 mod mkimage;
 mod report;
+mod verify;
 mod view;
 
 use std::process::ExitCode;
@@ -32,6 +33,8 @@ enum Command {
     Extract(extract::Args),
     /// Show what an image holds: file systems, volumes, sessions, boot entries.
     Info(info::Args),
+    /// Check an image's structures and list every problem found.
+    Verify(verify::Args),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +44,7 @@ fn main() -> ExitCode {
         Command::Ls(args) => ls::run(args),
         Command::Extract(args) => extract::run(args),
         Command::Info(args) => info::run(args),
+        Command::Verify(args) => verify::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

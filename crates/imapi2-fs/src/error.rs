@@ -270,6 +270,22 @@ pub enum Error {
         /// What differs.
         reason: String,
     },
+    /// The image is not a whole number of 2048-byte sectors
+    /// (`IMAPI_E_IMAGEMANAGER_IMAGE_NOT_ALIGNED`).
+    ImageManagerNotAligned {
+        /// Its size in bytes.
+        size: u64,
+    },
+    /// No ECMA-119 or ECMA-167 volume descriptor at block 16
+    /// (`IMAPI_E_IMAGEMANAGER_NO_VALID_VD_FOUND`).
+    ImageManagerNoValidVd,
+    /// No image was given (`IMAPI_E_IMAGEMANAGER_NO_IMAGE`).
+    ImageManagerNoImage,
+    /// 2^31 sectors or more (`IMAPI_E_IMAGEMANAGER_IMAGE_TOO_BIG`).
+    ImageManagerTooBig {
+        /// Its sectors.
+        sectors: u64,
+    },
 }
 
 impl Error {
@@ -323,6 +339,10 @@ impl Error {
             Error::MultisessionNotSet => 0xC0AA_B15D,
             Error::MultisessionNotAllowed { .. } => 0xC0AA_B159,
             Error::DiscMismatch { .. } => 0xC0AA_B158,
+            Error::ImageManagerNotAligned { .. } => 0xC0AA_B200,
+            Error::ImageManagerNoValidVd => 0xC0AA_B201,
+            Error::ImageManagerNoImage => 0xC0AA_B202,
+            Error::ImageManagerTooBig { .. } => 0xC0AA_B203,
             Error::Output { .. } => return None,
         })
     }
@@ -368,6 +388,10 @@ impl Error {
             0xC0AA_B15D => "IMAPI_E_MULTISESSION_NOT_SET",
             0xC0AA_B159 => "IMAPI_E_IMPORT_MEDIA_NOT_ALLOWED",
             0xC0AA_B158 => "IMAPI_E_DISC_MISMATCH",
+            0xC0AA_B200 => "IMAPI_E_IMAGEMANAGER_IMAGE_NOT_ALIGNED",
+            0xC0AA_B201 => "IMAPI_E_IMAGEMANAGER_NO_VALID_VD_FOUND",
+            0xC0AA_B202 => "IMAPI_E_IMAGEMANAGER_NO_IMAGE",
+            0xC0AA_B203 => "IMAPI_E_IMAGEMANAGER_IMAGE_TOO_BIG",
             _ => return None,
         })
     }
@@ -532,6 +556,16 @@ impl fmt::Display for Error {
             }
             Error::DiscMismatch { reason } => {
                 write!(f, "the medium changed since the import: {reason}")
+            }
+            Error::ImageManagerNotAligned { size } => {
+                write!(f, "the image is {size} bytes, not whole 2048-byte sectors")
+            }
+            Error::ImageManagerNoValidVd => {
+                f.write_str("no ISO 9660 or UDF volume descriptor at block 16")
+            }
+            Error::ImageManagerNoImage => f.write_str("no image given"),
+            Error::ImageManagerTooBig { sectors } => {
+                write!(f, "the image has {sectors} sectors, 2^31 or more")
             }
         }
     }

@@ -117,6 +117,7 @@ mod time;
 mod tree;
 pub mod udf_reader;
 mod udf_tree;
+pub mod validate;
 
 pub use boot::{BootCatalog, BootOptions, Hybrid, BOOT_ENTRY_COUNT_MAX};
 pub use disc::{default_for_import, Disc, UdfSummary};

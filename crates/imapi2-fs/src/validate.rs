@@ -1,0 +1,1135 @@
+//! Checking an image (IMAPI's `IsoImageManager.Validate`, and more): every
+//! structural problem found, with where it is. Beyond IMAPI's checks (size,
+//! a volume descriptor, the sector count) this reads what `isovfy` reads —
+//! descriptors, path tables against directories, "." and ".." records,
+//! names and their order, extents inside the volume, depth, multi-extent
+//! chains, Rock Ridge entries, the El Torito catalog — and for UDF the
+//! anchors, both descriptor sequences, every descriptor tag and CRC met on
+//! the way, extents inside the partition, and the integrity counts.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::path::{Path, PathBuf};
+
+use crate::ecma119::{flags, vd_type, DirectoryRecord, PathTableRecord, VolumeDescriptor, SECTOR};
+use crate::ecma167::{Avdp, VolumeInfo};
+use crate::eltorito::decode_catalog;
+use crate::error::{Error, Result};
+use crate::filesystems::FileSystems;
+use crate::fs_tree::FsKind;
+use crate::iso_reader::find_sessions;
+use crate::medium::Medium;
+use crate::rockridge::SuspEntry;
+use crate::source::ReadSeek;
+use crate::udf_reader::UdfVolume;
+
+/// One problem: which structure, where, what.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// The structure ("directory record", "path table", "anchor", ...).
+    pub structure: String,
+    /// The block it is in.
+    pub block: u64,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "block {}: {}: {}",
+            self.block, self.structure, self.message
+        )
+    }
+}
+
+/// What a validation found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Validation {
+    /// The file systems recognised.
+    pub file_systems: FileSystems,
+    /// Directories and other entries checked.
+    pub entries_checked: u64,
+    /// Every problem found.
+    pub problems: Vec<Problem>,
+}
+
+/// IMAPI's `MsftIsoImageManager`: an image by path or stream, and `Validate`.
+#[derive(Default)]
+pub struct IsoImageManager {
+    medium: Option<Medium>,
+    path: Option<PathBuf>,
+}
+
+impl IsoImageManager {
+    /// No image yet.
+    pub fn new() -> IsoImageManager {
+        IsoImageManager::default()
+    }
+
+    /// `SetPath`.
+    pub fn set_path(&mut self, path: impl AsRef<Path>) -> Result<()> {
+        self.medium = Some(Medium::open(path.as_ref())?);
+        self.path = Some(path.as_ref().to_path_buf());
+        Ok(())
+    }
+
+    /// `SetStream`.
+    pub fn set_stream(&mut self, s: impl ReadSeek + 'static) -> Result<()> {
+        self.medium = Some(Medium::from_stream(s)?);
+        self.path = None;
+        Ok(())
+    }
+
+    /// `Path`.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// `Validate`: the checks IMAPI makes (a whole number of 2048-byte
+    /// sectors, fewer than 2^31 of them, a volume descriptor of ECMA-119 or
+    /// ECMA-167), as IMAPI's errors.
+    pub fn validate(&self) -> Result<()> {
+        let m = self.medium.as_ref().ok_or(Error::ImageManagerNoImage)?;
+        if m.len() % SECTOR as u64 != 0 {
+            return Err(Error::ImageManagerNotAligned { size: m.len() });
+        }
+        if m.sectors() > i32::MAX as u64 {
+            return Err(Error::ImageManagerTooBig {
+                sectors: m.sectors(),
+            });
+        }
+        if !has_volume_descriptor(m) {
+            return Err(Error::ImageManagerNoValidVd);
+        }
+        Ok(())
+    }
+
+    /// Every problem [`validate`] finds (this crate's deeper checks).
+    pub fn problems(&self) -> Result<Validation> {
+        let m = self.medium.as_ref().ok_or(Error::ImageManagerNoImage)?;
+        Ok(validate(m))
+    }
+}
+
+/// Whether a volume recognition area starts at block 16.
+fn has_volume_descriptor(m: &Medium) -> bool {
+    let Ok(s) = m.read_sectors(16, 1, "volume descriptor") else {
+        return false;
+    };
+    matches!(&s[1..6], b"CD001" | b"BEA01")
+}
+
+struct Checker<'a> {
+    m: &'a Medium,
+    out: Validation,
+}
+
+impl Checker<'_> {
+    fn problem(&mut self, structure: &str, block: u64, message: impl Into<String>) {
+        if self.out.problems.len() < 10_000 {
+            self.out.problems.push(Problem {
+                structure: structure.into(),
+                block,
+                message: message.into(),
+            });
+        }
+    }
+}
+
+/// Checks everything this crate knows how to check.
+pub fn validate(m: &Medium) -> Validation {
+    let mut c = Checker {
+        m,
+        out: Validation::default(),
+    };
+    if m.len() % SECTOR as u64 != 0 {
+        c.problem(
+            "image",
+            m.sectors(),
+            format!(
+                "{} bytes is not a whole number of 2048-byte sectors",
+                m.len()
+            ),
+        );
+    }
+    if !has_volume_descriptor(m) {
+        c.problem(
+            "volume recognition sequence",
+            16,
+            "no ISO 9660 or UDF volume descriptor at block 16",
+        );
+        return c.out;
+    }
+    let sessions = find_sessions(m);
+    for &s in &sessions {
+        check_iso_session(&mut c, s, s == *sessions.last().expect("a session"));
+    }
+    if sessions.is_empty() && is_iso_at(m, 16) {
+        c.problem(
+            "volume descriptor set",
+            16,
+            "ISO 9660 descriptors that do not form a readable set",
+        );
+        check_iso_session(&mut c, 0, true);
+    }
+    check_udf(&mut c);
+    c.out
+}
+
+fn is_iso_at(m: &Medium, block: u64) -> bool {
+    m.read_sectors(block, 1, "volume descriptor")
+        .map(|s| &s[1..6] == b"CD001")
+        .unwrap_or(false)
+}
+
+/// The descriptors of a session and, for the newest, its trees.
+fn check_iso_session(c: &mut Checker, start: u32, trees: bool) {
+    let first = u64::from(start) + 16;
+    let mut primary = None;
+    let mut joliet = None;
+    let mut catalog = None;
+    let mut terminated = false;
+    for i in 0..64 {
+        let at = first + i;
+        let Ok(s) = c.m.read_sectors(at, 1, "volume descriptor") else {
+            c.problem(
+                "volume descriptor set",
+                at,
+                "runs past the end of the image",
+            );
+            break;
+        };
+        if &s[1..6] != b"CD001" {
+            break;
+        }
+        if s[6] != 1 {
+            c.problem(
+                "volume descriptor",
+                at,
+                format!("version {} is not 1", s[6]),
+            );
+        }
+        match s[0] {
+            vd_type::TERMINATOR => {
+                terminated = true;
+                break;
+            }
+            vd_type::PRIMARY => match VolumeDescriptor::decode(&s) {
+                Ok(d) if primary.is_none() => primary = Some((at, d)),
+                Ok(_) => c.problem("primary volume descriptor", at, "a second one in the set"),
+                Err(e) => c.problem("primary volume descriptor", at, e.to_string()),
+            },
+            vd_type::SUPPLEMENTARY => match VolumeDescriptor::decode(&s) {
+                Ok(d) if d.is_joliet() => joliet = Some((at, d)),
+                Ok(d) if &d.escape_sequences[..2] == b"%/" => c.problem(
+                    "Joliet volume descriptor",
+                    at,
+                    format!(
+                        "escape sequence %/{} names no UCS-2 level",
+                        d.escape_sequences[2] as char
+                    ),
+                ),
+                Ok(_) => {}
+                Err(e) => c.problem("supplementary volume descriptor", at, e.to_string()),
+            },
+            vd_type::BOOT_RECORD if &s[7..30] == b"EL TORITO SPECIFICATION" => {
+                catalog = Some((at, u32::from_le_bytes(s[71..75].try_into().expect("4"))));
+            }
+            _ => {}
+        }
+    }
+    if !terminated {
+        c.problem("volume descriptor set", first, "no set terminator");
+    }
+    let Some((pvd_at, pvd)) = primary else {
+        c.problem(
+            "volume descriptor set",
+            first,
+            "no primary volume descriptor",
+        );
+        return;
+    };
+    c.out.file_systems |= FileSystems::ISO9660;
+    if pvd.logical_block_size != SECTOR as u16 {
+        c.problem(
+            "primary volume descriptor",
+            pvd_at,
+            format!("logical block size {}", pvd.logical_block_size),
+        );
+        return;
+    }
+    let volume = u64::from(pvd.volume_space_size);
+    if volume > c.m.sectors() {
+        c.problem(
+            "primary volume descriptor",
+            pvd_at,
+            format!(
+                "the volume space is {volume} blocks, the image only {} (truncated?)",
+                c.m.sectors()
+            ),
+        );
+    }
+    if let Some((at, j)) = &joliet {
+        c.out.file_systems |= FileSystems::JOLIET;
+        if j.volume_space_size != pvd.volume_space_size {
+            c.problem(
+                "Joliet volume descriptor",
+                *at,
+                format!(
+                    "volume space size {} differs from the primary's {}",
+                    j.volume_space_size, pvd.volume_space_size
+                ),
+            );
+        }
+    }
+    if !trees {
+        return;
+    }
+    // The volume space counts from block 0; xorriso's sessions of
+    // overwritable media count it from their own start.
+    let end = if volume <= u64::from(start) {
+        u64::from(start) + volume
+    } else {
+        volume
+    };
+    let limit = end.min(c.m.sectors());
+    let rr = check_tree(c, &pvd, pvd_at, limit, Names::Iso);
+    if rr {
+        c.out.file_systems |= FileSystems::ROCK_RIDGE;
+    }
+    if let Some((at, j)) = &joliet {
+        check_tree(c, j, *at, limit, Names::Joliet);
+    }
+    if let Some((at, cat)) = catalog {
+        check_catalog(c, at, cat, limit);
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Names {
+    Iso,
+    Joliet,
+}
+
+/// One directory to read.
+struct Dir {
+    extent: u32,
+    length: u32,
+    parent_extent: u32,
+    depth: u32,
+    path: String,
+}
+
+/// Walks one tree; returns whether it carries Rock Ridge.
+fn check_tree(
+    c: &mut Checker,
+    vd: &VolumeDescriptor,
+    vd_at: u64,
+    limit: u64,
+    names: Names,
+) -> bool {
+    let what = if names == Names::Joliet {
+        "Joliet directory"
+    } else {
+        "directory"
+    };
+    let root = match DirectoryRecord::decode(&vd.root_record) {
+        Ok(r) => r,
+        Err(e) => {
+            c.problem("root directory record", vd_at, e.to_string());
+            return false;
+        }
+    };
+    let mut rr_skip = None;
+    let mut queue = VecDeque::new();
+    queue.push_back(Dir {
+        extent: root.extent,
+        length: root.data_length,
+        parent_extent: root.extent,
+        depth: 1,
+        path: String::new(),
+    });
+    let mut seen = HashSet::new();
+    seen.insert(root.extent);
+    // Directory extent → its parent's, for the path table check.
+    let mut dirs: Vec<(u32, u32, u32, Vec<u8>)> = Vec::new(); // (extent, parent extent, depth, identifier)
+    dirs.push((root.extent, root.extent, 1, vec![0]));
+    while let Some(d) = queue.pop_front() {
+        c.out.entries_checked += 1;
+        if u64::from(d.extent) + u64::from(d.length).div_ceil(SECTOR as u64) > limit {
+            c.problem(
+                what,
+                u64::from(d.extent),
+                format!(
+                    "{}/: {} bytes at block {} run past the volume",
+                    d.path, d.length, d.extent
+                ),
+            );
+            continue;
+        }
+        if d.length % SECTOR as u32 != 0 {
+            c.problem(
+                what,
+                u64::from(d.extent),
+                format!("{}/: length {} is not a multiple of 2048", d.path, d.length),
+            );
+        }
+        let Ok(data) = c.m.read_sectors(
+            u64::from(d.extent),
+            u64::from(d.length).div_ceil(SECTOR as u64),
+            "directory",
+        ) else {
+            continue;
+        };
+        let mut index = 0usize;
+        let mut previous: Option<Vec<u8>> = None;
+        let mut chain: Option<Vec<u8>> = None;
+        for (si, sector) in data.chunks(SECTOR).enumerate() {
+            let block = u64::from(d.extent) + si as u64;
+            let mut pos = 0;
+            while pos < SECTOR && sector[pos] != 0 {
+                let rec = match DirectoryRecord::decode(&sector[pos..]) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        c.problem(what, block, format!("{}/: {e}", d.path));
+                        break;
+                    }
+                };
+                pos += usize::from(sector[pos]);
+                let id = rec.identifier;
+                let name_for = |id: &[u8]| match names {
+                    Names::Joliet => crate::iso_reader::joliet_name(id),
+                    Names::Iso => String::from_utf8_lossy(id).into_owned(),
+                };
+                match index {
+                    0 => {
+                        if id != [0] {
+                            c.problem(
+                                what,
+                                block,
+                                format!("{}/: the first record is not \".\"", d.path),
+                            );
+                        } else if rec.extent != d.extent {
+                            c.problem(
+                                what,
+                                block,
+                                format!(
+                                    "{}/: \".\" points at block {}, not {}",
+                                    d.path, rec.extent, d.extent
+                                ),
+                            );
+                        }
+                        if names == Names::Iso && d.depth == 1 {
+                            rr_skip = check_sp(c, rec.system_use, block);
+                        }
+                        index += 1;
+                        continue;
+                    }
+                    1 => {
+                        if id != [1] {
+                            c.problem(
+                                what,
+                                block,
+                                format!("{}/: the second record is not \"..\"", d.path),
+                            );
+                        } else if rec.extent != d.parent_extent {
+                            c.problem(
+                                what,
+                                block,
+                                format!(
+                                    "{}/: \"..\" points at block {}, not its parent's {}",
+                                    d.path, rec.extent, d.parent_extent
+                                ),
+                            );
+                        }
+                        index += 1;
+                        continue;
+                    }
+                    _ => {}
+                }
+                index += 1;
+                c.out.entries_checked += 1;
+                let name = name_for(id);
+                let path = format!("{}/{}", d.path, name);
+                // A Rock Ridge CL placeholder stands for a directory: its
+                // name needs no version (genisoimage writes none).
+                let placeholder = names == Names::Iso
+                    && rr_skip.is_some()
+                    && rec.system_use.windows(4).any(|w| w == b"CL\x0c\x01");
+                check_name(
+                    c,
+                    id,
+                    rec.flags & flags::DIRECTORY != 0,
+                    placeholder,
+                    names,
+                    block,
+                    &path,
+                );
+                // Order (ECMA-119 9.3); the records of one file of several extents repeat the name.
+                if let Some(p) = &previous {
+                    if sort_key(p, names) > sort_key(id, names) {
+                        c.problem(
+                            what,
+                            block,
+                            format!("{path}: out of order (after {})", name_for(p)),
+                        );
+                    }
+                }
+                if let Some(ch) = chain.take() {
+                    if ch != id {
+                        c.problem(
+                            what,
+                            block,
+                            format!(
+                                "{}: a file of several extents ends without its last record",
+                                name_for(&ch)
+                            ),
+                        );
+                    }
+                }
+                if rec.flags & flags::MULTI_EXTENT != 0 {
+                    chain = Some(id.to_vec());
+                }
+                previous = Some(id.to_vec());
+                let blocks = u64::from(rec.data_length).div_ceil(SECTOR as u64);
+                if rec.data_length > 0 && u64::from(rec.extent) + blocks > limit {
+                    c.problem(
+                        what,
+                        block,
+                        format!(
+                            "{path}: {} bytes at block {} run past the volume",
+                            rec.data_length, rec.extent
+                        ),
+                    );
+                    continue;
+                }
+                let is_dir = rec.flags & flags::DIRECTORY != 0;
+                if let Some(skip) = rr_skip.filter(|_| names == Names::Iso) {
+                    let su = rec.system_use.get(usize::from(skip)..).unwrap_or(&[]);
+                    let unused = su.len() - susp_bytes(su);
+                    if unused > 1 {
+                        c.problem(
+                            "directory record",
+                            block,
+                            format!("{path}: the record is {unused} bytes longer than its system use entries"),
+                        );
+                    }
+                    match check_susp(c, su, block, &path) {
+                        Some(entries) => {
+                            if let Some(cl) = entries.iter().find_map(|e| match e {
+                                SuspEntry::Cl { child } => Some(*child),
+                                _ => None,
+                            }) {
+                                if u64::from(cl) >= limit {
+                                    c.problem(
+                                        "Rock Ridge CL",
+                                        block,
+                                        format!("{path}: points past the volume"),
+                                    );
+                                }
+                            }
+                        }
+                        None => continue,
+                    }
+                }
+                if is_dir {
+                    // Joliet trees go deeper (every writer does; Windows reads them).
+                    if d.depth + 1 > 8 && names == Names::Iso {
+                        c.problem(
+                            what,
+                            block,
+                            format!(
+                                "{path}: directory at level {} (ISO 9660 allows 8)",
+                                d.depth + 1
+                            ),
+                        );
+                    }
+                    if !seen.insert(rec.extent) {
+                        c.problem(
+                            what,
+                            block,
+                            format!(
+                                "{path}: its extent {} is another directory's (a loop?)",
+                                rec.extent
+                            ),
+                        );
+                        continue;
+                    }
+                    dirs.push((rec.extent, d.extent, d.depth + 1, id.to_vec()));
+                    queue.push_back(Dir {
+                        extent: rec.extent,
+                        length: rec.data_length,
+                        parent_extent: d.extent,
+                        depth: d.depth + 1,
+                        path,
+                    });
+                }
+            }
+        }
+        if index < 2 {
+            c.problem(
+                what,
+                u64::from(d.extent),
+                format!("{}/: no \".\" and \"..\" records", d.path),
+            );
+        }
+        if let Some(ch) = chain {
+            c.problem(
+                what,
+                u64::from(d.extent),
+                format!(
+                    "{}: a file of several extents ends without its last record",
+                    name_for_raw(&ch, names)
+                ),
+            );
+        }
+    }
+    check_path_tables(c, vd, vd_at, &dirs, names);
+    rr_skip.is_some()
+}
+
+fn name_for_raw(id: &[u8], names: Names) -> String {
+    match names {
+        Names::Joliet => crate::iso_reader::joliet_name(id),
+        Names::Iso => String::from_utf8_lossy(id).into_owned(),
+    }
+}
+
+/// ECMA-119 9.3: names compare as name, then extension, padded with
+/// spaces, then versions in descending order. Joliet compares the UCS-2
+/// units the same way.
+fn sort_key(id: &[u8], names: Names) -> (Vec<u16>, Vec<u16>, std::cmp::Reverse<u32>) {
+    let units: Vec<u16> = match names {
+        Names::Joliet => id
+            .chunks_exact(2)
+            .map(|c| u16::from_be_bytes([c[0], c[1]]))
+            .collect(),
+        Names::Iso => id.iter().map(|&b| u16::from(b)).collect(),
+    };
+    let (body, version) = match units.iter().rposition(|&u| u == u16::from(b';')) {
+        Some(i) => (
+            &units[..i],
+            String::from_utf16_lossy(&units[i + 1..])
+                .parse()
+                .unwrap_or(0),
+        ),
+        None => (&units[..], 0),
+    };
+    let (name, ext) = match body.iter().rposition(|&u| u == u16::from(b'.')) {
+        Some(i) if names == Names::Iso => (body[..i].to_vec(), body[i + 1..].to_vec()),
+        _ => (body.to_vec(), Vec::new()),
+    };
+    let pad = |mut v: Vec<u16>| {
+        v.resize(v.len().max(64), 0x20);
+        v
+    };
+    (pad(name), pad(ext), std::cmp::Reverse(version))
+}
+
+/// d-characters and lengths of ISO 9660 names; Joliet's forbidden
+/// characters and 64-character limit.
+fn check_name(
+    c: &mut Checker,
+    id: &[u8],
+    is_dir: bool,
+    version_optional: bool,
+    names: Names,
+    block: u64,
+    path: &str,
+) {
+    match names {
+        Names::Iso => {
+            let ok = |b: u8| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_';
+            let body = if is_dir {
+                id
+            } else {
+                match id.iter().rposition(|&b| b == b';') {
+                    Some(i) => &id[..i],
+                    None if version_optional => id,
+                    None => {
+                        c.problem(
+                            "directory record",
+                            block,
+                            format!("{path}: file identifier without ;version"),
+                        );
+                        id
+                    }
+                }
+            };
+            let dot_ok = |b: u8| b == b'.' && !is_dir;
+            let bad = body.iter().any(|&b| !ok(b) && !dot_ok(b));
+            if bad {
+                c.problem(
+                    "directory record",
+                    block,
+                    format!("{path}: not d-characters"),
+                );
+            }
+            if body.iter().filter(|&&b| b == b'.').count() > 1 {
+                c.problem(
+                    "directory record",
+                    block,
+                    format!("{path}: more than one dot"),
+                );
+            }
+            if id.len() > 31 + 2 {
+                c.problem(
+                    "directory record",
+                    block,
+                    format!("{path}: identifier of {} bytes", id.len()),
+                );
+            }
+        }
+        Names::Joliet => {
+            if id.len() % 2 != 0 {
+                c.problem(
+                    "Joliet directory record",
+                    block,
+                    format!("{path}: odd identifier length {}", id.len()),
+                );
+                return;
+            }
+            let units: Vec<u16> = id
+                .chunks_exact(2)
+                .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                .collect();
+            let body = match units.iter().rposition(|&u| u == u16::from(b';')) {
+                Some(i) if !is_dir => &units[..i],
+                _ => &units[..],
+            };
+            if body.len() > 64 {
+                c.problem(
+                    "Joliet directory record",
+                    block,
+                    format!("{path}: {} characters (Joliet allows 64)", body.len()),
+                );
+            }
+            if body.iter().any(|&u| {
+                u < 0x20
+                    || [b'*', b'/', b':', b';', b'?', b'\\']
+                        .iter()
+                        .any(|&x| u == u16::from(x))
+            }) {
+                c.problem(
+                    "Joliet directory record",
+                    block,
+                    format!("{path}: a character Joliet forbids"),
+                );
+            }
+        }
+    }
+}
+
+/// SUSP's SP in the root's "." record: the bytes to skip, if present.
+fn check_sp(c: &mut Checker, su: &[u8], block: u64) -> Option<u8> {
+    if su.len() < 7 || &su[0..2] != b"SP" {
+        return None;
+    }
+    if su[4] != 0xBE || su[5] != 0xEF {
+        c.problem("SUSP SP", block, "check bytes are not BE EF");
+        return None;
+    }
+    let skip = su[6];
+    let entries = check_susp(c, su, block, "/")?;
+    if !entries.iter().any(|e| matches!(e, SuspEntry::Er { .. })) {
+        c.problem("Rock Ridge", block, "the root has SP but no ER entry");
+    }
+    Some(skip)
+}
+
+/// Bytes of a system use area that its entries take (up to padding).
+fn susp_bytes(area: &[u8]) -> usize {
+    let mut pos = 0;
+    while pos + 4 <= area.len() && area[pos..pos + 2] != [0, 0] {
+        let len = usize::from(area[pos + 2]);
+        if len < 4 || pos + len > area.len() {
+            return area.len(); // a decoding problem, reported there
+        }
+        pos += len;
+    }
+    pos
+}
+
+/// The SUSP entries of a record with its continuation areas, each checked.
+fn check_susp(c: &mut Checker, area: &[u8], block: u64, path: &str) -> Option<Vec<SuspEntry>> {
+    let mut entries = match SuspEntry::decode_all(area) {
+        Ok(e) => e,
+        Err(e) => {
+            c.problem("system use area", block, format!("{path}: {e}"));
+            return None;
+        }
+    };
+    let mut seen = HashSet::new();
+    let mut total = 0u64;
+    while let Some(i) = entries
+        .iter()
+        .position(|e| matches!(e, SuspEntry::Ce { .. }))
+    {
+        let SuspEntry::Ce {
+            block: b,
+            offset,
+            length,
+        } = entries.remove(i)
+        else {
+            unreachable!()
+        };
+        total += u64::from(length);
+        if !seen.insert((b, offset)) || total > 64 * 1024 {
+            c.problem(
+                "continuation area",
+                u64::from(b),
+                format!("{path}: continuation areas loop or exceed 64 KiB"),
+            );
+            return None;
+        }
+        if u64::from(offset) + u64::from(length) > SECTOR as u64 {
+            c.problem(
+                "continuation area",
+                u64::from(b),
+                format!("{path}: offset {offset} + length {length} cross the block"),
+            );
+        }
+        let mut buf = vec![0u8; length as usize];
+        if c.m
+            .read_exact_at(
+                &mut buf,
+                u64::from(b) * SECTOR as u64 + u64::from(offset),
+                "continuation area",
+            )
+            .is_err()
+        {
+            c.problem(
+                "continuation area",
+                u64::from(b),
+                format!("{path}: past the end of the image"),
+            );
+            return None;
+        }
+        match SuspEntry::decode_all(&buf) {
+            Ok(more) => entries.extend(more),
+            Err(e) => {
+                c.problem("continuation area", u64::from(b), format!("{path}: {e}"));
+                return None;
+            }
+        }
+    }
+    for e in &entries {
+        match e {
+            SuspEntry::Nm { flags, name }
+                if flags & 0x06 == 0 && (name.contains(&b'/') || name.contains(&0)) =>
+            {
+                c.problem(
+                    "Rock Ridge NM",
+                    block,
+                    format!("{path}: a name holding '/' or NUL"),
+                );
+            }
+            // SUSP signatures are two letters (SUSP 4.1): anything else is
+            // bytes that are not entries, such as a record overrunning the next.
+            SuspEntry::Unknown { sig, .. }
+                if !sig
+                    .iter()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) =>
+            {
+                c.problem(
+                    "system use area",
+                    block,
+                    format!("{path}: bytes {sig:02X?} are not a SUSP entry (record length wrong?)"),
+                );
+                return None;
+            }
+            _ => {}
+        }
+    }
+    Some(entries)
+}
+
+/// Both path tables against the directories found.
+fn check_path_tables(
+    c: &mut Checker,
+    vd: &VolumeDescriptor,
+    vd_at: u64,
+    dirs: &[(u32, u32, u32, Vec<u8>)],
+    names: Names,
+) {
+    let what = if names == Names::Joliet {
+        "Joliet path table"
+    } else {
+        "path table"
+    };
+    let size = vd.path_table_size as usize;
+    if size == 0 || size > 64 << 20 {
+        c.problem(what, vd_at, format!("size {size}"));
+        return;
+    }
+    let mut tables = Vec::new();
+    for (at, big) in [(vd.l_path_table, false), (vd.m_path_table, true)] {
+        let mut buf = vec![0u8; size];
+        if c.m
+            .read_exact_at(&mut buf, u64::from(at) * SECTOR as u64, what)
+            .is_err()
+        {
+            c.problem(what, u64::from(at), "past the end of the image");
+            return;
+        }
+        let mut recs = Vec::new();
+        let mut pos = 0;
+        while pos < size {
+            match PathTableRecord::decode(&buf[pos..], big) {
+                Ok(r) => {
+                    pos += r.len();
+                    recs.push((r.extent, r.parent, r.identifier.to_vec()));
+                }
+                Err(e) => {
+                    c.problem(what, u64::from(at), e.to_string());
+                    return;
+                }
+            }
+        }
+        tables.push((at, recs));
+    }
+    if tables[0].1 != tables[1].1 {
+        c.problem(what, u64::from(tables[1].0), "the L and M tables differ");
+    }
+    let (at, recs) = &tables[0];
+    let at = u64::from(*at);
+    if recs.len() != dirs.len() {
+        c.problem(
+            what,
+            at,
+            format!("{} directories listed, {} found", recs.len(), dirs.len()),
+        );
+    }
+    let by_extent: HashMap<u32, &(u32, u32, u32, Vec<u8>)> =
+        dirs.iter().map(|d| (d.0, d)).collect();
+    for (i, (extent, parent, id)) in recs.iter().enumerate() {
+        let Some(d) = by_extent.get(extent) else {
+            c.problem(
+                what,
+                at,
+                format!(
+                    "record {}: block {extent} is no directory of the tree",
+                    i + 1
+                ),
+            );
+            continue;
+        };
+        if d.3 != *id && !(i == 0 && *id == [0]) {
+            c.problem(
+                what,
+                at,
+                format!("record {}: identifier differs from the directory's", i + 1),
+            );
+        }
+        let p = usize::from(*parent);
+        if p == 0 || p > i + 1 || recs.get(p - 1).map(|r| r.0) != Some(d.1) {
+            c.problem(
+                what,
+                at,
+                format!("record {}: parent number {parent} is not its parent", i + 1),
+            );
+        }
+    }
+}
+
+/// The El Torito catalog: validation entry, default entry, images.
+fn check_catalog(c: &mut Checker, br_at: u64, cat: u32, limit: u64) {
+    if u64::from(cat) >= limit {
+        c.problem(
+            "El Torito boot record",
+            br_at,
+            format!("the catalog's block {cat} is past the volume"),
+        );
+        return;
+    }
+    let Ok(s) = c.m.read_sectors(u64::from(cat), 1, "boot catalog") else {
+        return;
+    };
+    match decode_catalog(&s) {
+        Err(e) => c.problem("El Torito catalog", u64::from(cat), e.to_string()),
+        Ok(entries) => {
+            if let Some(first) = entries.first() {
+                if !first.entry.bootable {
+                    c.problem(
+                        "El Torito catalog",
+                        u64::from(cat),
+                        "the default entry is not bootable",
+                    );
+                }
+            }
+            for (i, e) in entries.iter().enumerate() {
+                if u64::from(e.entry.load_rba) >= limit {
+                    c.problem(
+                        "El Torito catalog",
+                        u64::from(cat),
+                        format!(
+                            "entry {}: image at block {} past the volume",
+                            i + 1,
+                            e.entry.load_rba
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Anchors, both sequences, the tree (every tag and CRC on the way), counts.
+fn check_udf(c: &mut Checker) {
+    let m = c.m;
+    let mut nsr = false;
+    for i in 16..64u64 {
+        let Ok(s) = m.read_sectors(i, 1, "volume recognition sequence") else {
+            break;
+        };
+        match &s[1..6] {
+            b"NSR02" | b"NSR03" => nsr = true,
+            b"CD001" | b"BEA01" | b"BOOT2" | b"CDW02" => {}
+            _ => break,
+        }
+    }
+    if !nsr {
+        return;
+    }
+    c.out.file_systems |= FileSystems::UDF;
+    let n = m.sectors();
+    let mut anchors = Vec::new();
+    for at in [256, n.saturating_sub(1), n.saturating_sub(257)] {
+        if at < 256 || at >= n {
+            continue;
+        }
+        let Ok(s) = m.read_sectors(at, 1, "anchor") else {
+            continue;
+        };
+        match Avdp::decode(&s) {
+            Ok(a) => anchors.push((at, a)),
+            Err(e) if at == 256 => c.problem("anchor volume descriptor pointer", at, e.to_string()),
+            Err(_) => {}
+        }
+    }
+    if !anchors.iter().any(|(at, _)| *at != 256) {
+        c.problem(
+            "anchor volume descriptor pointer",
+            n.saturating_sub(1),
+            "none at the end of the volume (N-1 or N-257)",
+        );
+    }
+    let Some((_, a)) = anchors.first().cloned() else {
+        return;
+    };
+    let mut infos = Vec::new();
+    for (name, ext) in [("main", a.main), ("reserve", a.reserve)] {
+        let blocks = u64::from(ext.length) / SECTOR as u64;
+        match m.read_sectors(
+            u64::from(ext.location),
+            blocks.min(256),
+            "volume descriptor sequence",
+        ) {
+            Ok(seq) => match VolumeInfo::decode_sequence(&seq, ext.location) {
+                Ok(i) => infos.push(i),
+                Err(e) => c.problem(
+                    &format!("{name} volume descriptor sequence"),
+                    u64::from(ext.location),
+                    e.to_string(),
+                ),
+            },
+            Err(e) => c.problem(
+                &format!("{name} volume descriptor sequence"),
+                u64::from(ext.location),
+                e.to_string(),
+            ),
+        }
+    }
+    if infos.len() == 2 {
+        let key = |i: &VolumeInfo| {
+            (
+                i.revision,
+                i.volume_id.clone(),
+                i.partition_start,
+                i.partition_length,
+                i.fsd,
+                i.metadata,
+            )
+        };
+        if key(&infos[0]) != key(&infos[1]) {
+            c.problem(
+                "reserve volume descriptor sequence",
+                u64::from(a.reserve.location),
+                "describes another volume than the main sequence (partition, file set or identifier)",
+            );
+        }
+    }
+    let mut v = match UdfVolume::open(m.cursor()) {
+        Ok(v) => v,
+        Err(e) => {
+            c.problem("UDF volume", 256, e.to_string());
+            return;
+        }
+    };
+    let tree = match v.read_tree() {
+        Ok(t) => t,
+        Err(e) => {
+            c.problem("UDF tree", 0, e.to_string());
+            return;
+        }
+    };
+    c.out.entries_checked += tree.nodes.len() as u64;
+    let dirs = tree
+        .nodes
+        .iter()
+        .filter(|n| n.kind == FsKind::Directory)
+        .count() as u32;
+    let mut files = HashSet::new();
+    let mut others = 0u32;
+    for n in &tree.nodes {
+        match (&n.kind, n.link_key) {
+            (FsKind::Directory, _) => {}
+            (_, Some(k)) => {
+                files.insert(k);
+            }
+            _ => others += 1,
+        }
+    }
+    let files = files.len() as u32 + others;
+    match &v.integrity {
+        None => c.problem(
+            "logical volume integrity descriptor",
+            u64::from(v.info.integrity.location),
+            "unreadable",
+        ),
+        Some(i) => {
+            // Named streams are files too; hidden system files are counted.
+            if i.directories != dirs {
+                c.problem(
+                    "logical volume integrity descriptor",
+                    u64::from(v.info.integrity.location),
+                    format!("{} directories recorded, {dirs} found", i.directories),
+                );
+            }
+            if i.files < files {
+                c.problem(
+                    "logical volume integrity descriptor",
+                    u64::from(v.info.integrity.location),
+                    format!("{} files recorded, {files} found", i.files),
+                );
+            }
+        }
+    }
+    // File data inside the partition (the reader checked it maps; check it is recorded).
+    let part_end =
+        (u64::from(v.info.partition_start) + u64::from(v.info.partition_length)) * SECTOR as u64;
+    for (i, n) in tree.nodes.iter().enumerate() {
+        if let crate::fs_tree::FsData::Extents(runs) = &n.data {
+            for &(off, len) in runs {
+                if off != crate::fs_tree::ZERO_RUN && off + len > part_end {
+                    c.problem(
+                        "file entry",
+                        off / SECTOR as u64,
+                        format!("{}: data past the partition", tree.path(i as u32)),
+                    );
+                }
+            }
+        }
+    }
+}
