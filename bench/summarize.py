@@ -10,7 +10,10 @@ import statistics
 import sys
 
 BASE = {"xorriso": "imapi2", "genisoimage": "imapi2", "limit": "imapi2",
-        "genisoimage-udf": "imapi2-bridge", "imapi2-udf": "imapi2-bridge"}
+        "genisoimage-udf": "imapi2-bridge", "imapi2-udf": "imapi2-bridge",
+        # bench/read.sh
+        "xorriso-find": "imapi2-ls", "7z-l": "imapi2-ls", "bsdtar-t": "imapi2-ls",
+        "xorriso-extract": "imapi2-extract", "7z-x": "imapi2-extract", "bsdtar-x": "imapi2-extract"}
 rows = [l.split("\t") for l in open(sys.argv[1]).read().splitlines() if l]
 by = collections.defaultdict(dict)  # (tree, round) -> tool -> (wall, rss, size)
 tools = []
@@ -18,10 +21,13 @@ for tree, rnd, tool, wall, rss, size in rows:
     by[(tree, int(rnd))][tool] = (float(wall), int(rss), int(size))
     if tool not in tools:
         tools.append(tool)
-order = ["imapi2", "xorriso", "genisoimage", "imapi2-bridge", "genisoimage-udf", "imapi2-udf", "limit"]
+order = ["imapi2", "xorriso", "genisoimage", "imapi2-bridge", "genisoimage-udf", "imapi2-udf", "limit",
+         "imapi2-ls", "xorriso-find", "7z-l", "bsdtar-t",
+         "imapi2-extract", "xorriso-extract", "7z-x", "bsdtar-x"]
 tools.sort(key=lambda t: order.index(t) if t in order else len(order))
-trees = sorted({t for t, _ in by}, key=lambda t: ["large", "small"].index(t) if t in ("large", "small") else 9)
-print("| tree | command | median wall s | median peak RSS MiB | output MB | paired with | median of paired ratios (this / that) |")
+KNOWN = ["large", "small", "list", "extract"]
+trees = sorted({t for t, _ in by}, key=lambda t: KNOWN.index(t) if t in KNOWN else 9)
+print("| tree or task | command | median wall s | median peak RSS MiB | output MB | paired with | median of paired ratios (this / that) |")
 print("|---|---|---|---|---|---|---|")
 for tree in trees:
     rounds = sorted(r for t, r in by if t == tree)

@@ -4,7 +4,9 @@
 //! UDF (1.02 to 2.60, alone or bridged with ISO 9660) file-system images,
 //! bootable (El Torito, BIOS and UEFI, hybrid MBR/GPT), from an in-memory
 //! tree of items, and read them out as a lazily generated `Read + Seek`
-//! stream. [`udf_reader`] reads UDF volumes back. No device code lives here.
+//! stream. Read images back ([`Disc`], [`iso_reader`], [`udf_reader`],
+//! [`extract`], [`validate`]), import their trees and append sessions
+//! ([`Multisession`]). No device code lives here.
 //!
 //! ```
 //! use imapi2_fs::{DataSource, FileSystemImage, FileSystems};
@@ -76,6 +78,12 @@
 //! | `CreateRedundantUdfMetadataFiles` | [`FileSystemImage::set_create_redundant_udf_metadata_files`] |
 //! | `IFsiFileItem2::AddStream`, `RemoveStream`, `FsiNamedStreams` | [`FileSystemImage::add_stream`], [`FileSystemImage::remove_stream`], [`FileSystemImage::named_streams`] |
 //! | `IFsiFileItem2::IsRealTime` | [`FileSystemImage::set_real_time`], [`FileSystemImage::is_real_time`] |
+//! | `IdentifyFileSystemsOnDisc`, `GetDefaultFileSystemForImport` | [`FileSystemImage::identify_file_systems_on_disc`], [`FileSystemImage::default_file_system_for_import`] |
+//! | `ImportFileSystem`, `ImportSpecificFileSystem`, `ImportedVolumeName` | [`FileSystemImage::import_file_system`], [`FileSystemImage::import_specific_file_system`], [`FileSystemImage::imported_volume_name`] |
+//! | `ProbeSpecificFileSystem`, `CalculateDiscIdentifier` | [`FileSystemImage::probe_specific_file_system`], [`FileSystemImage::calculate_disc_identifier`] |
+//! | `MultisessionInterfaces`, `IMultisessionSequential(2)`, `IMultisessionRandomWrite` | [`FileSystemImage::set_multisession`], [`Multisession`], [`MultisessionKind`] |
+//! | `DFileSystemImageImportEvents::UpdateImport` | [`FileSystemImage::set_import_progress`], [`ImportProgress`] |
+//! | `MsftIsoImageManager` (`SetPath`, `SetStream`, `Validate`) | [`validate::IsoImageManager`] |
 //!
 //! Beyond IMAPI: Rock Ridge ([`FileSystems::ROCK_RIDGE`]), POSIX modes and
 //! owners in [`Attributes`], symbolic links ([`FileSystemImage::add_symlink`]),
