@@ -28,11 +28,11 @@ cmd_for() { # tool -> command line
   local x=$OUT/x
   case $1 in
     imapi2-ls)       echo "$BIN ls $IMG" ;;
-    xorriso-find)    echo "xorriso -indev $IMG -find /" ;;
+    xorriso-find)    echo "xorriso -indev stdio:$IMG -find /" ;;
     7z-l)            echo "7z l $IMG" ;;
     bsdtar-t)        echo "bsdtar -tf $IMG" ;;
     imapi2-extract)  echo "$BIN extract -q $IMG $x" ;;
-    xorriso-extract) echo "xorriso -osirrox on -indev $IMG -extract / $x" ;;
+    xorriso-extract) echo "xorriso -osirrox on -indev stdio:$IMG -extract / $x" ;;
     7z-x)            echo "7z x -y -o$x $IMG" ;;
     bsdtar-x)        echo "sh -c 'mkdir -p $x && bsdtar -xf $IMG -C $x'" ;;
   esac
