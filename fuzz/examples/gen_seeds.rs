@@ -85,15 +85,21 @@ fn main() {
     let d = corpus.join("iso_reader");
     write(&d, "iso-joliet-rr-boot.iso", &iso);
     write(&d, "iso-plain.iso", &plain);
-    write(&d, "iso-joliet-rr-boot.sparse", &sparse_input(&iso));
-    write(&d, "bridge-260.sparse", &sparse_input(&bridge));
-    write(&d, "udf-102.sparse", &sparse_input(&udf102));
+    write(&d, "iso-joliet-rr-boot.sparse", &sparse_input(&iso, false));
+    write(&d, "bridge-260.sparse", &sparse_input(&bridge, false));
+    write(&d, "bridge-260.sealed", &sparse_input(&bridge, true));
+    write(&d, "udf-102.sealed", &sparse_input(&udf102, true));
 
     let d = corpus.join("udf_reader");
-    write(&d, "udf-102.sparse", &sparse_input(&udf102));
-    write(&d, "udf-201.sparse", &sparse_input(&udf201));
-    write(&d, "udf-250.sparse", &sparse_input(&udf250));
-    write(&d, "bridge-260.sparse", &sparse_input(&bridge));
+    for (name, img) in [
+        ("udf-102", &udf102),
+        ("udf-201", &udf201),
+        ("udf-250", &udf250),
+        ("bridge-260", &bridge),
+    ] {
+        write(&d, &format!("{name}.sparse"), &sparse_input(img, false));
+        write(&d, &format!("{name}.sealed"), &sparse_input(img, true));
+    }
 
     // Decoders: sectors and records cut from the images.
     let d = corpus.join("decoders");

@@ -40,7 +40,14 @@ fuzz_target!(|data: &[u8]| {
     let _ = BootEntry::decode(data);
     let _ = SectionHeader::decode(data);
     let _ = BootInfoTable::decode(data);
-    // ECMA-167 / UDF
+    // ECMA-167 / UDF, also with the tags made right (see reseal_udf_tags)
+    let mut sealed = data.to_vec();
+    imapi2_fuzz::reseal_udf_tags(&mut sealed);
+    udf(data);
+    udf(&sealed);
+});
+
+fn udf(data: &[u8]) {
     let _ = Tag::decode(data);
     let _ = Avdp::decode(data);
     let first = data
@@ -60,4 +67,4 @@ fuzz_target!(|data: &[u8]| {
     if data.len() >= 12 {
         let _ = read_timestamp(data);
     }
-});
+}

@@ -11,19 +11,32 @@ use imapi2_fs::{FsData, FsTree, Medium};
 pub const SECTOR: usize = 2048;
 /// Magic of the sparse input form.
 pub const SPARSE_MAGIC: &[u8; 4] = b"IMG1";
+/// Magic of the sparse input form whose UDF descriptor tags are resealed
+/// (checksum and CRC made right) before reading, so that mutations reach
+/// past the tag checks.
+pub const SEALED_MAGIC: &[u8; 4] = b"IMG2";
 /// Largest image a sparse input describes (sectors).
 pub const MAX_SECTORS: usize = 4096;
 
 /// The image an input stands for. Inputs that start with [`SPARSE_MAGIC`]
-/// are sparse: a u16 count of sectors, a u16 count of extra bytes after them,
+/// (or [`SEALED_MAGIC`], see [`reseal_udf_tags`]) are sparse: a u16 count of sectors, a u16 count of extra bytes after them,
 /// then records of a u16 sector number and up to 2048 bytes of that sector
 /// (everything else reads as zeros). UDF puts its anchor at sector 256, so a
 /// small UDF image is mostly zeros; this keeps such seeds small and the
 /// mutations on the structures. Any other input is the image itself.
 pub fn image_from_input(data: &[u8]) -> Vec<u8> {
-    let Some(rest) = data.strip_prefix(SPARSE_MAGIC) else {
-        return data.to_vec();
-    };
+    if let Some(rest) = data.strip_prefix(SEALED_MAGIC) {
+        let mut img = sparse_image(rest);
+        reseal_udf_tags(&mut img);
+        return img;
+    }
+    match data.strip_prefix(SPARSE_MAGIC) {
+        Some(rest) => sparse_image(rest),
+        None => data.to_vec(),
+    }
+}
+
+fn sparse_image(rest: &[u8]) -> Vec<u8> {
     if rest.len() < 4 {
         return Vec::new();
     }
@@ -44,12 +57,34 @@ pub fn image_from_input(data: &[u8]) -> Vec<u8> {
     img
 }
 
+/// Makes the checksum and CRC of every UDF descriptor tag right: tags at
+/// the start of each sector, and FIDs (tag 257) at any 4-byte boundary.
+pub fn reseal_udf_tags(img: &mut [u8]) {
+    use imapi2_fs::ecma167::{crc_itu_t, tag_checksum};
+    let le16 = |b: &[u8], at: usize| u16::from_le_bytes([b[at], b[at + 1]]);
+    let mut at = 0;
+    while at + 16 <= img.len() {
+        let id = le16(img, at);
+        let known = matches!(id, 1..=9 | 256..=266);
+        if known && (at % SECTOR == 0 || id == 257) {
+            let crc_len = usize::from(le16(img, at + 10));
+            if let Some(body) = img.get(at + 16..at + 16 + crc_len) {
+                let crc = crc_itu_t(body);
+                img[at + 8..at + 10].copy_from_slice(&crc.to_le_bytes());
+                img[at + 4] = tag_checksum(&img[at..at + 16]);
+            }
+        }
+        at += 4;
+    }
+}
+
 /// The sparse input form of an image (the inverse of [`image_from_input`]
-/// for images of at most [`MAX_SECTORS`] sectors).
-pub fn sparse_input(img: &[u8]) -> Vec<u8> {
+/// for images of at most [`MAX_SECTORS`] sectors); `sealed` picks
+/// [`SEALED_MAGIC`].
+pub fn sparse_input(img: &[u8], sealed: bool) -> Vec<u8> {
     let sectors = img.len() / SECTOR;
     assert!(sectors <= MAX_SECTORS, "image of {sectors} sectors");
-    let mut out = SPARSE_MAGIC.to_vec();
+    let mut out = if sealed { SEALED_MAGIC } else { SPARSE_MAGIC }.to_vec();
     out.extend_from_slice(&(sectors as u16).to_le_bytes());
     out.extend_from_slice(&((img.len() % SECTOR) as u16).to_le_bytes());
     for (i, s) in img.chunks(SECTOR).enumerate() {
