@@ -33,6 +33,8 @@ for tree in trees:
     rounds = sorted(r for t, r in by if t == tree)
     for tool in tools:
         have = [r for r in rounds if tool in by[(tree, r)]]
+        if not have:
+            continue  # this command belongs to another tree or task
         walls = [by[(tree, r)][tool][0] for r in have]
         rsss = [by[(tree, r)][tool][1] / 1024 for r in have]
         size = by[(tree, have[0])][tool][2] / 1e6

@@ -1,0 +1,18 @@
+//! # imapi2-mmc
+//!
+//! SCSI Multimedia Commands for imapi2, in three layers with sharp edges:
+//!
+//! - **codecs** with no I/O, both directions (build a CDB and parse its reply;
+//!   parse a CDB and build its reply), so the initiator and the virtual
+//!   recorder speak through the same plain types;
+//! - the [`transport::ScsiTransport`] trait, with the Linux SG_IO transport and
+//!   decorators that log, record, replay and inject faults;
+//! - typed commands with one sense/retry policy.
+
+#![warn(missing_docs)]
+
+pub mod codec;
+pub mod transport;
+
+pub use codec::DecodeError;
+pub use transport::{DataPhase, Request, Response, ScsiStatus, ScsiTransport, TransportError};
