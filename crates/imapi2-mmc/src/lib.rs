@@ -12,6 +12,10 @@
 #![warn(missing_docs)]
 
 pub mod codec;
+pub mod fault;
+#[cfg(target_os = "linux")]
+pub mod linux;
+pub mod trace;
 pub mod transport;
 
 pub use codec::DecodeError;
