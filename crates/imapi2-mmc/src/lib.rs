@@ -11,11 +11,17 @@
 
 #![warn(missing_docs)]
 
+pub mod cdb;
 pub mod codec;
 pub mod fault;
 #[cfg(target_os = "linux")]
 pub mod linux;
+pub mod mode;
+pub mod performance;
+pub mod profile;
+pub mod sense;
 pub mod trace;
+pub mod track_info;
 pub mod transport;
 
 pub use codec::DecodeError;
