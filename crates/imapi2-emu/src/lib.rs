@@ -1,0 +1,11 @@
+//! # imapi2-emu
+//!
+//! The virtual recorder (work in progress).
+
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod media;
+pub mod ranges;
+
+pub use error::{Error, MediaError, Result, SenseCode};
