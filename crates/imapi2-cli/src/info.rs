@@ -63,7 +63,14 @@ pub fn run(args: Args) -> Result<(), CliError> {
             u["volume"].as_str().unwrap_or("")
         );
         if let (Some(f), Some(d)) = (u.get("files"), u.get("directories")) {
-            println!("              {f} files, {d} directories (integrity descriptor)");
+            println!(
+                "              {f} files, {d} directories ({})",
+                u["counts_from"].as_str().unwrap_or("")
+            );
+        }
+        if let Some(p) = u.get("partitions").and_then(|p| p.as_array()) {
+            let p: Vec<&str> = p.iter().filter_map(|x| x.as_str()).collect();
+            println!("              partition maps: {}", p.join(", "));
         }
     }
     if let Some(e) = v.get("udf_error").and_then(|e| e.as_str()) {
@@ -149,10 +156,12 @@ fn describe(disc: &Disc) -> Value {
         let mut s = json!({
             "revision": format!("{}.{:02x}", u.revision >> 8, u.revision & 0xFF),
             "volume": u.volume_id,
+            "partitions": u.partitions,
         });
         if let Some((f, d)) = u.counts {
             s["files"] = json!(f);
             s["directories"] = json!(d);
+            s["counts_from"] = json!(u.counts_source);
         }
         v["udf"] = s;
     }

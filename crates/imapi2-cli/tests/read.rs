@@ -402,3 +402,175 @@ fn empty_mkudffs_volumes_list_empty() {
         }
     }
 }
+
+/// `imapi2 extract` of a UDF view, as a manifest, with the listing checked.
+fn ours_udf(img: &Path, out: &Path) -> Manifest {
+    ours(img, "udf", None, out)
+}
+
+/// Write-once volumes (a virtual partition through the VAT: mkudffs for
+/// CD-R and BD-R at 1.50, 2.01, 2.50 and 2.60, files added by
+/// tests/tools/udf_fixtures.py with no virtual block at its own physical
+/// number) read as udfclient (NetBSD's UDF code) reads them.
+#[test]
+fn udf_vat_volumes_read_as_udfclient_reads_them() {
+    if !require_tools(&["mkudffs", "udfclient", "python3"]) {
+        return;
+    }
+    let work = scratch();
+    for (media, rev) in [
+        ("cdr", "1.50"),
+        ("cdr", "2.01"),
+        ("cdr", "2.60"),
+        ("bdr", "2.50"),
+    ] {
+        let made = work.path().join(format!("{media}-{rev}.mkudffs"));
+        run_ok(
+            Command::new("mkudffs")
+                .args(["--new-file", &format!("--media-type={media}")])
+                .arg(format!("--udfrev={rev}"))
+                .arg(&made)
+                .arg("20000"),
+        );
+        let img = work.path().join(format!("{media}-{rev}.udf"));
+        run_ok(
+            Command::new("python3")
+                .arg(tool_script("udf_fixtures.py"))
+                .arg("vat")
+                .arg(&made)
+                .arg(&img),
+        );
+        let theirs = udfclient_view(&img, &work.path().join(format!("u-{media}-{rev}")));
+        let mine = ours_udf(&img, &work.path().join(format!("o-{media}-{rev}")));
+        assert_same(&format!("{media} {rev}"), &theirs, &mine, false);
+        assert_eq!(mine.len(), 3, "{media} {rev}: {mine:?}");
+        let hello = work.path().join(format!("o-{media}-{rev}/hello.txt"));
+        assert_eq!(
+            fs::read(&hello).unwrap(),
+            b"hello from a virtual partition\n"
+        );
+        let v = info(&img);
+        assert_eq!(v["udf"]["revision"], rev, "{v}");
+        let maps = v["udf"]["partitions"].to_string();
+        assert!(
+            maps.contains("type 1") && maps.contains("virtual (allocation table"),
+            "{v}"
+        );
+        if rev != "1.50" {
+            // The VAT's counts (2.00+), not the stale integrity descriptor's.
+            assert_eq!(v["udf"]["files"], 2, "{v}");
+            assert_eq!(v["udf"]["directories"], 2, "{v}");
+            assert_eq!(v["udf"]["counts_from"], "virtual allocation table", "{v}");
+        }
+        let out = run_ok(imapi2().arg("verify").arg(&img));
+        assert!(out.contains("no problems found"), "{media} {rev}: {out}");
+        // Without its table the volume is unreadable, and says why.
+        let mut bytes = fs::read(&img).unwrap();
+        let end = bytes.len();
+        bytes[end - 2048..].fill(0);
+        bytes.truncate(end - 2048);
+        let broken = work.path().join(format!("{media}-{rev}.novat"));
+        fs::write(&broken, &bytes).unwrap();
+        let o = imapi2().arg("ls").arg(&broken).output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && err.contains("virtual"), "{err}");
+    }
+}
+
+/// Sparable volumes (mkudffs for CD-RW and DVD-RW, files written by
+/// udfclient), before and after packets holding file data are relocated
+/// through the sparing table: the tree reads the same as its source and as
+/// udfclient reads it.
+#[test]
+fn udf_sparable_volumes_follow_the_sparing_table() {
+    if !require_tools(&["mkudffs", "udfclient", "python3"]) {
+        return;
+    }
+    let work = scratch();
+    let src = work.path().join("src");
+    fs::create_dir_all(src.join("sub")).unwrap();
+    write(&src.join("hello.txt"), b"hi\n", 0o644);
+    write(&src.join("sub/big.bin"), &noise(300_000, 7), 0o644);
+    for (media, rev) in [("cdrw", "2.01"), ("dvdrw", "2.01"), ("cdrw", "1.50")] {
+        let img = work.path().join(format!("{media}-{rev}.udf"));
+        run_ok(
+            Command::new("mkudffs")
+                .args(["--new-file", &format!("--media-type={media}")])
+                .arg(format!("--udfrev={rev}"))
+                .arg(&img)
+                .arg("20000"),
+        );
+        // udfclient writes the files (its cwd is the source tree).
+        let listing = run_ok(
+            Command::new("sh")
+                .arg("-c")
+                .arg("printf 'ls\\nquit\\n' | udfclient -b 2048 \"$1\"")
+                .arg("sh")
+                .arg(&img),
+        );
+        let volume = listing
+            .lines()
+            .skip_while(|l| !l.starts_with("Directory listing of /"))
+            .nth(1)
+            .and_then(|l| l.split_whitespace().last())
+            .unwrap()
+            .to_string();
+        run_ok(
+            Command::new("sh")
+                .arg("-c")
+                .arg(
+                    "cd \"$1\" && printf 'cd \"%s\"\\nput hello.txt\\nmkdir sub\\ncd sub\\nput sub/big.bin big.bin\\nquit\\n' \"$2\" | udfclient -W -b 2048 \"$3\"",
+                )
+                .arg("sh")
+                .arg(&src)
+                .arg(&volume)
+                .arg(&img),
+        );
+        let expected = manifest_dir(&src);
+        let mut current = img.clone();
+        for (step, at) in ["", "sub/big.bin:100000", "sub/big.bin:250000"]
+            .iter()
+            .enumerate()
+        {
+            if !at.is_empty() {
+                let next = work.path().join(format!("{media}-{rev}-{step}.udf"));
+                run_ok(
+                    Command::new("python3")
+                        .current_dir(&src)
+                        .arg(tool_script("udf_fixtures.py"))
+                        .arg("spare")
+                        .arg(&current)
+                        .arg(&next)
+                        .arg(at),
+                );
+                current = next;
+            }
+            let what = format!("{media} {rev} after {step} relocations");
+            let mut mine = ours_udf(
+                &current,
+                &work.path().join(format!("o-{media}-{rev}-{step}")),
+            );
+            let mut theirs = udfclient_view(
+                &current,
+                &work.path().join(format!("u-{media}-{rev}-{step}")),
+            );
+            // UDF 1.50 on rewritable media: mkudffs adds the hidden file
+            // that marks the spare area as not allocatable.
+            if rev == "1.50" {
+                assert!(mine.remove("/Non-Allocatable Space").is_some(), "{what}");
+                theirs.remove("/Non-Allocatable Space");
+            }
+            assert_same(&what, &expected, &mine, false);
+            assert_same(&what, &expected, &theirs, false);
+            let v = info(&current);
+            assert!(
+                v["udf"]["partitions"]
+                    .to_string()
+                    .contains(&format!("{step} relocated")),
+                "{what}: {v}"
+            );
+            let out = run_ok(imapi2().arg("verify").arg(&current));
+            assert!(out.contains("no problems found"), "{what}: {out}");
+        }
+    }
+}

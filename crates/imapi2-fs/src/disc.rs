@@ -4,6 +4,7 @@
 //! any one of them read as an [`FsTree`].
 
 use crate::ecma119::SECTOR;
+use crate::ecma167::PartitionMap;
 use crate::error::{Error, Result};
 use crate::filesystems::FileSystems;
 use crate::fs_tree::FsTree;
@@ -34,8 +35,65 @@ pub struct UdfSummary {
     pub revision: u16,
     /// Logical volume identifier.
     pub volume_id: String,
-    /// Files and directories the integrity descriptor counts, if readable.
+    /// Files and directories the volume counts, if readable: from the
+    /// virtual allocation table on write-once volumes, else from the
+    /// integrity descriptor.
     pub counts: Option<(u32, u32)>,
+    /// Where `counts` come from: "virtual allocation table" or "integrity
+    /// descriptor".
+    pub counts_source: &'static str,
+    /// The partition maps, described: "type 1", "virtual (...)",
+    /// "sparable (...)", "metadata (...)".
+    pub partitions: Vec<String>,
+}
+
+/// The summary of an open UDF volume.
+fn udf_summary<R: std::io::Read + std::io::Seek>(v: &UdfVolume<R>) -> UdfSummary {
+    let vat_counts = v.vat_info.as_ref().and_then(|t| t.counts);
+    let partitions = v
+        .info
+        .maps
+        .iter()
+        .map(|m| match m {
+            PartitionMap::Physical => "type 1".to_string(),
+            PartitionMap::Virtual => match &v.vat_info {
+                Some(t) => format!(
+                    "virtual (allocation table of {} blocks at block {})",
+                    t.entries, t.sector
+                ),
+                None => "virtual".to_string(),
+            },
+            PartitionMap::Sparable(s) => format!(
+                "sparable (packets of {} blocks, {} relocated)",
+                s.packet_length,
+                v.relocated_packets()
+            ),
+            PartitionMap::Metadata(m) => format!(
+                "metadata ({})",
+                if m.duplicated {
+                    "mirrored"
+                } else {
+                    "mirror shares the file"
+                }
+            ),
+            PartitionMap::Unsupported(what) => format!("unsupported ({what})"),
+        })
+        .collect();
+    UdfSummary {
+        revision: v.info.revision,
+        volume_id: v.info.volume_id.clone(),
+        // A volume with a VAT does not keep its integrity descriptor current.
+        counts: match &v.vat_info {
+            Some(_) => vat_counts,
+            None => v.integrity.as_ref().map(|i| (i.files, i.directories)),
+        },
+        counts_source: if vat_counts.is_some() {
+            "virtual allocation table"
+        } else {
+            "integrity descriptor"
+        },
+        partitions,
+    }
 }
 
 impl Disc {
@@ -48,14 +106,7 @@ impl Disc {
         };
         let (udf, udf_error) = if has_udf_recognition(medium, 0) {
             match UdfVolume::open(medium.cursor()) {
-                Ok(v) => (
-                    Some(UdfSummary {
-                        revision: v.info.revision,
-                        volume_id: v.info.volume_id.clone(),
-                        counts: v.integrity.as_ref().map(|i| (i.files, i.directories)),
-                    }),
-                    None,
-                ),
+                Ok(v) => (Some(udf_summary(&v)), None),
                 Err(e) => (None, Some(e.to_string())),
             }
         } else {

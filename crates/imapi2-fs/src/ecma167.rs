@@ -414,6 +414,40 @@ pub struct VolumeInfo {
     pub fsd: (u16, u32),
     /// The integrity sequence extent.
     pub integrity: ExtentAd,
+    /// The partition maps as decoded, in partition-reference order. Encoding
+    /// ignores this field: it writes a type 1 map, and a metadata map when
+    /// `metadata` is set.
+    pub maps: Vec<PartitionMap>,
+}
+
+/// One partition map of the logical volume (ECMA-167 3/10.7; the type 2 maps
+/// are defined by UDF 2.60 2.2.8 to 2.2.10). A partition reference in a
+/// `long_ad` is the index of its map.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PartitionMap {
+    /// Type 1: the blocks of the partition itself.
+    Physical,
+    /// A virtual partition (write-once media): its blocks are looked up in
+    /// the virtual allocation table.
+    Virtual,
+    /// A sparable partition (rewritable media with sparing): packets may be
+    /// relocated by the sparing table.
+    Sparable(SparableMap),
+    /// The metadata partition (UDF 2.50+).
+    Metadata(MetadataMap),
+    /// Another map, with its type and (for type 2) its identifier.
+    Unsupported(String),
+}
+
+/// The sparable partition map (UDF 2.60 2.2.9).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SparableMap {
+    /// Packet length in blocks: the unit of relocation.
+    pub packet_length: u16,
+    /// Size of each sparing table in bytes.
+    pub table_size: u32,
+    /// Absolute sectors of the copies of the sparing table (1 to 4).
+    pub tables: Vec<u32>,
 }
 
 /// The metadata partition map (UDF 2.60 2.2.10).
@@ -611,6 +645,7 @@ impl VolumeInfo {
             metadata: None,
             fsd: (0, 0),
             integrity: ExtentAd::default(),
+            maps: Vec::new(),
         };
         let (mut pvd, mut pd, mut lvd) = (false, false, false);
         for (i, s) in seq.chunks(SECTOR).enumerate() {
@@ -662,15 +697,9 @@ impl VolumeInfo {
                             return bad(W, format!("partition map length {len}"));
                         }
                         let m = &maps[at..at + len];
-                        if ty == 2 && len == 64 && &m[5..28] == b"*UDF Metadata Partition" {
-                            info.metadata = Some(MetadataMap {
-                                file: le32(m, 40),
-                                mirror: le32(m, 44),
-                                bitmap: le32(m, 48),
-                                allocation_unit: le32(m, 52),
-                                alignment_unit: le16(m, 56),
-                                duplicated: m[58] & 1 != 0,
-                            });
+                        info.maps.push(partition_map(ty, m));
+                        if let Some(PartitionMap::Metadata(mm)) = info.maps.last() {
+                            info.metadata = Some(*mm);
                         }
                         at += len;
                     }
@@ -683,6 +712,38 @@ impl VolumeInfo {
             return bad(W, "no primary, partition and logical volume descriptors");
         }
         Ok(info)
+    }
+}
+
+/// Decodes one partition map (`m` is the whole map, its length checked).
+fn partition_map(ty: u8, m: &[u8]) -> PartitionMap {
+    if ty == 1 {
+        return PartitionMap::Physical;
+    }
+    if ty != 2 || m.len() < 64 {
+        return PartitionMap::Unsupported(format!("type {ty} map of {} bytes", m.len()));
+    }
+    let id = &m[5..28];
+    let id = &id[..id.iter().position(|&b| b == 0).unwrap_or(id.len())];
+    match id {
+        b"*UDF Virtual Partition" => PartitionMap::Virtual,
+        b"*UDF Sparable Partition" => {
+            let n = usize::from(m[42]).min(4);
+            PartitionMap::Sparable(SparableMap {
+                packet_length: le16(m, 40),
+                table_size: le32(m, 44),
+                tables: (0..n).map(|i| le32(m, 48 + 4 * i)).collect(),
+            })
+        }
+        b"*UDF Metadata Partition" => PartitionMap::Metadata(MetadataMap {
+            file: le32(m, 40),
+            mirror: le32(m, 44),
+            bitmap: le32(m, 48),
+            allocation_unit: le32(m, 52),
+            alignment_unit: le16(m, 56),
+            duplicated: m[58] & 1 != 0,
+        }),
+        other => PartitionMap::Unsupported(String::from_utf8_lossy(other).into_owned()),
     }
 }
 
@@ -1430,6 +1491,7 @@ mod tests {
                 length: 4096,
                 location: 64,
             },
+            maps: Vec::new(),
         };
         let mut seq = Vec::new();
         seq.extend_from_slice(&info.pvd(32));
@@ -1438,7 +1500,11 @@ mod tests {
         seq.extend_from_slice(&info.lvd(35));
         seq.extend_from_slice(&info.usd(36));
         seq.extend_from_slice(&info.td(37));
-        let back = VolumeInfo::decode_sequence(&seq, 32).unwrap();
+        let mut back = VolumeInfo::decode_sequence(&seq, 32).unwrap();
+        let mut maps = vec![PartitionMap::Physical];
+        maps.extend(info.metadata.map(PartitionMap::Metadata));
+        assert_eq!(back.maps, maps);
+        back.maps.clear();
         assert_eq!(back, info);
         assert!(
             VolumeInfo::decode_sequence(&seq, 33).is_err(),
@@ -1509,6 +1575,7 @@ mod tests {
                 length: 4096,
                 location: 64,
             },
+            maps: Vec::new(),
         };
         // Primary volume descriptor (3/10.1).
         let pvd = info.pvd(32);
@@ -1878,6 +1945,7 @@ mod tests {
             metadata: None,
             fsd: (0, 0),
             integrity: ExtentAd::default(),
+            maps: Vec::new(),
         };
         let mut seq = info.pvd(u32::MAX).to_vec();
         seq.extend_from_slice(&info.pd(0));

@@ -754,6 +754,7 @@ pub(crate) fn plan(
                 length: 2 * SECTOR as u32,
                 location: start + (vds.2).0 as u32,
             },
+            maps: Vec::new(),
         };
         let ((mvds, m), (rvds, r), (lvid, l)) = vds;
         for (at, idx) in [(mvds, m), (rvds, r)] {

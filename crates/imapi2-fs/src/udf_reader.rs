@@ -1,7 +1,8 @@
 //! Reading a UDF volume from any `Read + Seek` source: anchors, the volume
-//! descriptor sequence (main, else reserve), type 1 and metadata partitions,
-//! the file set, directories, file data (short, long and embedded
-//! allocation, extent chains) and named streams.
+//! descriptor sequence (main, else reserve), every partition map type (type 1,
+//! virtual through the virtual allocation table of write-once media, sparable
+//! through the sparing table, metadata), the file set, directories, file data
+//! (short, long and embedded allocation, extent chains) and named streams.
 //!
 //! The source is untrusted: every descriptor's tag is verified, every extent
 //! must lie inside its partition, allocations are bounded by what the image
@@ -24,13 +25,21 @@ use std::collections::{BTreeMap, HashSet, VecDeque};
 
 use crate::ecma167::{
     cs0_decode, fid_flags, file_type, posix_mode, read_symlink_components, tag_id, Allocation,
-    Avdp, Fid, FileEntry, FileSetDescriptor, Integrity, LongAd, VolumeInfo,
+    Avdp, Fid, FileEntry, FileSetDescriptor, Integrity, LongAd, PartitionMap, SparableMap, Tag,
+    VolumeInfo,
 };
 use crate::error::{Error, Result};
 use crate::fs_tree::{FsData, FsKind, FsNode, FsTree, ZERO_RUN};
 
 /// Longest allocation extent chain followed (blocks).
 const MAX_CHAIN: usize = 1 << 16;
+
+/// How far before the last sector the virtual allocation table is searched
+/// (sectors).
+const VAT_SEARCH: u64 = 256;
+
+/// Sparing table entries at or above this value are free or defective.
+const SPARING_UNUSED: u32 = 0xFFFF_FFF0;
 
 /// One entry of a directory.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,14 +60,43 @@ pub struct UdfVolume<R> {
     size: u64,
     /// The descriptors as read.
     pub info: VolumeInfo,
-    /// The integrity descriptor, when readable.
+    /// The current integrity descriptor (the last one recorded in the
+    /// integrity sequence), when readable.
     pub integrity: Option<Integrity>,
+    /// The sector of `integrity`.
+    pub integrity_at: u64,
+    /// The virtual allocation table's summary, on write-once volumes.
+    pub vat_info: Option<VatInfo>,
     /// The file set.
     pub file_set: FileSetDescriptor,
     /// Physical extents of the metadata partition: (first sector, sectors).
     metadata: Vec<(u64, u64)>,
+    /// The virtual allocation table (virtual block → block of the physical
+    /// partition), when the volume has a virtual partition.
+    vat: Vec<u32>,
+    /// The sparing table: packet start (partition block) → absolute sector
+    /// of its replacement.
+    sparing: BTreeMap<u32, u64>,
     /// Allocation extent descriptors read so far.
     aed_reads: u64,
+}
+
+/// The virtual allocation table, as found.
+struct Vat {
+    entries: Vec<u32>,
+    info: VatInfo,
+}
+
+/// What the virtual allocation table of a write-once volume says about it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VatInfo {
+    /// The sector of the table's file entry.
+    pub sector: u64,
+    /// Number of virtual blocks it maps.
+    pub entries: usize,
+    /// Files and directories on the volume (UDF 2.00+; the integrity
+    /// descriptor of a volume with a VAT is not kept up to date).
+    pub counts: Option<(u32, u32)>,
 }
 
 fn corrupt(what: impl Into<String>, block: u64, reason: impl Into<String>) -> Error {
@@ -91,8 +129,11 @@ impl<R: Read + Seek> UdfVolume<R> {
                 metadata: None,
                 fsd: (0, 0),
                 integrity: Default::default(),
+                maps: Vec::new(),
             },
             integrity: None,
+            integrity_at: 0,
+            vat_info: None,
             file_set: FileSetDescriptor {
                 time: crate::FileTime::UNIX_EPOCH,
                 volume_id: String::new(),
@@ -101,6 +142,8 @@ impl<R: Read + Seek> UdfVolume<R> {
                 revision: 0,
             },
             metadata: Vec::new(),
+            vat: Vec::new(),
+            sparing: BTreeMap::new(),
             aed_reads: 0,
         };
         let mut anchor = None;
@@ -148,26 +191,39 @@ impl<R: Read + Seek> UdfVolume<R> {
                 "neither the main nor the reserve sequence is readable",
             )
         })?;
+        if v.info.maps.is_empty() {
+            v.info.maps.push(PartitionMap::Physical);
+        }
+        let has_virtual = v.info.maps.contains(&PartitionMap::Virtual);
         let p_end = u64::from(v.info.partition_start) + u64::from(v.info.partition_length);
-        if p_end > sectors {
+        // On write-once media the partition spans the whole disc, written or
+        // not: an image of it ends at the last recorded sector.
+        if p_end > sectors && !has_virtual {
             return Err(corrupt(
                 "partition descriptor",
                 u64::from(v.info.partition_start),
                 format!("the partition ends at sector {p_end}, past the image's {sectors}"),
             ));
         }
-        if v.info.integrity.length >= SECTOR as u32
-            && u64::from(v.info.integrity.location) < sectors
-        {
-            v.integrity = v
-                .sector(u64::from(v.info.integrity.location))
-                .ok()
-                .and_then(|s| Integrity::decode(&s).ok());
+        v.read_integrity_sequence();
+        let maps = v.info.maps.clone();
+        for m in &maps {
+            if let PartitionMap::Sparable(sm) = m {
+                v.sparing = v.read_sparing_table(sm)?;
+            }
+        }
+        if has_virtual {
+            let vat = v.find_vat()?;
+            v.vat = vat.entries;
+            v.vat_info = Some(vat.info);
         }
         if let Some(m) = v.info.metadata {
             let mut found = None;
+            let host = v.physical_ref();
             for loc in [m.file, m.mirror] {
-                let Ok(fe) = v.entry_at(0, loc) else { continue };
+                let Ok(fe) = v.entry_at(host, loc) else {
+                    continue;
+                };
                 let ads = match &fe.allocation {
                     Allocation::Short(a) => a.iter().map(|&(l, b)| (l, b)).collect::<Vec<_>>(),
                     Allocation::Long(a) => a.iter().map(|x| (x.length, x.block)).collect(),
@@ -183,7 +239,24 @@ impl<R: Read + Seek> UdfVolume<R> {
                         ext.clear();
                         break;
                     }
-                    ext.push((u64::from(v.info.partition_start) + u64::from(block), n));
+                    // The metadata file's extents, as sectors of the medium
+                    // (split where the host partition is not contiguous).
+                    let mut b = block;
+                    let mut left = n;
+                    while left > 0 {
+                        let Ok((at, run)) = v.contiguous(host, b) else {
+                            left = u64::MAX;
+                            break;
+                        };
+                        let take = run.min(left);
+                        ext.push((at, take));
+                        left -= take;
+                        b += take as u32;
+                    }
+                    if left == u64::MAX {
+                        ext.clear();
+                        break;
+                    }
                 }
                 if !ext.is_empty() {
                     found = Some(ext);
@@ -239,27 +312,140 @@ impl<R: Read + Seek> UdfVolume<R> {
         self.contiguous(p, block).map(|(at, _)| at)
     }
 
+    /// Reads the integrity sequence (ECMA-167 3/10.10): descriptors follow
+    /// one another until a terminating or unrecorded sector, and an extent
+    /// may continue in another; the last one recorded is current.
+    fn read_integrity_sequence(&mut self) {
+        let sectors = self.size / SECTOR as u64;
+        let mut ext = self.info.integrity;
+        self.integrity_at = u64::from(ext.location);
+        let mut seen = HashSet::new();
+        // Bounded: at most 64 extents of at most 256 sectors.
+        for _ in 0..64 {
+            let first = u64::from(ext.location);
+            let n = (u64::from(ext.length) / SECTOR as u64).min(256);
+            if n == 0 || !seen.insert(first) {
+                return;
+            }
+            let mut next = None;
+            for at in first..(first + n).min(sectors) {
+                let Ok(s) = self.sector(at) else { return };
+                let Ok(tag) = Tag::decode(&s) else { return };
+                if tag.id != tag_id::LVID {
+                    return;
+                }
+                let Ok(i) = Integrity::decode(&s) else { return };
+                self.integrity = Some(i);
+                self.integrity_at = at;
+                let next_len = u32::from_le_bytes([s[24], s[25], s[26], s[27]]);
+                let next_at = u32::from_le_bytes([s[28], s[29], s[30], s[31]]);
+                next = (next_len >= SECTOR as u32).then_some((next_len, next_at));
+            }
+            let Some((length, location)) = next else {
+                return;
+            };
+            ext = crate::ecma167::ExtentAd { length, location };
+        }
+    }
+
+    /// How many packets the sparing table relocates (sparable volumes).
+    pub fn relocated_packets(&self) -> usize {
+        self.sparing.len()
+    }
+
+    /// The partition reference of the physical partition (type 1 or
+    /// sparable) that virtual and metadata partitions live on.
+    fn physical_ref(&self) -> u16 {
+        self.info
+            .maps
+            .iter()
+            .position(|m| matches!(m, PartitionMap::Physical | PartitionMap::Sparable(_)))
+            .unwrap_or(0) as u16
+    }
+
+    /// The partition reference that file structures use by default (the
+    /// file set descriptor's).
+    fn file_ref(&self) -> u16 {
+        self.info.fsd.0
+    }
+
+    /// Block `block` of the physical partition: its sector and how many
+    /// blocks from there the partition continues.
+    fn physical(&self, block: u32) -> Result<(u64, u64)> {
+        if block >= self.info.partition_length {
+            return Err(corrupt(
+                "address",
+                u64::from(block),
+                format!(
+                    "block {block} is outside the partition of {} blocks",
+                    self.info.partition_length
+                ),
+            ));
+        }
+        Ok((
+            u64::from(self.info.partition_start) + u64::from(block),
+            u64::from(self.info.partition_length - block),
+        ))
+    }
+
     /// The absolute sector of block `block` of partition reference `p`, and
     /// how many blocks from there are contiguous on the medium.
     fn contiguous(&self, p: u16, block: u32) -> Result<(u64, u64)> {
-        match p {
-            0 => {
-                if block >= self.info.partition_length {
+        let Some(map) = self.info.maps.get(usize::from(p)) else {
+            return Err(corrupt(
+                "address",
+                u64::from(block),
+                format!("partition reference {p} is not mapped"),
+            ));
+        };
+        match map {
+            PartitionMap::Physical => self.physical(block),
+            PartitionMap::Sparable(m) => {
+                let packet_len = u32::from(m.packet_length.max(1));
+                let packet = block - block % packet_len;
+                if let Some(&spare) = self.sparing.get(&packet) {
+                    if block >= self.info.partition_length {
+                        return self.physical(block);
+                    }
+                    let off = block - packet;
+                    return Ok((spare + u64::from(off), u64::from(packet_len - off)));
+                }
+                let (at, n) = self.physical(block)?;
+                // Contiguous up to the next relocated packet.
+                let next = self.sparing.range(packet + 1..).next();
+                Ok((at, next.map_or(n, |(&o, _)| n.min(u64::from(o - block)))))
+            }
+            PartitionMap::Virtual => {
+                let entry = |b: u32| self.vat.get(b as usize).copied();
+                let Some(first) = entry(block) else {
                     return Err(corrupt(
                         "address",
                         u64::from(block),
                         format!(
-                            "block {block} is outside the partition of {} blocks",
-                            self.info.partition_length
+                            "virtual block {block} is past the {} entries of the virtual allocation table",
+                            self.vat.len()
                         ),
                     ));
+                };
+                if first == u32::MAX {
+                    return Err(corrupt(
+                        "address",
+                        u64::from(block),
+                        format!("virtual block {block} is unused in the virtual allocation table"),
+                    ));
                 }
-                Ok((
-                    u64::from(self.info.partition_start) + u64::from(block),
-                    u64::from(self.info.partition_length - block),
-                ))
+                let (at, n) = self.physical(first)?;
+                // Consecutive virtual blocks that map to consecutive blocks.
+                let mut run = 1u64;
+                while run < n.min(1 << 16)
+                    && entry(block.saturating_add(run as u32))
+                        == Some(first.wrapping_add(run as u32))
+                {
+                    run += 1;
+                }
+                Ok((at, run))
             }
-            1 if self.info.metadata.is_some() => {
+            PartitionMap::Metadata(_) => {
                 let mut b = u64::from(block);
                 for &(start, n) in &self.metadata {
                     if b < n {
@@ -273,12 +459,182 @@ impl<R: Read + Seek> UdfVolume<R> {
                     "block outside the metadata partition",
                 ))
             }
-            _ => Err(corrupt(
-                "address",
+            PartitionMap::Unsupported(what) => Err(corrupt(
+                "logical volume descriptor",
                 u64::from(block),
-                format!("partition reference {p} is not mapped"),
+                format!("partition reference {p} uses an unsupported partition map ({what})"),
             )),
         }
+    }
+
+    /// Reads every copy of the sparing table (UDF 2.60 2.2.12) and keeps the
+    /// valid one with the highest sequence number: packet start → sector.
+    fn read_sparing_table(&mut self, m: &SparableMap) -> Result<BTreeMap<u32, u64>> {
+        const W: &str = "sparing table";
+        let first = m.tables.first().copied().unwrap_or(0);
+        let packet_len = u32::from(m.packet_length);
+        if packet_len == 0 || !packet_len.is_power_of_two() {
+            return Err(corrupt(
+                "sparable partition map",
+                u64::from(first),
+                format!("packet length {packet_len} is not a power of two"),
+            ));
+        }
+        // At most 65535 entries of 8 bytes after a 56-byte header.
+        let size = u64::from(m.table_size);
+        if !(56..=56 + 8 * 65535).contains(&size) {
+            return Err(corrupt(
+                W,
+                u64::from(first),
+                format!("table size {size} bytes"),
+            ));
+        }
+        let sectors = size.div_ceil(SECTOR as u64);
+        let mut best: Option<(u32, Vec<u8>)> = None;
+        let mut why = String::from("no table location is given");
+        for &at in &m.tables {
+            let at = u64::from(at);
+            let t = match self.read_sectors(at, sectors) {
+                Ok(t) => t,
+                Err(e) => {
+                    why = e.to_string();
+                    continue;
+                }
+            };
+            match Tag::decode(&t) {
+                Ok(tag) if tag.id == 0 && u64::from(tag.location) == at => {}
+                Ok(tag) => {
+                    why = format!("sector {at}: tag {} at location {}", tag.id, tag.location);
+                    continue;
+                }
+                Err(e) => {
+                    why = format!("sector {at}: {e}");
+                    continue;
+                }
+            }
+            if &t[17..35] != b"*UDF Sparing Table" {
+                why = format!("sector {at}: not a sparing table identifier");
+                continue;
+            }
+            let entries = usize::from(u16::from_le_bytes([t[48], t[49]]));
+            if 56 + 8 * entries as u64 > size {
+                why = format!("sector {at}: {entries} entries do not fit in {size} bytes");
+                continue;
+            }
+            let seq = u32::from_le_bytes([t[52], t[53], t[54], t[55]]);
+            if best.as_ref().map_or(true, |(s, _)| seq > *s) {
+                best = Some((seq, t[56..56 + 8 * entries].to_vec()));
+            }
+        }
+        let Some((_, table)) = best else {
+            return Err(corrupt(
+                W,
+                u64::from(first),
+                format!("no copy is readable ({why})"),
+            ));
+        };
+        let mut map = BTreeMap::new();
+        for e in table.chunks_exact(8) {
+            let orig = u32::from_le_bytes([e[0], e[1], e[2], e[3]]);
+            let mapped = u32::from_le_bytes([e[4], e[5], e[6], e[7]]);
+            if orig >= SPARING_UNUSED {
+                continue;
+            }
+            if orig % packet_len != 0 {
+                return Err(corrupt(
+                    W,
+                    u64::from(first),
+                    format!(
+                        "relocated block {orig} is not the start of a {packet_len}-block packet"
+                    ),
+                ));
+            }
+            map.insert(orig, u64::from(mapped));
+        }
+        Ok(map)
+    }
+
+    /// Finds the virtual allocation table (UDF 2.60 2.2.11): the last file
+    /// entry of type 248 (or, UDF 1.50, of type 0 ending in the VAT
+    /// identifier) within the last sectors of the image.
+    fn find_vat(&mut self) -> Result<Vat> {
+        const W: &str = "virtual allocation table";
+        let sectors = self.size / SECTOR as u64;
+        let start = u64::from(self.info.partition_start);
+        let last = sectors.saturating_sub(1);
+        let low = start.max(last.saturating_sub(VAT_SEARCH));
+        let host = self.physical_ref();
+        let mut at = last + 1;
+        while at > low {
+            at -= 1;
+            let s = self.sector(at)?;
+            if s.iter().all(|&b| b == 0) {
+                continue;
+            }
+            let Ok(tag) = Tag::decode(&s) else { continue };
+            if !matches!(tag.id, tag_id::FE | tag_id::EFE) || u64::from(tag.location) + start != at
+            {
+                continue;
+            }
+            let Ok(fe) = FileEntry::decode(&s) else {
+                continue;
+            };
+            if fe.file_type != 248 && fe.file_type != 0 {
+                continue;
+            }
+            // Entries count at most the partition's blocks.
+            if fe.length > 36 + 4 * u64::from(self.info.partition_length) + 65536 {
+                return Err(corrupt(W, at, format!("{} bytes long", fe.length)));
+            }
+            let data = self.read_data(&fe, host)?;
+            let mut counts = None;
+            let entries = if fe.file_type == 248 {
+                // UDF 2.00+: a header of L_HD bytes, then the entries.
+                if data.len() < 152 {
+                    return Err(corrupt(
+                        W,
+                        at,
+                        format!("{} bytes, header is 152", data.len()),
+                    ));
+                }
+                let header = usize::from(u16::from_le_bytes([data[0], data[1]]));
+                if header < 152 || header > data.len() {
+                    return Err(corrupt(W, at, format!("header length {header}")));
+                }
+                let le =
+                    |o: usize| u32::from_le_bytes([data[o], data[o + 1], data[o + 2], data[o + 3]]);
+                counts = Some((le(136), le(140)));
+                &data[header..]
+            } else {
+                // UDF 1.50: the entries, then the identifier and the
+                // previous VAT's location (36 bytes).
+                if data.len() < 36 || (data.len() - 36) % 4 != 0 {
+                    continue;
+                }
+                let n = data.len() - 36;
+                if &data[n + 1..n + 23] != b"*UDF Virtual Alloc Tbl" {
+                    continue;
+                }
+                &data[..n]
+            };
+            let entries: Vec<u32> = entries
+                .chunks_exact(4)
+                .map(|e| u32::from_le_bytes([e[0], e[1], e[2], e[3]]))
+                .collect();
+            return Ok(Vat {
+                info: VatInfo {
+                    sector: at,
+                    entries: entries.len(),
+                    counts,
+                },
+                entries,
+            });
+        }
+        Err(corrupt(
+            W,
+            last,
+            format!("no file entry of the table in sectors {low} to {last}"),
+        ))
     }
 
     /// The runs of the medium (byte offset, bytes) holding `len` bytes from
@@ -466,7 +822,7 @@ impl<R: Read + Seek> UdfVolume<R> {
 
     /// The entries of a directory (or stream directory), parent entry left out.
     pub fn read_dir(&mut self, fe: &FileEntry) -> Result<Vec<DirEntry>> {
-        let p = self.info.metadata.map_or(0, |_| 1);
+        let p = self.file_ref();
         self.read_dir_in(fe, p)
     }
 

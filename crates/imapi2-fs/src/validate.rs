@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 
 use crate::ecma119::{flags, vd_type, DirectoryRecord, PathTableRecord, VolumeDescriptor, SECTOR};
-use crate::ecma167::{Avdp, VolumeInfo};
+use crate::ecma167::{Avdp, PartitionMap, VolumeInfo};
 use crate::eltorito::decode_catalog;
 use crate::error::{Error, Result};
 use crate::filesystems::FileSystems;
@@ -1008,7 +1008,19 @@ fn check_udf(c: &mut Checker) {
             Err(_) => {}
         }
     }
-    if !anchors.iter().any(|(at, _)| *at != 256) {
+    // An open write-once volume (with a VAT) has its anchor at 256 only.
+    let open_write_once = anchors.first().is_some_and(|(_, a)| {
+        let blocks = u64::from(a.main.length) / SECTOR as u64;
+        m.read_sectors(
+            u64::from(a.main.location),
+            blocks.min(256),
+            "volume descriptors",
+        )
+        .ok()
+        .and_then(|seq| VolumeInfo::decode_sequence(&seq, a.main.location).ok())
+        .is_some_and(|i| i.maps.contains(&PartitionMap::Virtual))
+    });
+    if !open_write_once && !anchors.iter().any(|(at, _)| *at != 256) {
         c.problem(
             "anchor volume descriptor pointer",
             n.saturating_sub(1),
@@ -1092,10 +1104,23 @@ fn check_udf(c: &mut Checker) {
         }
     }
     let files = files.len() as u32 + others;
+    if let Some(vat) = &v.vat_info {
+        // The VAT, not the integrity descriptor, counts on write-once media.
+        if let Some((f, d)) = vat.counts {
+            if d != dirs || f < files {
+                c.problem(
+                    "virtual allocation table",
+                    vat.sector,
+                    format!("{f} files and {d} directories recorded, {files} and {dirs} found"),
+                );
+            }
+        }
+        return;
+    }
     match &v.integrity {
         None => c.problem(
             "logical volume integrity descriptor",
-            u64::from(v.info.integrity.location),
+            v.integrity_at,
             "unreadable",
         ),
         Some(i) => {
@@ -1103,14 +1128,14 @@ fn check_udf(c: &mut Checker) {
             if i.directories != dirs {
                 c.problem(
                     "logical volume integrity descriptor",
-                    u64::from(v.info.integrity.location),
+                    v.integrity_at,
                     format!("{} directories recorded, {dirs} found", i.directories),
                 );
             }
             if i.files < files {
                 c.problem(
                     "logical volume integrity descriptor",
-                    u64::from(v.info.integrity.location),
+                    v.integrity_at,
                     format!("{} files recorded, {files} found", i.files),
                 );
             }
