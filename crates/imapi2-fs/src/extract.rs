@@ -3,11 +3,13 @@
 //! and links that point out of it are refused, links are never followed,
 //! and existing files are kept unless asked otherwise.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use crate::error::{Error, Result};
 use crate::fs_tree::{FsData, FsKind, FsTree, ZERO_RUN};
@@ -39,6 +41,12 @@ pub struct ExtractReport {
 
 /// Extracts the nodes `tops` (and all below them) of `tree`, read from
 /// `medium`, into `dest`, each at its path relative to the root.
+///
+/// Directories are made first, in tree order; then files are written by a
+/// few threads at once (making many small files is bound by the kernel's
+/// per-file work, which runs in parallel); then hard links, special files
+/// and symbolic links (last, so that no write goes through a link); then
+/// directory modes and times, children first.
 pub fn extract(
     tree: &FsTree,
     medium: &Medium,
@@ -52,12 +60,8 @@ pub fn extract(
     };
     fs::create_dir_all(dest).map_err(|e| out_err(dest, e))?;
     let mut report = ExtractReport::default();
-    // Host path of each extracted node (hard links point at the first).
-    let mut made: HashMap<u32, PathBuf> = HashMap::new();
-    let mut first_of_link: HashMap<u64, PathBuf> = HashMap::new();
-    let mut dirs_done: Vec<(u32, PathBuf)> = Vec::new();
-    let mut links: Vec<(u32, PathBuf, String)> = Vec::new();
     let mut order = Vec::new();
+    let mut queued = HashSet::new();
     for &top in tops {
         // The path down to `top`: its ancestors are made as plain directories.
         let mut chain = Vec::new();
@@ -68,7 +72,7 @@ pub fn extract(
         }
         chain.reverse();
         for &a in &chain[..chain.len().saturating_sub(1)] {
-            if !order.contains(&a) {
+            if queued.insert(a) {
                 order.push(a);
             }
         }
@@ -76,98 +80,111 @@ pub fn extract(
             order.push(i);
         }
     }
-    made.insert(0, dest.to_path_buf());
+    // Host path of each directory made.
+    let mut dirs: HashMap<u32, PathBuf> = HashMap::new();
+    dirs.insert(0, dest.to_path_buf());
+    let mut dirs_done: Vec<(u32, PathBuf)> = Vec::new();
+    let mut jobs: Vec<(u32, PathBuf)> = Vec::new();
+    // Hard links: (node, host path, index in `jobs` of the first name).
+    let mut hard: Vec<(u32, PathBuf, usize)> = Vec::new();
+    let mut first_of_link: HashMap<u64, usize> = HashMap::new();
+    let mut specials: Vec<(u32, PathBuf)> = Vec::new();
+    let mut links: Vec<(u32, PathBuf, String)> = Vec::new();
+    let mut done = HashSet::from([0u32]);
     for i in order {
-        if made.contains_key(&i) {
+        if !done.insert(i) {
             continue;
         }
         let n = &tree.nodes[i as usize];
-        let view_path = tree.path(i);
-        let Some(parent_dir) = made.get(&n.parent).cloned() else {
+        let Some(parent_dir) = dirs.get(&n.parent) else {
             // Its parent was refused.
             continue;
         };
         if let Err(why) = check_name(&n.name) {
-            report.refused.push((view_path, why));
+            report.refused.push((tree.path(i), why));
             continue;
         }
         let host = parent_dir.join(&n.name);
         match &n.kind {
             FsKind::Directory => {
-                match fs::symlink_metadata(&host) {
-                    Ok(m) if m.is_dir() => {}
-                    Ok(_) => {
-                        report.refused.push((
-                            view_path,
-                            "something that is not a directory is in the way".into(),
-                        ));
-                        continue;
+                if let Err(e) = fs::create_dir(&host) {
+                    match fs::symlink_metadata(&host) {
+                        Ok(m) if m.is_dir() => {}
+                        Ok(_) => {
+                            report.refused.push((
+                                tree.path(i),
+                                "something that is not a directory is in the way".into(),
+                            ));
+                            continue;
+                        }
+                        Err(_) => return Err(out_err(&host, e)),
                     }
-                    Err(_) => fs::create_dir(&host).map_err(|e| out_err(&host, e))?,
                 }
                 report.directories += 1;
                 dirs_done.push((i, host.clone()));
-                made.insert(i, host);
+                dirs.insert(i, host);
             }
-            FsKind::Symlink(target) => {
-                if let Err(why) = check_link_target(tree, i, target) {
-                    report.refused.push((view_path, why));
-                    continue;
-                }
-                // Links are made last, so that no write goes through one.
-                links.push((i, host, target.clone()));
-            }
-            FsKind::File => {
-                if let Some(key) = n.link_key {
-                    if let Some(first) = first_of_link.get(&key) {
-                        if !make_room(&host, options.force, &mut report, &view_path)? {
-                            continue;
-                        }
-                        fs::hard_link(first, &host).map_err(|e| out_err(&host, e))?;
-                        report.links += 1;
-                        made.insert(i, host);
-                        continue;
+            FsKind::Symlink(target) => match check_link_target(tree, i, target) {
+                Ok(()) => links.push((i, host, target.clone())),
+                Err(why) => report.refused.push((tree.path(i), why)),
+            },
+            FsKind::File => match n.link_key.and_then(|k| first_of_link.get(&k)) {
+                Some(&first) => hard.push((i, host, first)),
+                None => {
+                    if let Some(k) = n.link_key {
+                        first_of_link.insert(k, jobs.len());
                     }
+                    jobs.push((i, host));
                 }
-                if !make_room(&host, options.force, &mut report, &view_path)? {
-                    continue;
-                }
-                let mut f = OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
-                    .open(&host)
-                    .map_err(|e| out_err(&host, e))?;
-                report.bytes += write_data(medium, &n.data, n.size, &mut f, &host)?;
-                report.files += 1;
-                finish_attributes(&f, n, options, &host)?;
-                if let Some(key) = n.link_key {
-                    first_of_link.insert(key, host.clone());
-                }
-                made.insert(i, host);
-            }
+            },
             FsKind::Fifo | FsKind::Socket | FsKind::CharDevice(_) | FsKind::BlockDevice(_) => {
-                if !make_room(&host, options.force, &mut report, &view_path)? {
-                    continue;
-                }
-                let (ty, dev) = match n.kind {
-                    FsKind::Fifo => (rustix::fs::FileType::Fifo, 0),
-                    FsKind::Socket => (rustix::fs::FileType::Socket, 0),
-                    FsKind::CharDevice(d) => (rustix::fs::FileType::CharacterDevice, d),
-                    FsKind::BlockDevice(d) => (rustix::fs::FileType::BlockDevice, d),
-                    _ => unreachable!(),
-                };
-                let mode = rustix::fs::Mode::from_raw_mode(n.mode.unwrap_or(0o644) & 0o777);
-                match rustix::fs::mknodat(rustix::fs::CWD, &host, ty, mode, dev) {
-                    Ok(()) => {
-                        report.links += 1;
-                        made.insert(i, host);
-                    }
-                    Err(e) => report
-                        .refused
-                        .push((view_path, format!("cannot make the special file: {e}"))),
-                }
+                specials.push((i, host));
             }
+        }
+    }
+    let outcomes = write_files(tree, medium, &jobs, options)?;
+    for ((i, _), outcome) in jobs.iter().zip(&outcomes) {
+        match outcome {
+            Outcome::Written(bytes) => {
+                report.files += 1;
+                report.bytes += bytes;
+            }
+            Outcome::Refused(why) => report.refused.push((tree.path(*i), why.clone())),
+        }
+    }
+    for (i, host, first) in hard {
+        let view_path = tree.path(i);
+        if !matches!(outcomes[first], Outcome::Written(_)) {
+            report
+                .refused
+                .push((view_path, "the file it links to was not written".into()));
+            continue;
+        }
+        if !make_room(&host, options.force, &mut report, &view_path)? {
+            continue;
+        }
+        fs::hard_link(&jobs[first].1, &host).map_err(|e| out_err(&host, e))?;
+        report.links += 1;
+    }
+    for (i, host) in specials {
+        let n = &tree.nodes[i as usize];
+        let view_path = tree.path(i);
+        if !make_room(&host, options.force, &mut report, &view_path)? {
+            continue;
+        }
+        let (ty, dev) = match n.kind {
+            FsKind::Fifo => (rustix::fs::FileType::Fifo, 0),
+            FsKind::Socket => (rustix::fs::FileType::Socket, 0),
+            FsKind::CharDevice(d) => (rustix::fs::FileType::CharacterDevice, d),
+            FsKind::BlockDevice(d) => (rustix::fs::FileType::BlockDevice, d),
+            _ => continue,
+        };
+        let mode = rustix::fs::Mode::from_raw_mode(n.mode.unwrap_or(0o644) & 0o777);
+        match rustix::fs::mknodat(rustix::fs::CWD, &host, ty, mode, dev) {
+            Ok(()) => report.links += 1,
+            Err(e) => report
+                .refused
+                .push((view_path, format!("cannot make the special file: {e}"))),
         }
     }
     for (i, host, target) in links {
@@ -200,6 +217,145 @@ pub fn extract(
         }
     }
     Ok(report)
+}
+
+/// What became of one file.
+enum Outcome {
+    /// Written, with this many bytes of data.
+    Written(u64),
+    /// Left out, and why.
+    Refused(String),
+}
+
+/// Writes the files `jobs` (node, host path) with a few threads; returns
+/// one outcome per job, in order. The first error stops every thread.
+fn write_files(
+    tree: &FsTree,
+    medium: &Medium,
+    jobs: &[(u32, PathBuf)],
+    options: &ExtractOptions,
+) -> Result<Vec<Outcome>> {
+    const CHUNK: usize = 32;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4)
+        .min(jobs.len().div_ceil(CHUNK).max(1));
+    let umask = process_umask();
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let first_error: Mutex<Option<Error>> = Mutex::new(None);
+    let work = || {
+        let mut out: Vec<(usize, Outcome)> = Vec::new();
+        let mut buf = Vec::new();
+        while !stop.load(Ordering::Relaxed) {
+            let from = next.fetch_add(CHUNK, Ordering::Relaxed);
+            if from >= jobs.len() {
+                break;
+            }
+            for (k, (i, host)) in jobs.iter().enumerate().skip(from).take(CHUNK) {
+                let n = &tree.nodes[*i as usize];
+                match write_file(n, medium, host, options, umask, &mut buf) {
+                    Ok(o) => out.push((k, o)),
+                    Err(e) => {
+                        stop.store(true, Ordering::Relaxed);
+                        let mut g = first_error.lock().unwrap_or_else(|p| p.into_inner());
+                        g.get_or_insert(e);
+                        return out;
+                    }
+                }
+            }
+        }
+        out
+    };
+    let parts: Vec<Vec<(usize, Outcome)>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
+        let mut parts = vec![work()];
+        for h in handles {
+            parts.push(h.join().unwrap_or_default());
+        }
+        parts
+    });
+    if let Some(e) = first_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        return Err(e);
+    }
+    let mut outcomes: Vec<Option<Outcome>> = (0..jobs.len()).map(|_| None).collect();
+    for (k, o) in parts.into_iter().flatten() {
+        outcomes[k] = Some(o);
+    }
+    Ok(outcomes
+        .into_iter()
+        .map(|o| o.unwrap_or_else(|| Outcome::Refused("not written".into())))
+        .collect())
+}
+
+/// The process's file mode creation mask, from /proc (None when unknown:
+/// then every file's mode is set explicitly).
+fn process_umask() -> Option<u32> {
+    let status = fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("Umask:"))?;
+    u32::from_str_radix(line["Umask:".len()..].trim(), 8).ok()
+}
+
+/// Creates one file (never through a link, never over an existing one
+/// unless `force`), writes its data and sets its attributes.
+fn write_file(
+    n: &crate::fs_tree::FsNode,
+    medium: &Medium,
+    host: &Path,
+    options: &ExtractOptions,
+    umask: Option<u32>,
+    buf: &mut Vec<u8>,
+) -> Result<Outcome> {
+    let create_mode = n.mode.map_or(0o666, |m| m & 0o777);
+    let open = || {
+        OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(create_mode)
+            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+            .open(host)
+    };
+    let mut f = match open() {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            let mut r = ExtractReport::default();
+            if !make_room(host, options.force, &mut r, "")? {
+                return Ok(Outcome::Refused(
+                    r.refused.pop().map(|x| x.1).unwrap_or_default(),
+                ));
+            }
+            open().map_err(|error| Error::Output {
+                path: host.to_path_buf(),
+                error,
+            })?
+        }
+        Err(error) => {
+            return Err(Error::Output {
+                path: host.to_path_buf(),
+                error,
+            })
+        }
+    };
+    let bytes = write_data(medium, &n.data, n.size, &mut f, host, buf)?;
+    if options.owners {
+        let _ = std::os::unix::fs::fchown(&f, n.uid, n.gid);
+    }
+    if let Some(m) = n.mode {
+        // The mode given at creation is the mode wanted unless the umask
+        // took bits away, set-id/sticky bits are wanted, or chown cleared them.
+        let m = m & 0o7777;
+        if options.owners || umask.map_or(true, |u| create_mode & !u != m) {
+            f.set_permissions(fs::Permissions::from_mode(m))
+                .map_err(|error| Error::Output {
+                    path: host.to_path_buf(),
+                    error,
+                })?;
+        }
+    }
+    if let Some(t) = n.modified {
+        let _ = f.set_modified(t.to_system_time());
+    }
+    Ok(Outcome::Written(bytes))
 }
 
 /// A name that is one plain component.
@@ -273,7 +429,14 @@ fn make_room(
 }
 
 /// Copies a file's data; runs that read as zeros become holes.
-fn write_data(medium: &Medium, data: &FsData, size: u64, f: &mut File, host: &Path) -> Result<u64> {
+fn write_data(
+    medium: &Medium,
+    data: &FsData,
+    size: u64,
+    f: &mut File,
+    host: &Path,
+    buf: &mut Vec<u8>,
+) -> Result<u64> {
     let out_err = |error| Error::Output {
         path: host.to_path_buf(),
         error,
@@ -285,7 +448,6 @@ fn write_data(medium: &Medium, data: &FsData, size: u64, f: &mut File, host: &Pa
             Ok(b.len() as u64)
         }
         FsData::Extents(runs) => {
-            let mut buf = vec![0u8; 1 << 20];
             let mut written = 0u64;
             for &(off, len) in runs {
                 if off == ZERO_RUN {
@@ -295,13 +457,7 @@ fn write_data(medium: &Medium, data: &FsData, size: u64, f: &mut File, host: &Pa
                     f.seek(io::SeekFrom::Start(written)).map_err(out_err)?;
                     continue;
                 }
-                let mut done = 0u64;
-                while done < len {
-                    let n = (len - done).min(buf.len() as u64) as usize;
-                    medium.read_exact_at(&mut buf[..n], off + done, "file data")?;
-                    f.write_all(&buf[..n]).map_err(out_err)?;
-                    done += n as u64;
-                }
+                medium.copy_to(off, len, f, host, buf)?;
                 written += len;
             }
             if written != size {
@@ -314,29 +470,6 @@ fn write_data(medium: &Medium, data: &FsData, size: u64, f: &mut File, host: &Pa
             Ok(written)
         }
     }
-}
-
-/// Mode, owner and modification time of a written file.
-fn finish_attributes(
-    f: &File,
-    n: &crate::fs_tree::FsNode,
-    options: &ExtractOptions,
-    host: &Path,
-) -> Result<()> {
-    if options.owners {
-        let _ = std::os::unix::fs::fchown(f, n.uid, n.gid);
-    }
-    if let Some(m) = n.mode {
-        f.set_permissions(fs::Permissions::from_mode(m & 0o7777))
-            .map_err(|error| Error::Output {
-                path: host.to_path_buf(),
-                error,
-            })?;
-    }
-    if let Some(t) = n.modified {
-        let _ = f.set_modified(t.to_system_time());
-    }
-    Ok(())
 }
 
 #[cfg(test)]

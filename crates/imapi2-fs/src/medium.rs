@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -122,6 +122,56 @@ impl Medium {
                     .map_err(io)
             }
         }
+    }
+
+    /// Copies `len` bytes from byte `offset` to the end of `out`, through
+    /// the kernel (`copy_file_range`) where the medium is a file and the
+    /// kernel allows it, else through `buf`. `out_path` names `out` in errors.
+    pub fn copy_to(
+        &self,
+        offset: u64,
+        len: u64,
+        out: &mut File,
+        out_path: &Path,
+        buf: &mut Vec<u8>,
+    ) -> Result<()> {
+        if offset.checked_add(len).map_or(true, |e| e > self.len()) {
+            return Err(Error::Corrupt {
+                structure: "file data".into(),
+                block: offset / SECTOR as u64,
+                reason: format!(
+                    "{len} bytes at offset {offset} run past the end of the medium ({} bytes)",
+                    self.len()
+                ),
+            });
+        }
+        let out_err = |error| Error::Output {
+            path: out_path.to_path_buf(),
+            error,
+        };
+        let mut done = 0u64;
+        if let Inner::File { file, .. } = &*self.inner {
+            while done < len {
+                let mut from = offset + done;
+                let want = (len - done).min(1 << 30) as usize;
+                match rustix::fs::copy_file_range(file, Some(&mut from), &*out, None, want) {
+                    Ok(0) => break,
+                    Ok(n) => done += n as u64,
+                    Err(_) if done == 0 => break, // not offered here: copy by hand
+                    Err(e) => return Err(out_err(e.into())),
+                }
+            }
+        }
+        while done < len {
+            let n = (len - done).min(1 << 20) as usize;
+            if buf.len() < n {
+                buf.resize(n, 0);
+            }
+            self.read_exact_at(&mut buf[..n], offset + done, "file data")?;
+            out.write_all(&buf[..n]).map_err(out_err)?;
+            done += n as u64;
+        }
+        Ok(())
     }
 
     /// `n` whole sectors from sector `lba`.
