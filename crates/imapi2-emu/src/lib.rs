@@ -7,5 +7,6 @@
 pub mod error;
 pub mod media;
 pub mod ranges;
+pub mod store;
 
 pub use error::{Error, MediaError, Result, SenseCode};

@@ -971,9 +971,12 @@ pub enum Family {
 }
 
 impl Medium {
-    /// A blank medium of `kind` with its default capacity. Pressed kinds get
-    /// an empty (0-block) image: use [`Medium::pressed`] for real content.
+    /// A blank medium of `kind` with its default capacity. Pressed kinds are
+    /// a full-size pressed medium (see [`Medium::pressed`]).
     pub fn new(kind: MediaKind) -> Medium {
+        if kind.is_rom() {
+            return Medium::pressed(kind, kind.default_capacity());
+        }
         Medium::build(kind, kind.default_capacity())
     }
 
