@@ -4,7 +4,9 @@
 
 #![warn(missing_docs)]
 
+pub mod clock;
 pub mod error;
+pub mod fault;
 pub mod media;
 pub mod ranges;
 pub mod store;

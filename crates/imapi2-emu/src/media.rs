@@ -1922,7 +1922,7 @@ impl Medium {
                         "raw writing needs a blank disc",
                     );
                 }
-                if lba < CD_ATIP_LEAD_IN || lba > 0 {
+                if !(CD_ATIP_LEAD_IN..=0).contains(&lba) {
                     return err(
                         SenseCode::INVALID_WRITE_ADDRESS,
                         format!("raw writing starts in the lead-in ({CD_ATIP_LEAD_IN}..=0), not at {lba}"),
