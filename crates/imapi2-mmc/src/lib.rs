@@ -11,15 +11,25 @@
 
 #![warn(missing_docs)]
 
+pub mod capacity;
 pub mod cdb;
 pub mod codec;
+pub mod cue_sheet;
+pub mod disc_info;
+pub mod disc_structure;
+pub mod event;
 pub mod fault;
+pub mod feature;
+pub mod format;
+pub mod inquiry;
 #[cfg(target_os = "linux")]
 pub mod linux;
 pub mod mode;
 pub mod performance;
 pub mod profile;
 pub mod sense;
+pub mod streaming;
+pub mod toc;
 pub mod trace;
 pub mod track_info;
 pub mod transport;
