@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 pub mod clock;
+pub mod drive;
 pub mod error;
 pub mod fault;
 pub mod media;
