@@ -17,6 +17,7 @@ pub mod codec;
 pub mod cue_sheet;
 pub mod disc_info;
 pub mod disc_structure;
+pub mod drive;
 pub mod event;
 pub mod fault;
 pub mod feature;
