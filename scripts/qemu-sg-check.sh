@@ -20,6 +20,9 @@
 #     CONDITION, sense key 2, ASC 3Ah (medium not present)
 #   - exclusive access: refused while mounted (naming the mount point),
 #     granted when not, a second exclusive holder refused, release works
+#   - a user who may only read the node (group cdrom, mode 0640): the open
+#     falls back to read-only, INQUIRY works, a write-class command (PREVENT
+#     ALLOW) fails with EPERM and the advice to join the 'cdrom' group
 #
 # usage: qemu-sg-check.sh [--save] [scsi|ide]...     (default: both)
 #   --save   copy the captured traces to crates/imapi2-mmc/tests/data/
@@ -101,7 +104,7 @@ KV=$(cat "$KC/kversion")
 IR=$WORK/initrd
 mkdir -p "$IR"/{bin,proc,sys,dev,mnt,mods}
 cp /bin/busybox "$IR/bin/busybox"
-for a in sh mount umount insmod poweroff cat sleep ls echo mkdir; do ln -sf busybox "$IR/bin/$a"; done
+for a in sh mount umount insmod poweroff cat sleep ls echo mkdir su chmod chgrp printf; do ln -sf busybox "$IR/bin/$a"; done
 cp "$KC"/mods/*.ko* "$KC/mods/order" "$IR/mods/"
 if command -v strip >/dev/null; then strip -o "$IR/bin/mmc_probe" "$PROBE"; else cp "$PROBE" "$IR/bin/mmc_probe"; fi
 # the probe's shared libraries, at the paths the dynamic loader expects
@@ -127,6 +130,13 @@ i=0; while [ ! -c "$SG" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
     echo "===MOUNT-FAILED==="
   fi
   echo "===GRAB-BEGIN==="; /bin/mmc_probe --grab /dev/sr0; echo "===GRAB-END==="
+  # a user who may only read the node (group cdrom, mode 0640)
+  mkdir -p /etc
+  printf 'root:x:0:0::/:/bin/sh\nuser:x:1000:24::/:/bin/sh\n' > /etc/passwd
+  printf 'root:x:0:\ncdrom:x:24:\n' > /etc/group
+  chgrp 24 /dev/sr0; chmod 0640 /dev/sr0
+  echo "===RO-BEGIN==="; su -s /bin/sh -c "/bin/mmc_probe --write-check /dev/sr0" user; echo "===RO-END==="
+  chgrp 0 /dev/sr0; chmod 0660 /dev/sr0
   echo "===SR-BEGIN==="; /bin/mmc_probe /dev/sr0; echo "===SR-END rc=$?==="
   echo "===DONE==="
 } > /dev/ttyS1 2>&1
@@ -139,6 +149,7 @@ chmod +x "$IR/init"
 mkdir -p "$WORK/tree/docs"
 printf 'imapi2 SG_IO outside check\n' > "$WORK/tree/README.TXT"
 seq 1 20000 > "$WORK/tree/docs/numbers.txt"
+find "$WORK/tree" -exec touch -h -d @1700000000 {} +   # the same image, hence the same traces, every run
 ISO=$WORK/probe.iso
 SOURCE_DATE_EPOCH=1700000000 xorriso -as mkisofs -quiet -V QSCPROBE -J -r -o "$ISO" "$WORK/tree" 2>/dev/null
 ISO_BYTES=$(stat -c %s "$ISO")
@@ -186,6 +197,7 @@ for kind in "${KINDS[@]}"; do
   { header; section SG; } > "$WORK/qemu-$kind-cd-sg.trace"
   section MOUNTED-GRAB > "$WORK/$kind.mounted-grab"
   section GRAB > "$WORK/$kind.grab"
+  section RO > "$WORK/$kind.ro"
   grep -E "^===(SG|SR)-END" "$DATA.n" > "$WORK/$kind.rcs" || true
 
   if ! python3 - "$kind" "$ISO" "$WORK" <<'PY'
@@ -290,6 +302,12 @@ check('# grab-release ok' in grab and '# grab-again ok' in grab, f'{kind}: relea
 mg = open(f'{work}/{kind}.mounted-grab').read()
 check('# grab-first refused' in mg and 'it is mounted at /mnt' in mg and 'os error 16' in mg,
       f'{kind}: exclusive open refused while mounted, naming /mnt ({mg.strip().splitlines()[:1]})')
+ro = open(f'{work}/{kind}.ro').read()
+check('# write-check opened read-only=true' in ro and '# write-check INQUIRY status=00' in ro,
+      f'{kind}: a user who may only read the node gets a read-only descriptor that reads ({ro.strip().splitlines()[:2]})')
+check('# write-check PREVENT-ALLOW refused /dev/sr0: PREVENT ALLOW MEDIUM REMOVAL: permission denied' in ro
+      and "add yourself to the 'cdrom' group" in ro and 'os error 1)' in ro,
+      f'{kind}: a write-class command on it is refused with EPERM and the group advice ({[l for l in ro.splitlines() if "PREVENT" in l]})')
 sys.exit(1 if fails else 0)
 PY
   then

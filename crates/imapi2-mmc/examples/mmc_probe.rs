@@ -9,6 +9,9 @@
 //!                                 GESN, READ(10) of block 16, eject, TUR
 //! mmc_probe --grab DEVICE         exclusive access: take it, refuse a second
 //!                                 holder, release it (results as comments)
+//! mmc_probe --write-check DEVICE  open shared, then a read-class and a
+//!                                 write-class command (run it as a user who
+//!                                 may only read the node: the second fails)
 //! mmc_probe --list                the drives sysfs knows (as comments)
 //! ```
 
@@ -160,6 +163,46 @@ mod probe {
         0
     }
 
+    /// Opens shared (as a user who may only read the node, the open falls
+    /// back to read-only), sends a read-class and a write-class command and
+    /// reports what happened.
+    fn write_check(path: &str) -> i32 {
+        let mut dev = match SgDevice::open(path, Access::Shared) {
+            Ok(d) => d,
+            Err(e) => {
+                println!("# write-check open-failed {e}");
+                return 1;
+            }
+        };
+        println!("# write-check opened read-only={}", dev.is_read_only());
+        let timeout = Duration::from_secs(30);
+        let mut buf = [0u8; 36];
+        let inquiry = [0x12, 0, 0, 0, 36, 0];
+        match dev.execute(Request {
+            cdb: &inquiry,
+            data: DataPhase::In(&mut buf),
+            timeout,
+        }) {
+            Ok(r) => println!("# write-check INQUIRY status={:02x}", r.status.to_byte()),
+            Err(e) => println!("# write-check INQUIRY failed {e}"),
+        }
+        // PREVENT ALLOW MEDIUM REMOVAL with Prevent=0: write class for the
+        // kernel's filter, harmless to the drive.
+        let allow = [0x1E, 0, 0, 0, 0, 0];
+        match dev.execute(Request {
+            cdb: &allow,
+            data: DataPhase::None,
+            timeout,
+        }) {
+            Ok(r) => println!(
+                "# write-check PREVENT-ALLOW status={:02x}",
+                r.status.to_byte()
+            ),
+            Err(e) => println!("# write-check PREVENT-ALLOW refused {e}"),
+        }
+        0
+    }
+
     fn run(path: &str, eject: bool) -> i32 {
         let dev = match SgDevice::open(path, Access::Shared) {
             Ok(d) => d,
@@ -206,11 +249,13 @@ mod probe {
         let args: Vec<String> = std::env::args().skip(1).collect();
         let mut eject = true;
         let mut grab_mode = false;
+        let mut write_mode = false;
         let mut device = None;
         for a in &args {
             match a.as_str() {
                 "--no-eject" => eject = false,
                 "--grab" => grab_mode = true,
+                "--write-check" => write_mode = true,
                 "--list" => {
                     list();
                     return 0;
@@ -219,17 +264,21 @@ mod probe {
                     device = Some(other.to_string())
                 }
                 _ => {
-                    eprintln!("usage: mmc_probe [--no-eject | --grab] DEVICE | --list");
+                    eprintln!(
+                        "usage: mmc_probe [--no-eject | --grab | --write-check] DEVICE | --list"
+                    );
                     return 2;
                 }
             }
         }
         let Some(device) = device else {
-            eprintln!("usage: mmc_probe [--no-eject | --grab] DEVICE | --list");
+            eprintln!("usage: mmc_probe [--no-eject | --grab | --write-check] DEVICE | --list");
             return 2;
         };
         if grab_mode {
             grab(&device)
+        } else if write_mode {
+            write_check(&device)
         } else {
             list();
             run(&device, eject)
