@@ -412,11 +412,7 @@ impl DriveState {
             return Err(4);
         }
         match kind {
-            Some(k) if k.is_cd() => {
-                if p.write_type == PageWriteType::LayerJump {
-                    return Err(2);
-                }
-            }
+            Some(k) if k.is_cd() && p.write_type == PageWriteType::LayerJump => return Err(2),
             Some(MediaKind::DvdMinusR | MediaKind::DvdMinusRw | MediaKind::DvdMinusRDl) => {
                 if matches!(
                     p.write_type,
