@@ -1478,7 +1478,12 @@ impl Medium {
             return (number == 1 || number == 0xFF).then(|| self.overwritable_view());
         }
         if number == 0xFF {
-            return self.invisible().map(|t| self.view_of(t));
+            // The invisible track, or while a cue sheet is being written the
+            // first track still open.
+            let open = self
+                .invisible()
+                .or_else(|| self.tracks.iter().find(|t| t.nwa().is_some()));
+            return open.map(|t| self.view_of(t));
         }
         self.tracks
             .iter()

@@ -337,6 +337,11 @@ impl VirtualRecorder {
             .or(self.disc.as_ref().map(VirtualDisc::medium))
     }
 
+    /// True while a test write (simulation) runs on a copy of the medium.
+    pub fn is_simulating(&self) -> bool {
+        self.shadow.is_some()
+    }
+
     /// The drive state (tray, lock, unit attentions, pages, speeds).
     pub fn drive(&self) -> &DriveState {
         &self.drive
@@ -421,6 +426,37 @@ impl VirtualRecorder {
         self.last_sense = None;
         self.opc.clear();
         self.reset_journal();
+    }
+
+    /// GET CONFIGURATION (all features) as the host would see it now, built
+    /// by the same code as the command, without sending one (no tick, no
+    /// unit attention consumed).
+    pub fn configuration(&self) -> imapi2_mmc::feature::Configuration {
+        replies::configuration(
+            &self.drive,
+            self.usable_medium(),
+            cdb::ConfigurationRequest::All,
+            0,
+        )
+        .expect("request type All is valid")
+    }
+
+    /// READ DISC INFORMATION as the host would see it now (None without a
+    /// usable medium).
+    pub fn disc_information(&self) -> Option<imapi2_mmc::disc_info::DiscInformation> {
+        self.usable_medium()
+            .map(|m| replies::disc_information(m, &self.opc))
+    }
+
+    /// READ TRACK INFORMATION of track `number` (0xFF: the invisible track)
+    /// as the host would see it now.
+    pub fn track_information(
+        &self,
+        number: u32,
+    ) -> Option<imapi2_mmc::track_info::TrackInformation> {
+        self.usable_medium()?
+            .track_view(number)
+            .map(|v| replies::track_information(&v))
     }
 
     /// Checks the model's invariants (mmc-notes §2.10) and the drive's own.
