@@ -623,6 +623,22 @@ impl<T: ScsiTransport> Drive<T> {
     /// MODE SENSE(10) of one page: the page after the mode parameter header
     /// and any block descriptors, decoded.
     pub fn mode_sense(&mut self, page_code: u8, control: PageControl) -> Result<ModePage> {
+        let b = self.mode_sense_bytes(page_code, control)?;
+        let cmd = Command::ModeSense10 {
+            llbaa: false,
+            dbd: true,
+            page_control: control,
+            page_code,
+            subpage: 0,
+            allocation_length: 0,
+        };
+        Self::decode(&cmd, || ModePage::decode(&b))
+    }
+
+    /// MODE SENSE(10) of one page, or of all (page 3Fh): the bytes after the
+    /// mode parameter header and any block descriptors, as far as the
+    /// header's mode data length says.
+    pub fn mode_sense_bytes(&mut self, page_code: u8, control: PageControl) -> Result<Vec<u8>> {
         let cmd = |len: u16| Command::ModeSense10 {
             llbaa: false,
             dbd: true,
@@ -648,14 +664,16 @@ impl<T: ScsiTransport> Drive<T> {
                     format!("{} bytes", b.len()),
                 ));
             }
+            let end = (usize::from(u16::from_be_bytes([b[0], b[1]])) + 2).min(b.len());
             let bd = usize::from(u16::from_be_bytes([b[6], b[7]]));
-            let page = b.get(8 + bd..).ok_or_else(|| {
-                DecodeError::new(
-                    "mode parameter header",
-                    format!("block descriptors of {bd} bytes run past the reply"),
-                )
-            })?;
-            ModePage::decode(page)
+            b.get(8 + bd..end.max(8 + bd))
+                .map(<[u8]>::to_vec)
+                .ok_or_else(|| {
+                    DecodeError::new(
+                        "mode parameter header",
+                        format!("block descriptors of {bd} bytes run past the reply"),
+                    )
+                })
         })
     }
 

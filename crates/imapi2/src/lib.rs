@@ -19,4 +19,17 @@
 
 #![warn(missing_docs)]
 
+pub mod error;
+pub mod master;
+pub mod media;
+pub mod recorder;
+pub mod speed;
+pub mod virtual_recorder;
+
+pub use error::{Error, Result};
 pub use imapi2_fs as fs;
+pub use imapi2_mmc as mmc;
+pub use master::{DiscMaster, MasterEvent, RecorderEntry, RecorderKind, VirtualRegistry};
+pub use media::MediaSnapshot;
+pub use recorder::DiscRecorder;
+pub use speed::WriteSpeedDescriptor;

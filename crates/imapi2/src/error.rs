@@ -1,0 +1,213 @@
+//! The one error type of the device layer, with the IMAPI2 HRESULT of each
+//! variant (`imapi2error.h`, reference §19.1–19.2).
+
+use std::fmt;
+
+use imapi2_mmc::drive::MmcError;
+use imapi2_mmc::sense::SenseKey;
+
+/// Result alias of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong talking to a recorder.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// No recorder has this unique id (`HRESULT_FROM_WIN32(ERROR_DEV_NOT_EXIST)`).
+    NoSuchRecorder {
+        /// The id asked for.
+        id: String,
+    },
+    /// The recorder could not be opened: permissions, busy, gone.
+    Open {
+        /// The device.
+        device: String,
+        /// Why, in words a user can act on.
+        reason: String,
+    },
+    /// Another client holds the recorder (`E_IMAPI_RECORDER_LOCKED`).
+    Locked {
+        /// The device.
+        device: String,
+        /// The client name of the holder, when known.
+        owner: Option<String>,
+    },
+    /// The client name is empty or has characters that are not allowed
+    /// (`E_IMAPI_RECORDER_CLIENT_NAME_IS_NOT_VALID`).
+    ClientNameNotValid {
+        /// The name given.
+        name: String,
+    },
+    /// The drive has no GET CONFIGURATION (an MMC-1 drive;
+    /// `E_IMAPI_RECORDER_GET_CONFIGURATION_NOT_SUPPORTED`).
+    GetConfigurationNotSupported,
+    /// The drive does not report this feature (`E_IMAPI_RECORDER_NO_SUCH_FEATURE`).
+    NoSuchFeature {
+        /// The feature code.
+        feature: u16,
+    },
+    /// The feature is supported but not current (`E_IMAPI_RECORDER_FEATURE_IS_NOT_CURRENT`).
+    FeatureNotCurrent {
+        /// The feature code.
+        feature: u16,
+    },
+    /// The drive has no such mode page (`E_IMAPI_RECORDER_NO_SUCH_MODE_PAGE`).
+    NoSuchModePage {
+        /// The page code.
+        page: u8,
+    },
+    /// A parameter is out of range (`E_INVALIDARG`).
+    InvalidParam {
+        /// The parameter.
+        name: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// A command failed; the MMC error says which and why.
+    Device {
+        /// The device.
+        device: String,
+        /// The failure.
+        error: MmcError,
+    },
+    /// A local file (virtual recorder state, lock file) could not be used.
+    Io {
+        /// What was being done.
+        context: String,
+        /// The error.
+        error: std::io::Error,
+    },
+    /// The virtual recorder refused (malformed state, unknown media kind, ...).
+    Virtual {
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+impl Error {
+    /// The IMAPI2 HRESULT this error corresponds to, where one exists.
+    pub fn imapi_code(&self) -> Option<u32> {
+        Some(match self {
+            Error::NoSuchRecorder { .. } => 0x8007_0037, // HRESULT_FROM_WIN32(ERROR_DEV_NOT_EXIST)
+            Error::Open { .. } => 0x8007_0005,           // E_ACCESSDENIED
+            Error::Locked { .. } => 0xC0AA_0210,
+            Error::ClientNameNotValid { .. } => 0xC0AA_0211,
+            Error::GetConfigurationNotSupported => 0xC0AA_020C,
+            Error::NoSuchFeature { .. } => 0xC0AA_020A,
+            Error::FeatureNotCurrent { .. } => 0xC0AA_020B,
+            Error::NoSuchModePage { .. } => 0xC0AA_0201,
+            Error::InvalidParam { .. } => 0x8007_0057, // E_INVALIDARG
+            Error::Device { error, .. } => return device_code(error),
+            Error::Io { .. } | Error::Virtual { .. } => return None,
+        })
+    }
+}
+
+/// The IMAPI2 recorder code for a failed command (reference §19.2: the
+/// sense key, ASC and ASCQ translated).
+fn device_code(e: &MmcError) -> Option<u32> {
+    if let MmcError::Timeout { .. } = e {
+        return Some(0xC0AA_020D);
+    }
+    if let MmcError::Reply { .. } = e {
+        return Some(0xC0AA_02FF);
+    }
+    let s = e.sense()?;
+    Some(match (s.key, s.asc, s.ascq) {
+        (_, 0x3A, _) => 0xC0AA_0202,                            // no media
+        (SenseKey::NotReady, 0x04, 0x01) => 0xC0AA_0205,        // becoming ready
+        (SenseKey::NotReady, 0x04, 0x04) => 0xC0AA_0206,        // format in progress
+        (SenseKey::NotReady, 0x04, 0x07 | 0x08) => 0xC0AA_0207, // busy
+        (_, 0x27, _) => 0xC0AA_0209,                            // write protected
+        (_, 0x30, 0x10) => 0xC0AA_0212,                         // medium not formatted
+        (_, 0x30, _) => 0xC0AA_0203,                            // incompatible medium
+        (_, 0x26, _) | (_, 0x1A, _) => 0xC0AA_0208,             // mode parameters rejected
+        (SenseKey::IllegalRequest, 0x20, 0x00) => 0xC0AA_020C,
+        _ => 0xC0AA_0301, // E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE
+    })
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::NoSuchRecorder { id } => write!(f, "no recorder {id:?} (see `imapi2 drives`)"),
+            Error::Open { device, reason } => write!(f, "{device}: {reason}"),
+            Error::Locked { device, owner } => match owner {
+                Some(o) => write!(f, "{device} is in exclusive use by {o:?}"),
+                None => write!(f, "{device} is in exclusive use by another program"),
+            },
+            Error::ClientNameNotValid { name } => write!(
+                f,
+                "client name {name:?} is not valid (1 to 64 letters, digits, '-', '_', '.' or spaces)"
+            ),
+            Error::GetConfigurationNotSupported => {
+                write!(f, "the drive does not support GET CONFIGURATION (an MMC-1 drive)")
+            }
+            Error::NoSuchFeature { feature } => {
+                write!(f, "the drive does not report feature {feature:#06x}")
+            }
+            Error::FeatureNotCurrent { feature } => {
+                write!(f, "feature {feature:#06x} is supported but not current")
+            }
+            Error::NoSuchModePage { page } => write!(f, "the drive has no mode page {page:#04x}"),
+            Error::InvalidParam { name, reason } => write!(f, "{name}: {reason}"),
+            Error::Device { device, error } => write!(f, "{device}: {error}"),
+            Error::Io { context, error } => write!(f, "{context}: {error}"),
+            Error::Virtual { reason } => write!(f, "virtual recorder: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use imapi2_mmc::sense::Sense;
+
+    fn dev(key: SenseKey, asc: u8, ascq: u8) -> Error {
+        Error::Device {
+            device: "d".into(),
+            error: MmcError::Sense {
+                command: "WRITE(10)",
+                sense: Sense::new(key, asc, ascq),
+            },
+        }
+    }
+
+    #[test]
+    fn sense_translates_to_recorder_codes() {
+        assert_eq!(
+            dev(SenseKey::NotReady, 0x3A, 0x02).imapi_code(),
+            Some(0xC0AA_0202)
+        );
+        assert_eq!(
+            dev(SenseKey::NotReady, 0x04, 0x01).imapi_code(),
+            Some(0xC0AA_0205)
+        );
+        assert_eq!(
+            dev(SenseKey::NotReady, 0x04, 0x04).imapi_code(),
+            Some(0xC0AA_0206)
+        );
+        assert_eq!(
+            dev(SenseKey::NotReady, 0x04, 0x08).imapi_code(),
+            Some(0xC0AA_0207)
+        );
+        assert_eq!(
+            dev(SenseKey::DataProtect, 0x27, 0x00).imapi_code(),
+            Some(0xC0AA_0209)
+        );
+        assert_eq!(
+            dev(SenseKey::IllegalRequest, 0x30, 0x05).imapi_code(),
+            Some(0xC0AA_0203)
+        );
+        assert_eq!(
+            dev(SenseKey::IllegalRequest, 0x26, 0x00).imapi_code(),
+            Some(0xC0AA_0208)
+        );
+        assert_eq!(
+            dev(SenseKey::MediumError, 0x0C, 0x00).imapi_code(),
+            Some(0xC0AA_0301)
+        );
+    }
+}

@@ -1,0 +1,164 @@
+//! The device layer against the virtual recorder: enumeration, identity,
+//! profiles and features, the media snapshot of every blank medium, write
+//! speeds, eject and load, exclusive access, and the raw interface.
+
+use std::path::PathBuf;
+
+use imapi2::media::state;
+use imapi2::mmc::mode::PageControl;
+use imapi2::mmc::profile::Profile;
+use imapi2::virtual_recorder::{self, Insert};
+use imapi2::{DiscMaster, Error, VirtualRegistry};
+
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("imapi2-devices-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn master(d: &std::path::Path) -> DiscMaster {
+    DiscMaster::with(&d.join("no-sysfs"), VirtualRegistry::at(d.join("registry")))
+}
+
+#[test]
+fn every_blank_medium_reads_as_imapi_says() {
+    let d = scratch("blank");
+    // (medium, profile, IMAPI physical type, state flags, capacity)
+    let cases = [
+        ("cd-r", Profile::CdR, 2, state::BLANK, 359_849),
+        ("cd-rw", Profile::CdRw, 3, state::BLANK, 359_849),
+        ("dvd-r", Profile::DvdRSequential, 9, state::BLANK, 2_295_104),
+        ("dvd+r", Profile::DvdPlusR, 6, state::BLANK, 2_295_104),
+        ("dvd+r-dl", Profile::DvdPlusRDl, 8, state::BLANK, 4_171_712),
+        ("bd-r", Profile::BdRSrm, 18, state::BLANK, 12_219_392),
+    ];
+    for (name, profile, imapi, flags, capacity) in cases {
+        let dir = d.join(name);
+        let kind = virtual_recorder::parse_media(name).unwrap();
+        virtual_recorder::create(&dir, imapi2_emu::Personality::BdWriter, Some(kind)).unwrap();
+        let m = master(&d);
+        let mut r = m.open(dir.to_str().unwrap()).unwrap();
+        assert_eq!(r.vendor_id().trim(), "IMAPI2", "{name}");
+        let media = r.media().unwrap();
+        assert!(media.present, "{name}");
+        assert_eq!(media.profile, profile, "{name}");
+        assert_eq!(media.physical_type(), imapi, "{name}");
+        assert_eq!(
+            media.state & !state::WRITE_PROTECTED,
+            flags,
+            "{name}: {:?}",
+            state::names(media.state)
+        );
+        assert_eq!(media.next_writable_address, Some(0), "{name}");
+        assert_eq!(media.free_sectors, capacity, "{name}");
+        assert_eq!(media.total_sectors, capacity, "{name}");
+        assert_eq!(media.previous_session_start, None, "{name}");
+        let speeds = r.write_speed_descriptors().unwrap();
+        assert!(!speeds.is_empty(), "{name}");
+        assert!(speeds.iter().all(|s| s.media_type == imapi), "{name}");
+        assert!(r.profiles(true).unwrap().contains(&profile), "{name}");
+    }
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn eject_load_and_media_change() {
+    let d = scratch("eject");
+    let dir = d.join("rec");
+    virtual_recorder::create(&dir, imapi2_emu::Personality::DvdWriter, None).unwrap();
+    let m = master(&d);
+    let mut r = m.open(dir.to_str().unwrap()).unwrap();
+    let media = r.media().unwrap();
+    assert!(!media.present);
+    drop(r);
+    virtual_recorder::insert(
+        &dir,
+        Insert::Blank(virtual_recorder::parse_media("dvd+rw").unwrap()),
+    )
+    .unwrap();
+    let mut r = m.open(dir.to_str().unwrap()).unwrap();
+    let media = r.media().unwrap();
+    assert_eq!(media.profile, Profile::DvdPlusRw);
+    assert_ne!(
+        media.state & state::OVERWRITE_ONLY,
+        0,
+        "{:?}",
+        state::names(media.state)
+    );
+    assert!(r.device_can_load_media().unwrap());
+    r.eject_media().unwrap();
+    let media = r.media().unwrap();
+    assert!(!media.present && media.tray_open, "{media:?}");
+    r.close_tray().unwrap();
+    assert!(r.media().unwrap().present);
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn exclusive_access_is_counted_and_named() {
+    let d = scratch("excl");
+    let dir = d.join("rec");
+    virtual_recorder::create(&dir, imapi2_emu::Personality::CdWriter, None).unwrap();
+    let m = master(&d);
+    let mut a = m.open(dir.to_str().unwrap()).unwrap();
+    let mut b = m.open(dir.to_str().unwrap()).unwrap();
+    assert!(matches!(
+        a.acquire_exclusive_access(false, ""),
+        Err(Error::ClientNameNotValid { .. })
+    ));
+    a.acquire_exclusive_access(false, "burner one").unwrap();
+    a.acquire_exclusive_access(false, "burner one").unwrap();
+    assert_eq!(b.exclusive_access_owner().as_deref(), Some("burner one"));
+    match b.acquire_exclusive_access(false, "other") {
+        Err(Error::Locked { owner, .. }) => assert_eq!(owner.as_deref(), Some("burner one")),
+        other => panic!("{other:?}"),
+    }
+    a.release_exclusive_access();
+    assert!(
+        b.acquire_exclusive_access(false, "other").is_err(),
+        "still counted once"
+    );
+    a.release_exclusive_access();
+    b.acquire_exclusive_access(false, "other").unwrap();
+    assert_eq!(a.exclusive_access_owner().as_deref(), Some("other"));
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn raw_interface_and_pages() {
+    let d = scratch("raw");
+    let dir = d.join("rec");
+    let kind = virtual_recorder::parse_media("cd-r").unwrap();
+    virtual_recorder::create(&dir, imapi2_emu::Personality::CdWriter, Some(kind)).unwrap();
+    let m = master(&d);
+    let mut r = m.open(dir.to_str().unwrap()).unwrap();
+    // INQUIRY through SendCommandGetDataFromDevice.
+    let mut buf = [0u8; 36];
+    let out = r
+        .send_command_get_data(
+            &[0x12, 0, 0, 0, 36, 0],
+            &mut buf,
+            imapi2::recorder::DEFAULT_TIMEOUT,
+        )
+        .unwrap();
+    assert_eq!(out.sense, None);
+    assert_eq!(buf[0] & 0x1F, 5, "an MMC device");
+    // An unknown opcode comes back as sense, not as an error.
+    let out = r
+        .send_command_no_data(&[0xFF, 0, 0, 0, 0, 0], imapi2::recorder::DEFAULT_TIMEOUT)
+        .unwrap();
+    let sense = out.sense.expect("sense");
+    assert_eq!((sense[2] & 0x0F, sense[12]), (5, 0x20));
+    assert!(r.feature_pages(false).unwrap().contains(&0x002D), "CD TAO");
+    assert!(r.mode_pages(PageControl::Current).unwrap().contains(&0x2A));
+    let page = r.get_mode_page(0x2A, PageControl::Current).unwrap();
+    assert_eq!(page[0] & 0x3F, 0x2A);
+    assert!(matches!(
+        r.get_feature_page(0x0040, false),
+        Err(Error::NoSuchFeature { .. })
+    ));
+    let di = r.get_disc_information().unwrap();
+    assert_eq!(di[2] & 3, 0, "blank");
+    let _ = std::fs::remove_dir_all(&d);
+}
