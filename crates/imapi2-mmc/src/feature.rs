@@ -418,8 +418,8 @@ pub enum FeatureBody {
         /// SW: stream writing (4 bit 0).
         sw: bool,
     },
-    /// 0108h: the serial number, trailing spaces and NULs removed (encode
-    /// pads with spaces to a multiple of 4).
+    /// 0108h: the serial number (ASCII; other bytes read as `?`), trailing
+    /// spaces and NULs removed (encode pads with spaces to a multiple of 4).
     DriveSerialNumber(String),
     /// 010Ch: firmware date as ASCII "CCYYMMDDhhmmss" (4–17).
     FirmwareInformation {
@@ -829,7 +829,7 @@ impl FeatureBody {
                 )
             }
             DRIVE_SERIAL_NUMBER => {
-                let text = String::from_utf8_lossy(payload);
+                let text = crate::inquiry::ascii_text(payload);
                 let serial = text.trim_end_matches([' ', '\0']).to_string();
                 return (FeatureBody::DriveSerialNumber(serial), payload.len());
             }
@@ -1142,7 +1142,7 @@ impl FeatureBody {
                 ]
             }
             FeatureBody::DriveSerialNumber(serial) => {
-                let mut p = serial.as_bytes().to_vec();
+                let mut p = crate::inquiry::ascii_bytes(serial);
                 p.resize(pad4(p.len()), b' ');
                 p
             }

@@ -48,20 +48,30 @@ pub struct InquiryData {
     pub extra: Vec<u8>,
 }
 
-fn ascii_field(s: &str, len: usize) -> Vec<u8> {
-    let mut out: Vec<u8> = s
-        .chars()
+/// The ASCII bytes of `s`, each non-ASCII character written as `?`.
+pub(crate) fn ascii_bytes(s: &str) -> Vec<u8> {
+    s.chars()
         .map(|c| if c.is_ascii() { c as u8 } else { b'?' })
-        .take(len)
-        .collect();
+        .collect()
+}
+
+/// `b` as text, each non-ASCII byte read as `?` (the fields are ASCII by
+/// definition; this keeps decode and encode in step).
+pub(crate) fn ascii_text(b: &[u8]) -> String {
+    b.iter()
+        .map(|&c| if c.is_ascii() { c as char } else { '?' })
+        .collect()
+}
+
+fn ascii_field(s: &str, len: usize) -> Vec<u8> {
+    let mut out = ascii_bytes(s);
+    out.truncate(len);
     out.resize(len, b' ');
     out
 }
 
 fn trimmed(b: &[u8]) -> String {
-    String::from_utf8_lossy(b)
-        .trim_end_matches([' ', '\0'])
-        .to_string()
+    ascii_text(b).trim_end_matches([' ', '\0']).to_string()
 }
 
 impl InquiryData {
@@ -195,15 +205,13 @@ impl UnitSerialNumber {
     /// Decodes the page.
     pub fn decode(bytes: &[u8]) -> Result<UnitSerialNumber, DecodeError> {
         let (peripheral, body) = vpd("VPD page 80h", bytes, 0x80)?;
-        let serial = String::from_utf8_lossy(body)
-            .trim_matches([' ', '\0'])
-            .to_string();
+        let serial = ascii_text(body).trim_matches([' ', '\0']).to_string();
         Ok(UnitSerialNumber { peripheral, serial })
     }
 
-    /// Encodes the page (the serial's bytes as they are).
+    /// Encodes the page (non-ASCII characters written as `?`).
     pub fn encode(&self) -> Vec<u8> {
-        vpd_encode(self.peripheral, 0x80, self.serial.as_bytes())
+        vpd_encode(self.peripheral, 0x80, &ascii_bytes(&self.serial))
     }
 }
 
