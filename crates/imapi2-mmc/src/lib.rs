@@ -8,6 +8,46 @@
 //! - the [`transport::ScsiTransport`] trait, with the Linux SG_IO transport and
 //!   decorators that log, record, replay and inject faults;
 //! - typed commands with one sense/retry policy.
+//!
+//! ## Codecs
+//!
+//! Every CDB and reply is a plain type with `encode` and `decode`; the
+//! initiator and the virtual recorder use the same types from opposite ends:
+//!
+//! ```
+//! use imapi2_mmc::cdb::{Command, DiscInformationType};
+//! use imapi2_mmc::disc_info::{DiscInformation, DiscStatus, SessionState};
+//! use imapi2_mmc::sense::{Sense, SenseKey};
+//!
+//! // Initiator: build the CDB.
+//! let cmd = Command::ReadDiscInformation {
+//!     data_type: DiscInformationType::Standard,
+//!     allocation_length: 34,
+//! };
+//! let cdb = cmd.encode();
+//! assert_eq!(cdb, [0x51, 0, 0, 0, 0, 0, 0, 0, 34, 0]);
+//!
+//! // Recorder: decode the CDB, build the reply, cut it to the allocation length.
+//! let Command::ReadDiscInformation { allocation_length, .. } = Command::decode(&cdb)? else {
+//!     unreachable!()
+//! };
+//! let mut info = DiscInformation::blank();
+//! info.disc_status = DiscStatus::Incomplete;
+//! info.last_session_state = SessionState::Empty;
+//! let mut reply = info.encode();
+//! reply.truncate(usize::from(allocation_length));
+//!
+//! // Initiator: parse the reply.
+//! let parsed = DiscInformation::decode(&reply)?;
+//! assert_eq!(parsed.disc_status, DiscStatus::Incomplete);
+//!
+//! // Failures travel as sense data.
+//! let sense = Sense::new(SenseKey::NotReady, 0x3A, 0x02).encode();
+//! let sense = Sense::decode(&sense)?;
+//! assert!(sense.is_no_medium());
+//! assert_eq!(sense.to_string(), "NOT READY, 3A/02: medium not present - tray open");
+//! # Ok::<(), imapi2_mmc::DecodeError>(())
+//! ```
 
 #![warn(missing_docs)]
 
