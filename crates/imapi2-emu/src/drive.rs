@@ -74,7 +74,7 @@ impl Personality {
             Personality::CdWriter => "VIRTUAL CD-RW",
             Personality::DvdWriter => "VIRTUAL DVD-RW",
             Personality::BdWriter => "VIRTUAL BD-RE",
-            Personality::Mmc1CdWriter => "VIRTUAL CD-R MMC1",
+            Personality::Mmc1CdWriter => "VIRTUAL MMC1 CDR",
         }
     }
 

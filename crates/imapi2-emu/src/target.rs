@@ -7,10 +7,11 @@
 //!    drains, background formatting advances);
 //! 2. the fault plan is consulted (a planned failure fires exactly where
 //!    planned; a power loss happens before the command);
-//! 3. the operation code: unknown to the codec or to the personality →
+//! 3. a pending unit attention is reported, except to INQUIRY, REQUEST
+//!    SENSE, GET CONFIGURATION and GET EVENT STATUS NOTIFICATION (when the
+//!    personality knows them);
+//! 4. the operation code: unknown to the codec or to the personality →
 //!    05/20/00;
-//! 4. a pending unit attention is reported, except to INQUIRY, REQUEST
-//!    SENSE, GET CONFIGURATION and GET EVENT STATUS NOTIFICATION;
 //! 5. commands that need a medium get 02/3A/02 (tray open), 02/3A/00 (tray
 //!    closed, empty) or 02/30/00 (a medium the drive cannot use), then
 //!    02/04/04, 02/04/07 with progress while a long operation runs;
@@ -743,13 +744,8 @@ impl ScsiTransport for VirtualRecorder {
             Some(Effect::PowerLoss) => self.power_loss(),
             None => {}
         }
-        let Some(len) = cdb::cdb_length(op) else {
-            return Ok(self.check(sense_of(SenseCode::INVALID_OPCODE)));
-        };
-        if !self.drive.personality.supports_opcode(op) {
-            return Ok(self.check(sense_of(SenseCode::INVALID_OPCODE)));
-        }
-        if cdb.len() < len {
+        let known = cdb::cdb_length(op);
+        if let Some(len) = known.filter(|&n| cdb.len() < n) {
             return Err(TransportError::BadRequest {
                 reason: format!(
                     "{} needs a {len}-byte CDB, got {}",
@@ -758,14 +754,18 @@ impl ScsiTransport for VirtualRecorder {
                 ),
             });
         }
-        let Some(cmd) = decoded else {
-            return Ok(self.check(sense_of(SenseCode::INVALID_FIELD_IN_CDB)));
-        };
-        if !allow_during_unit_attention(op) {
+        let supported = known.is_some() && self.drive.personality.supports_opcode(op);
+        if !(supported && allow_during_unit_attention(op)) {
             if let Some(ua) = self.drive.unit_attention.pop_front() {
                 return Ok(self.check(sense_of(ua)));
             }
         }
+        if !supported {
+            return Ok(self.check(sense_of(SenseCode::INVALID_OPCODE)));
+        }
+        let Some(cmd) = decoded else {
+            return Ok(self.check(sense_of(SenseCode::INVALID_FIELD_IN_CDB)));
+        };
         if needs_medium(op) {
             if let Err(s) = self.medium_ready() {
                 return Ok(self.check(sense_of(s)));
@@ -1711,6 +1711,9 @@ impl VirtualRecorder {
         };
         if blocks == 0 {
             return Ok(0);
+        }
+        if matches!(f.sector_type, SectorType::Reserved(_)) {
+            return Err(Fail::Check(Sense::invalid_cdb_field(1, Some(2))));
         }
         let sub_len = match f.subchannel {
             SubChannelSelection::None => 0,
