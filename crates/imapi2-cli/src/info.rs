@@ -13,21 +13,30 @@ use crate::view;
 
 #[derive(Parser)]
 pub struct Args {
-    /// The image file.
-    image: PathBuf,
+    /// The image file (or use --drive).
+    #[arg(required_unless_present = "drive", conflicts_with = "drive")]
+    image: Option<PathBuf>,
+    /// A drive instead of an image: an id from `imapi2 drives`, a device
+    /// path (/dev/sr0) or virtual:DIR.
+    #[arg(long)]
+    drive: Option<String>,
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
 }
 
 pub fn run(args: Args) -> Result<(), CliError> {
-    let disc = view::open_disc(&args.image, args.json)?;
+    if let Some(d) = &args.drive {
+        return crate::device::info(d, args.json);
+    }
+    let image = args.image.clone().unwrap_or_default();
+    let disc = view::open_disc(&image, args.json)?;
     let v = describe(&disc);
     if args.json {
         println!("{v}");
         return Ok(());
     }
-    println!("image:        {}", args.image.display());
+    println!("image:        {}", image.display());
     println!(
         "size:         {} blocks of 2048 bytes",
         disc.medium.sectors()

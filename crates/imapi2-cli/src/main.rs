@@ -3,6 +3,7 @@
 //! Exit status: 0 on success, 1 on an error (one readable line on stderr),
 //! 2 on a usage error.
 
+mod device;
 mod extract;
 mod info;
 mod ls;
@@ -15,7 +16,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Build and read disc images (ISO 9660, Joliet, Rock Ridge, UDF), the IMAPI2 way, on Linux.
+/// Build and read disc images (ISO 9660, Joliet, Rock Ridge, UDF) and drive recorders, the IMAPI2 way, on Linux.
 #[derive(Parser)]
 #[command(name = "imapi2", version, about, long_about = None)]
 struct Cli {
@@ -35,6 +36,14 @@ enum Command {
     Info(info::Args),
     /// Check an image's structures and list every problem found.
     Verify(verify::Args),
+    /// List the recorders: real drives, then virtual ones, with what they can write.
+    Drives(device::DrivesArgs),
+    /// Open a drive's tray.
+    Eject(device::TrayArgs),
+    /// Close a drive's tray.
+    Load(device::TrayArgs),
+    /// Make, load and unload virtual recorders (file-backed drives).
+    Virtual(device::VirtualArgs),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +54,10 @@ fn main() -> ExitCode {
         Command::Extract(args) => extract::run(args),
         Command::Info(args) => info::run(args),
         Command::Verify(args) => verify::run(args),
+        Command::Drives(args) => device::drives(args),
+        Command::Eject(args) => device::tray(args, false),
+        Command::Load(args) => device::tray(args, true),
+        Command::Virtual(args) => device::virtual_cmd(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -27,6 +27,7 @@ pub mod speed;
 pub mod virtual_recorder;
 
 pub use error::{Error, Result};
+pub use imapi2_emu as emu;
 pub use imapi2_fs as fs;
 pub use imapi2_mmc as mmc;
 pub use master::{DiscMaster, MasterEvent, RecorderEntry, RecorderKind, VirtualRegistry};

@@ -148,6 +148,33 @@ impl MediaSnapshot {
     }
 }
 
+/// The common name and the `IMAPI_MEDIA_PHYSICAL_TYPE` constant of a
+/// physical media type number.
+pub fn physical_type_names(t: i32) -> (&'static str, &'static str) {
+    match t {
+        1 => ("CD-ROM", "IMAPI_MEDIA_TYPE_CDROM"),
+        2 => ("CD-R", "IMAPI_MEDIA_TYPE_CDR"),
+        3 => ("CD-RW", "IMAPI_MEDIA_TYPE_CDRW"),
+        4 => ("DVD-ROM", "IMAPI_MEDIA_TYPE_DVDROM"),
+        5 => ("DVD-RAM", "IMAPI_MEDIA_TYPE_DVDRAM"),
+        6 => ("DVD+R", "IMAPI_MEDIA_TYPE_DVDPLUSR"),
+        7 => ("DVD+RW", "IMAPI_MEDIA_TYPE_DVDPLUSRW"),
+        8 => ("DVD+R DL", "IMAPI_MEDIA_TYPE_DVDPLUSR_DUALLAYER"),
+        9 => ("DVD-R", "IMAPI_MEDIA_TYPE_DVDDASHR"),
+        10 => ("DVD-RW", "IMAPI_MEDIA_TYPE_DVDDASHRW"),
+        11 => ("DVD-R DL", "IMAPI_MEDIA_TYPE_DVDDASHR_DUALLAYER"),
+        12 => ("disk", "IMAPI_MEDIA_TYPE_DISK"),
+        13 => ("DVD+RW DL", "IMAPI_MEDIA_TYPE_DVDPLUSRW_DUALLAYER"),
+        14 => ("HD DVD-ROM", "IMAPI_MEDIA_TYPE_HDDVDROM"),
+        15 => ("HD DVD-R", "IMAPI_MEDIA_TYPE_HDDVDR"),
+        16 => ("HD DVD-RAM", "IMAPI_MEDIA_TYPE_HDDVDRAM"),
+        17 => ("BD-ROM", "IMAPI_MEDIA_TYPE_BDROM"),
+        18 => ("BD-R", "IMAPI_MEDIA_TYPE_BDR"),
+        19 => ("BD-RE", "IMAPI_MEDIA_TYPE_BDRE"),
+        _ => ("unknown", "IMAPI_MEDIA_TYPE_UNKNOWN"),
+    }
+}
+
 /// Whether a profile is written in place rather than in sessions.
 pub fn is_overwritable(p: Profile) -> bool {
     matches!(
@@ -180,14 +207,27 @@ pub fn snapshot<T: ScsiTransport>(drive: &mut Drive<T>) -> Result<MediaSnapshot,
         },
         Err(e) => return Err(e),
     };
-    let profile = config.current_profile;
-    let write_protected = match config.feature(code::WRITE_PROTECT).map(|f| &f.body) {
+    let mut profile = config.current_profile;
+    let feature_protected = match config.feature(code::WRITE_PROTECT).map(|f| &f.body) {
         Some(FeatureBody::WriteProtect { spwp, sswpp, .. }) => *spwp || *sswpp,
         _ => false,
-    } || matches!(profile, Profile::CdRom | Profile::DvdRom | Profile::BdRom);
+    };
     let info = drive.read_disc_information()?;
+    if profile == Profile::Other(0xFFFF) {
+        // An MMC-1 drive is a CD drive: an erasable disc is a CD-RW, one
+        // that can still be written a CD-R, and a closed one reads as a CD-ROM.
+        profile = if info.erasable {
+            Profile::CdRw
+        } else if info.disc_status == DiscStatus::Complete {
+            Profile::CdRom
+        } else {
+            Profile::CdR
+        };
+    }
     let mut snap = MediaSnapshot::none(false);
     snap.present = true;
+    let write_protected =
+        feature_protected || matches!(profile, Profile::CdRom | Profile::DvdRom | Profile::BdRom);
     snap.profile = profile;
     snap.write_protected = write_protected;
     snap.erasable = info.erasable;

@@ -1,0 +1,478 @@
+//! The device commands: `imapi2 drives`, `imapi2 info --drive ID`,
+//! `imapi2 eject|load --drive ID`, and `imapi2 virtual create|insert|eject`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use imapi2::media::{physical_type_names, state, MediaSnapshot};
+use imapi2::mmc::feature::feature_name;
+use imapi2::mmc::profile::Profile;
+use imapi2::virtual_recorder::{self, Insert, MEDIA_NAMES};
+use imapi2::{DiscMaster, DiscRecorder, RecorderKind};
+use serde_json::{json, Value};
+
+use crate::report::CliError;
+
+/// Converts device-layer errors, keeping the IMAPI name.
+pub fn dev_error(e: imapi2::Error, json: bool) -> CliError {
+    CliError {
+        message: e.to_string(),
+        code: e.imapi_code().and_then(imapi2::error::imapi_name),
+        json,
+    }
+}
+
+#[derive(Parser)]
+pub struct DrivesArgs {
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `imapi2 drives`: real drives, then virtual recorders, with what each can write.
+pub fn drives(args: DrivesArgs) -> Result<(), CliError> {
+    let master = DiscMaster::new();
+    let mut list = Vec::new();
+    for (i, e) in master.entries().iter().enumerate() {
+        let (kind, device) = match &e.kind {
+            RecorderKind::Real { node, .. } => ("real", node.display().to_string()),
+            RecorderKind::Virtual { dir } => ("virtual", format!("virtual:{}", dir.display())),
+        };
+        let mut v = json!({"id": e.id, "kind": kind, "device": device, "index": i});
+        match imapi2::master::open_entry(e, i as i32) {
+            Ok(mut r) => {
+                v["vendor"] = json!(r.vendor_id().trim());
+                v["product"] = json!(r.product_id().trim());
+                v["revision"] = json!(r.product_revision().trim());
+                v["writes"] = json!(writable_profiles(&mut r));
+                if let Ok(m) = r.media() {
+                    v["media"] = media_json(&m);
+                }
+            }
+            Err(err) => v["error"] = json!(err.to_string()),
+        }
+        list.push(v);
+    }
+    let real = master.has_real_drives();
+    if args.json {
+        println!("{}", json!({"real_drives_found": real, "drives": list}));
+        return Ok(());
+    }
+    if !real {
+        println!("no optical drives found on this machine");
+    }
+    if list.is_empty() {
+        println!(
+            "no virtual recorders either: make one with `imapi2 virtual create DIR --media KIND`"
+        );
+    }
+    for v in &list {
+        println!("{}", v["id"].as_str().unwrap_or(""));
+        if let Some(err) = v["error"].as_str() {
+            println!("    cannot open: {err}");
+            continue;
+        }
+        println!(
+            "    {} {} {} ({})",
+            v["vendor"].as_str().unwrap_or(""),
+            v["product"].as_str().unwrap_or(""),
+            v["revision"].as_str().unwrap_or(""),
+            v["kind"].as_str().unwrap_or("")
+        );
+        let writes: Vec<&str> = v["writes"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|x| x.as_str()).collect())
+            .unwrap_or_default();
+        println!(
+            "    writes: {}",
+            if writes.is_empty() {
+                "nothing".into()
+            } else {
+                writes.join(", ")
+            }
+        );
+        if let Some(m) = v.get("media") {
+            println!("    medium: {}", media_line(m));
+        }
+    }
+    Ok(())
+}
+
+/// The writable profiles a drive supports, by name; from page 2Ah on MMC-1 drives.
+fn writable_profiles(r: &mut DiscRecorder) -> Vec<String> {
+    match r.profiles(false) {
+        Ok(p) => p
+            .into_iter()
+            .filter(|p| p.is_writable())
+            .map(|p| p.name().to_string())
+            .collect(),
+        Err(_) => match r.get_mode_page(0x2A, imapi2::mmc::mode::PageControl::Current) {
+            Ok(page) if page.len() > 3 => {
+                let mut w = Vec::new();
+                if page[3] & 1 != 0 {
+                    w.push("CD-R".to_string());
+                }
+                if page[3] & 2 != 0 {
+                    w.push("CD-RW".to_string());
+                }
+                w
+            }
+            _ => Vec::new(),
+        },
+    }
+}
+
+fn media_json(m: &MediaSnapshot) -> Value {
+    if !m.present {
+        return json!({"present": false, "tray_open": m.tray_open});
+    }
+    let t = m.physical_type();
+    let (name, constant) = physical_type_names(t);
+    json!({
+        "present": true,
+        "physical_type": name,
+        "imapi_media_type": t,
+        "imapi_media_type_name": constant,
+        "profile": m.profile.code(),
+        "profile_name": m.profile.name(),
+        "status": state::names(m.state),
+        "status_flags": m.state,
+        "write_protected": m.write_protected,
+        "erasable": m.erasable,
+        "sessions": m.sessions,
+        "total_sectors": m.total_sectors,
+        "free_sectors": m.free_sectors,
+        "next_writable_address": m.next_writable_address,
+        "previous_session_start": m.previous_session_start,
+        "previous_session_last": m.previous_session_last,
+    })
+}
+
+fn media_line(m: &Value) -> String {
+    if m["present"] != json!(true) {
+        return if m["tray_open"] == json!(true) {
+            "none (tray open)".into()
+        } else {
+            "none".into()
+        };
+    }
+    let status: Vec<&str> = m["status"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|x| x.as_str()).collect())
+        .unwrap_or_default();
+    format!(
+        "{} (profile {:04X}h), {}, {} of {} sectors free",
+        m["physical_type"].as_str().unwrap_or(""),
+        m["profile"].as_u64().unwrap_or(0),
+        status.join(" | ").to_lowercase(),
+        m["free_sectors"],
+        m["total_sectors"]
+    )
+}
+
+/// `imapi2 info --drive ID`.
+pub fn info(id: &str, json_out: bool) -> Result<(), CliError> {
+    let master = DiscMaster::new();
+    let mut r = master.open(id).map_err(|e| dev_error(e, json_out))?;
+    let err = |e| dev_error(e, json_out);
+    let media = r.media().map_err(err)?;
+    let gc = r.feature_pages(false);
+    let (profiles, current_profiles, features) = match gc {
+        Ok(all) => {
+            let current = r.feature_pages(true).map_err(err)?;
+            let features: Vec<Value> = all
+                .iter()
+                .map(|&c| {
+                    json!({"code": c, "name": feature_name(c).unwrap_or("unknown"),
+                           "current": current.contains(&c)})
+                })
+                .collect();
+            (
+                r.profiles(false).map_err(err)?,
+                r.profiles(true).map_err(err)?,
+                Some(features),
+            )
+        }
+        Err(imapi2::Error::GetConfigurationNotSupported) => (Vec::new(), Vec::new(), None),
+        Err(e) => return Err(err(e)),
+    };
+    let profile_json = |p: &[Profile]| -> Vec<Value> {
+        p.iter()
+            .map(|p| json!({"code": p.code(), "name": p.name()}))
+            .collect()
+    };
+    let speeds: Vec<Value> = r
+        .write_speed_descriptors()
+        .map_err(err)?
+        .iter()
+        .map(|s| {
+            json!({"sectors_per_second": s.write_speed, "kbps": s.kbps,
+                   "pure_cav": s.rotation_type_is_pure_cav, "media_type": s.media_type})
+        })
+        .collect();
+    let mode_pages = r
+        .mode_pages(imapi2::mmc::mode::PageControl::Current)
+        .unwrap_or_default();
+    let v = json!({
+        "drive": {
+            "id": r.active_disc_recorder(),
+            "device": r.device(),
+            "vendor": r.vendor_id().trim(),
+            "product": r.product_id().trim(),
+            "revision": r.product_revision().trim(),
+            "can_load_media": r.device_can_load_media().ok(),
+            "exclusive_access_owner": r.exclusive_access_owner(),
+            "volume_paths": r.volume_path_names().iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+            "get_configuration": features.is_some(),
+            "profiles": profile_json(&profiles),
+            "current_profiles": profile_json(&current_profiles),
+            "features": features,
+            "mode_pages": mode_pages,
+            "maximum_transfer_size": r.maximum_transfer_size(),
+        },
+        "media": media_json(&media),
+        "write_speeds": speeds,
+    });
+    if json_out {
+        println!("{v}");
+        return Ok(());
+    }
+    let d = &v["drive"];
+    println!("drive:        {}", d["id"].as_str().unwrap_or(""));
+    println!(
+        "identity:     {} {} {}",
+        d["vendor"].as_str().unwrap_or(""),
+        d["product"].as_str().unwrap_or(""),
+        d["revision"].as_str().unwrap_or("")
+    );
+    let names = |a: &Value| -> String {
+        a.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x["name"].as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default()
+    };
+    if features.is_none() {
+        println!("profiles:     (no GET CONFIGURATION: an MMC-1 drive)");
+    } else {
+        println!("profiles:     {}", names(&d["profiles"]));
+        println!("current:      {}", names(&d["current_profiles"]));
+        let cur: Vec<String> = d["features"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter(|f| f["current"] == json!(true))
+                    .map(|f| {
+                        format!(
+                            "{:04X}h {}",
+                            f["code"].as_u64().unwrap_or(0),
+                            f["name"].as_str().unwrap_or("")
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        println!(
+            "features:     {} current: {}",
+            d["features"].as_array().map_or(0, |a| a.len()),
+            cur.join(", ")
+        );
+    }
+    println!("medium:       {}", media_line(&v["media"]));
+    let m = &v["media"];
+    if m["present"] == json!(true) {
+        println!(
+            "sessions:     {}; next writable address {}; previous session {}",
+            m["sessions"],
+            m["next_writable_address"],
+            match (
+                m["previous_session_start"].as_i64(),
+                m["previous_session_last"].as_i64()
+            ) {
+                (Some(a), Some(b)) => format!("{a}..{b}"),
+                _ => "none".into(),
+            }
+        );
+    }
+    let sp: Vec<String> = v["write_speeds"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|s| format!("{} sectors/s", s["sectors_per_second"]))
+                .collect()
+        })
+        .unwrap_or_default();
+    println!(
+        "write speeds: {}",
+        if sp.is_empty() {
+            "none for this medium".into()
+        } else {
+            sp.join(", ")
+        }
+    );
+    if let Some(o) = d["exclusive_access_owner"].as_str() {
+        println!("locked by:    {o}");
+    }
+    Ok(())
+}
+
+#[derive(Parser)]
+pub struct TrayArgs {
+    /// The drive: an id from `imapi2 drives`, a device path (/dev/sr0) or virtual:DIR.
+    #[arg(long)]
+    drive: String,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `imapi2 eject` (`load` = false) and `imapi2 load` (true).
+pub fn tray(args: TrayArgs, load: bool) -> Result<(), CliError> {
+    let master = DiscMaster::new();
+    let mut r = master
+        .open(&args.drive)
+        .map_err(|e| dev_error(e, args.json))?;
+    let res = if load {
+        r.close_tray()
+    } else {
+        r.eject_media()
+    };
+    res.map_err(|e| dev_error(e, args.json))?;
+    if args.json {
+        println!(
+            "{}",
+            json!({"drive": r.active_disc_recorder(), "done": if load {"load"} else {"eject"}})
+        );
+    }
+    Ok(())
+}
+
+#[derive(Parser)]
+pub struct VirtualArgs {
+    #[command(subcommand)]
+    command: VirtualCommand,
+}
+
+#[derive(Subcommand)]
+enum VirtualCommand {
+    /// Make a virtual recorder in DIR, with a blank medium in it.
+    Create {
+        /// The recorder's directory (created).
+        dir: PathBuf,
+        /// The blank medium: cd-r, cd-rw, dvd-r, dvd-rw, dvd-r-dl, dvd+r, dvd+r-dl, dvd+rw, dvd-ram, bd-r, bd-re.
+        #[arg(long)]
+        media: Option<String>,
+        /// The kind of drive: cd, dvd, bd (default) or mmc1 (an old CD writer).
+        #[arg(long, default_value = "bd")]
+        drive: String,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put a medium in the virtual recorder in DIR and close its tray.
+    Insert {
+        /// The recorder's directory.
+        dir: PathBuf,
+        /// A new blank medium of this kind.
+        #[arg(long, conflicts_with_all = ["image", "disc"])]
+        media: Option<String>,
+        /// A pressed (read-only) disc holding this image.
+        #[arg(long, conflicts_with = "disc")]
+        image: Option<PathBuf>,
+        /// A medium ejected earlier (its directory).
+        #[arg(long)]
+        disc: Option<PathBuf>,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Open the tray of the virtual recorder in DIR and take the medium out.
+    Eject {
+        /// The recorder's directory.
+        dir: PathBuf,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn media_arg(name: &str, json: bool) -> Result<imapi2::emu::MediaKind, CliError> {
+    virtual_recorder::parse_media(name).ok_or_else(|| CliError {
+        message: format!("unknown medium {name:?}: one of {MEDIA_NAMES}"),
+        code: None,
+        json,
+    })
+}
+
+/// `imapi2 virtual ...`.
+pub fn virtual_cmd(args: VirtualArgs) -> Result<(), CliError> {
+    match args.command {
+        VirtualCommand::Create {
+            dir,
+            media,
+            drive,
+            json,
+        } => {
+            let personality =
+                virtual_recorder::parse_personality(&drive).ok_or_else(|| CliError {
+                    message: format!("unknown drive kind {drive:?}: cd, dvd, bd or mmc1"),
+                    code: None,
+                    json,
+                })?;
+            let kind = media.as_deref().map(|m| media_arg(m, json)).transpose()?;
+            virtual_recorder::create(&dir, personality, kind).map_err(|e| dev_error(e, json))?;
+            let master = DiscMaster::new();
+            master
+                .registry()
+                .add(&dir)
+                .map_err(|e| dev_error(e, json))?;
+            let id = imapi2::master::virtual_id(&dir).map_err(|e| dev_error(e, json))?;
+            if json {
+                println!("{}", json!({"id": id, "media": media}));
+            } else {
+                println!("{id}");
+            }
+            Ok(())
+        }
+        VirtualCommand::Insert {
+            dir,
+            media,
+            image,
+            disc,
+            json,
+        } => {
+            let what = match (media, image, disc) {
+                (Some(m), None, None) => Insert::Blank(media_arg(&m, json)?),
+                (None, Some(i), None) => Insert::Image(i),
+                (None, None, Some(d)) => Insert::Disc(d),
+                _ => {
+                    return Err(CliError {
+                        message: "say what to insert: --media KIND, --image FILE or --disc DIR"
+                            .into(),
+                        code: None,
+                        json,
+                    })
+                }
+            };
+            let at = virtual_recorder::insert(&dir, what).map_err(|e| dev_error(e, json))?;
+            if json {
+                println!("{}", json!({"disc": at.display().to_string()}));
+            }
+            Ok(())
+        }
+        VirtualCommand::Eject { dir, json } => {
+            let disc = virtual_recorder::eject(&dir).map_err(|e| dev_error(e, json))?;
+            if json {
+                println!("{}", json!({"disc": disc.map(|d| d.display().to_string())}));
+            } else if let Some(d) = disc {
+                println!("ejected the medium kept in {}", d.display());
+            } else {
+                println!("the tray was empty");
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! `imapi2 drives`, `info --drive`, `eject`, `load` and `virtual ...` on
+//! virtual recorders, each in its own registry (XDG_CONFIG_HOME).
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+use serde_json::Value;
+
+fn tool(cfg: &Path) -> Command {
+    let mut c = imapi2();
+    c.env("XDG_CONFIG_HOME", cfg)
+        .env_remove("IMAPI2_VIRTUAL_RECORDERS");
+    c
+}
+
+fn json_of(cfg: &Path, args: &[&str]) -> Value {
+    let out = run_ok(tool(cfg).args(args));
+    serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{args:?}: {e}: {out}"))
+}
+
+#[test]
+fn every_medium_kind_is_named_with_its_profile_and_state() {
+    let work = scratch();
+    let cfg = work.path().join("cfg");
+    // (medium, physical type, profile, IMAPI media type)
+    let cases = [
+        ("cd-r", "CD-R", 0x09, 2),
+        ("cd-rw", "CD-RW", 0x0A, 3),
+        ("dvd-r", "DVD-R", 0x11, 9),
+        ("dvd-rw", "DVD-RW", 0x14, 10),
+        ("dvd-r-dl", "DVD-R DL", 0x15, 11),
+        ("dvd+r", "DVD+R", 0x1B, 6),
+        ("dvd+r-dl", "DVD+R DL", 0x2B, 8),
+        ("dvd+rw", "DVD+RW", 0x1A, 7),
+        ("dvd-ram", "DVD-RAM", 0x12, 5),
+        ("bd-r", "BD-R", 0x41, 18),
+        ("bd-re", "BD-RE", 0x43, 19),
+    ];
+    for (media, name, profile, imapi) in cases {
+        let dir = work.path().join(media);
+        let made = json_of(
+            &cfg,
+            &[
+                "virtual",
+                "create",
+                dir.to_str().unwrap(),
+                "--media",
+                media,
+                "--json",
+            ],
+        );
+        let id = made["id"].as_str().unwrap().to_string();
+        assert!(id.starts_with("virtual:/"), "{made}");
+        let v = json_of(&cfg, &["info", "--drive", &id, "--json"]);
+        let m = &v["media"];
+        assert_eq!(m["present"], true, "{media}: {v}");
+        assert_eq!(m["physical_type"], name, "{media}: {m}");
+        assert_eq!(m["profile"], profile, "{media}: {m}");
+        assert_eq!(m["imapi_media_type"], imapi, "{media}: {m}");
+        let status: Vec<&str> = m["status"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap())
+            .collect();
+        assert!(status.contains(&"BLANK"), "{media}: {status:?}");
+        let overwritable = matches!(media, "dvd+rw" | "dvd-ram" | "bd-re");
+        assert_eq!(
+            status.contains(&"OVERWRITE_ONLY"),
+            overwritable,
+            "{media}: {status:?}"
+        );
+        assert!(
+            m["free_sectors"].as_u64().unwrap() > 300_000,
+            "{media}: {m}"
+        );
+        assert_eq!(v["drive"]["vendor"], "IMAPI2", "{v}");
+        assert!(
+            !v["write_speeds"].as_array().unwrap().is_empty(),
+            "{media}: {v}"
+        );
+    }
+    // All of them are listed, each with its medium.
+    let all = json_of(&cfg, &["drives", "--json"]);
+    let drives = all["drives"].as_array().unwrap();
+    let virtuals: Vec<&Value> = drives.iter().filter(|d| d["kind"] == "virtual").collect();
+    assert_eq!(virtuals.len(), cases.len(), "{all}");
+    assert!(
+        virtuals.iter().all(|d| d["media"]["present"] == true),
+        "{all}"
+    );
+    assert!(
+        virtuals
+            .iter()
+            .all(|d| !d["writes"].as_array().unwrap().is_empty()),
+        "{all}"
+    );
+    if !Path::new("/sys/class/block/sr0").exists() {
+        assert_eq!(all["real_drives_found"], false);
+        let text = run_ok(tool(&cfg).arg("drives"));
+        assert!(
+            text.starts_with("no optical drives found on this machine\n"),
+            "{text}"
+        );
+        assert!(text.contains("virtual:/"), "{text}");
+    }
+}
+
+#[test]
+fn tray_and_media_changes_persist() {
+    let work = scratch();
+    let cfg = work.path().join("cfg");
+    let dir = work.path().join("rec");
+    let d = dir.to_str().unwrap();
+    run_ok(tool(&cfg).args(["virtual", "create", d, "--media", "cd-r"]));
+    let id = format!("virtual:{d}");
+    run_ok(tool(&cfg).args(["eject", "--drive", &id]));
+    let v = json_of(&cfg, &["info", "--drive", &id, "--json"]);
+    assert_eq!(
+        v["media"],
+        serde_json::json!({"present": false, "tray_open": true}),
+        "{v}"
+    );
+    run_ok(tool(&cfg).args(["load", "--drive", &id]));
+    assert_eq!(
+        json_of(&cfg, &["info", "--drive", &id, "--json"])["media"]["present"],
+        true
+    );
+    // Take the disc out, put a DVD-RAM in, then the CD-R back.
+    let out = json_of(&cfg, &["virtual", "eject", d, "--json"]);
+    let disc = out["disc"].as_str().unwrap().to_string();
+    let v = json_of(&cfg, &["info", "--drive", &id, "--json"]);
+    assert_eq!(v["media"]["present"], false, "{v}");
+    run_ok(tool(&cfg).args(["virtual", "insert", d, "--media", "dvd-ram"]));
+    assert_eq!(
+        json_of(&cfg, &["info", "--drive", &id, "--json"])["media"]["physical_type"],
+        "DVD-RAM"
+    );
+    run_ok(tool(&cfg).args(["virtual", "eject", d]));
+    run_ok(tool(&cfg).args(["virtual", "insert", d, "--disc", &disc]));
+    assert_eq!(
+        json_of(&cfg, &["info", "--drive", &id, "--json"])["media"]["physical_type"],
+        "CD-R"
+    );
+    // A pressed disc from an image reads as a ROM and is write-protected.
+    let iso = work.path().join("x.iso");
+    std::fs::write(&iso, vec![0u8; 2048 * 400]).unwrap();
+    run_ok(tool(&cfg).args(["virtual", "eject", d]));
+    run_ok(tool(&cfg).args(["virtual", "insert", d, "--image", iso.to_str().unwrap()]));
+    let m = &json_of(&cfg, &["info", "--drive", &id, "--json"])["media"];
+    assert_eq!(m["physical_type"], "CD-ROM", "{m}");
+    assert_eq!(m["write_protected"], true, "{m}");
+}
+
+#[test]
+fn an_old_drive_and_bad_requests() {
+    let work = scratch();
+    let cfg = work.path().join("cfg");
+    let dir = work.path().join("old");
+    let d = dir.to_str().unwrap();
+    run_ok(tool(&cfg).args([
+        "virtual", "create", d, "--media", "cd-rw", "--drive", "mmc1",
+    ]));
+    let v = json_of(&cfg, &["info", "--drive", d, "--json"]);
+    assert_eq!(v["drive"]["get_configuration"], false, "{v}");
+    assert_eq!(v["media"]["physical_type"], "CD-RW", "{v}");
+    let o = tool(&cfg)
+        .args(["info", "--drive", "virtual:/nonexistent/x"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a virtual recorder"));
+    let o = tool(&cfg)
+        .args(["info", "--drive", "sr9"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("no recorder"),
+        "{o:?}"
+    );
+    let o = tool(&cfg)
+        .args(["virtual", "create", d, "--media", "dvd+r"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "a recorder is already there");
+    let o = tool(&cfg)
+        .args(["virtual", "insert", d, "--media", "bd-r"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "the tray is full");
+    run_ok(tool(&cfg).args(["virtual", "eject", d]));
+    let o = tool(&cfg)
+        .args(["virtual", "insert", d, "--media", "bd-r"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("cannot take"),
+        "{o:?}"
+    );
+    let o = tool(&cfg)
+        .args(["virtual", "insert", d, "--media", "floppy"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("unknown medium"),
+        "{o:?}"
+    );
+}
