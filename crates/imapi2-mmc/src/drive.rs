@@ -677,6 +677,46 @@ impl<T: ScsiTransport> Drive<T> {
         })
     }
 
+    /// READ DISC STRUCTURE: the reply as far as its own length field says
+    /// (header included).
+    pub fn read_disc_structure(
+        &mut self,
+        media_type: u8,
+        address: u32,
+        layer: u8,
+        format: u8,
+        agid: u8,
+    ) -> Result<Vec<u8>> {
+        let cmd = Command::ReadDiscStructure {
+            media_type,
+            address,
+            layer,
+            format,
+            allocation_length: 0xFFFC,
+            agid,
+        };
+        let mut b = self.read_reply(&cmd, 0xFFFC)?;
+        let len = if b.len() >= 2 {
+            usize::from(u16::from_be_bytes([b[0], b[1]])) + 2
+        } else {
+            0
+        };
+        b.truncate(len.min(b.len()));
+        Ok(b)
+    }
+
+    /// SEND DISC STRUCTURE with a parameter list (header included).
+    pub fn send_disc_structure(&mut self, media_type: u8, format: u8, list: &[u8]) -> Result<()> {
+        let cmd = Command::SendDiscStructure {
+            media_type,
+            format,
+            parameter_length: list.len() as u16,
+            agid: 0,
+        };
+        self.run(&cmd, DataPhase::Out(list), Class::Short)
+            .map(|_| ())
+    }
+
     /// MODE SELECT(10) of one page (PF set, nothing saved).
     pub fn mode_select(&mut self, page: &ModePage) -> Result<()> {
         let body = page.encode();

@@ -463,6 +463,32 @@ impl DiscRecorder {
         self.dev(r)
     }
 
+    /// `ReadDvdStructure`: READ DISC STRUCTURE (DVD media type) of `format`,
+    /// the 4-byte reply header stripped.
+    pub fn read_dvd_structure(
+        &mut self,
+        format: u8,
+        address: u32,
+        layer: u8,
+        agid: u8,
+    ) -> Result<Vec<u8>> {
+        let r = self
+            .drive
+            .read_disc_structure(0, address, layer, format, agid);
+        let b = self.dev(r)?;
+        Ok(b.get(4..).unwrap_or(&[]).to_vec())
+    }
+
+    /// `SendDvdStructure`: SEND DISC STRUCTURE of `format` with `data` (the
+    /// 4-byte header generated and put before it).
+    pub fn send_dvd_structure(&mut self, format: u8, data: &[u8]) -> Result<()> {
+        let mut list = vec![0u8; 4];
+        list[..2].copy_from_slice(&((data.len() + 2) as u16).to_be_bytes());
+        list.extend_from_slice(data);
+        let r = self.drive.send_disc_structure(0, format, &list);
+        self.dev(r)
+    }
+
     /// `GetByteAlignmentMask`: buffers need no particular alignment here
     /// (the kernel bounces unaligned SG_IO buffers).
     pub fn byte_alignment_mask(&self) -> u32 {

@@ -162,3 +162,32 @@ fn raw_interface_and_pages() {
     assert_eq!(di[2] & 3, 0, "blank");
     let _ = std::fs::remove_dir_all(&d);
 }
+
+#[test]
+fn dvd_structures_read_and_send() {
+    let d = scratch("dvdstruct");
+    let dir = d.join("rec");
+    let kind = virtual_recorder::parse_media("dvd+r-dl").unwrap();
+    virtual_recorder::create(&dir, imapi2_emu::Personality::DvdWriter, Some(kind)).unwrap();
+    let m = master(&d);
+    let mut r = m.open(dir.to_str().unwrap()).unwrap();
+    // Format 00h: physical format information (book type DVD+R DL, 2 layers).
+    let pfi = r.read_dvd_structure(0, 0, 0, 0).unwrap();
+    assert!(pfi.len() >= 17, "{}", pfi.len());
+    assert_eq!(
+        (pfi[2] >> 5) & 3,
+        1,
+        "two layers (number of layers − 1 = 1)"
+    );
+    // Format 20h: the layer boundary, then moved with SEND DISC STRUCTURE.
+    let lb = r.read_dvd_structure(0x20, 0, 0, 0).unwrap();
+    let l0 = u32::from_be_bytes([lb[4], lb[5], lb[6], lb[7]]);
+    assert!(l0 > 0, "{lb:?}");
+    let new_l0 = (l0 / 2 + 15) / 16 * 16;
+    let mut data = vec![0u8; 8];
+    data[4..8].copy_from_slice(&new_l0.to_be_bytes());
+    r.send_dvd_structure(0x20, &data).unwrap();
+    let lb = r.read_dvd_structure(0x20, 0, 0, 0).unwrap();
+    assert_eq!(u32::from_be_bytes([lb[4], lb[5], lb[6], lb[7]]), new_l0);
+    let _ = std::fs::remove_dir_all(&d);
+}
