@@ -183,7 +183,7 @@ fn dvd_structures_read_and_send() {
     let lb = r.read_dvd_structure(0x20, 0, 0, 0).unwrap();
     let l0 = u32::from_be_bytes([lb[4], lb[5], lb[6], lb[7]]);
     assert!(l0 > 0, "{lb:?}");
-    let new_l0 = (l0 / 2 + 15) / 16 * 16;
+    let new_l0 = (l0 / 2).div_ceil(16) * 16;
     let mut data = vec![0u8; 8];
     data[4..8].copy_from_slice(&new_l0.to_be_bytes());
     r.send_dvd_structure(0x20, &data).unwrap();
