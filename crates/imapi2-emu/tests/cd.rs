@@ -398,3 +398,146 @@ fn cd_audio_tao_track_and_read_cd() {
         SenseCode::ILLEGAL_MODE_FOR_TRACK
     );
 }
+
+/// A 2448-byte RAW96R frame at `lba`: a mode 1 data sector (or audio bytes)
+/// and the raw P–W sub-channel carrying its Q position.
+fn raw_frame(lba: i64, tno: u8, index: u8, data: bool) -> Vec<u8> {
+    use imapi2_emu::subchannel::SubQ;
+    let mut f = vec![0u8; 2448];
+    if data {
+        f[1..11].fill(0xFF);
+        let a = lba + 150;
+        let bcd = |v: i64| (((v / 10) << 4) | (v % 10)) as u8;
+        f[12] = bcd(a / 4500);
+        f[13] = bcd((a / 75) % 60);
+        f[14] = bcd(a % 75);
+        f[15] = 1;
+        if lba >= 0 {
+            f[16..2064].copy_from_slice(&pattern(lba, 1));
+        }
+    } else {
+        for (i, b) in f[..2352].iter_mut().enumerate() {
+            *b = (i as i64 + lba) as u8;
+        }
+    }
+    let a = (lba + 150).max(0);
+    let q = SubQ {
+        control: if data { 4 } else { 0 },
+        adr: 1,
+        tno,
+        index,
+        relative: (0, 0, 0),
+        absolute: ((a / 4500) as u8, ((a / 75) % 60) as u8, (a % 75) as u8),
+    };
+    f[2352..].copy_from_slice(&q.to_raw_pw());
+    f
+}
+
+#[test]
+fn cd_r_raw96r_session_tracks_come_from_the_q_sub_channel() {
+    let mut h = Host::new(Personality::CdWriter, MediaKind::CdR);
+    let mut p = h.mode_page_05();
+    p.write_type = WriteType::Raw;
+    p.data_block_type = DataBlockType::RawPwRaw2448;
+    p.multi_session = imapi2_mmc::mode::MultiSession::NoNextSession;
+    assert_eq!(h.select_05(p), None);
+    // Pre-gap of track 1 (index 0), a 300-block data track, a 300-block
+    // audio track, then 100 lead-out frames.
+    let mut frames = Vec::new();
+    for lba in -150..700i64 {
+        let (tno, index, data) = match lba {
+            l if l < 0 => (1, 0, true),
+            l if l < 300 => (1, 1, true),
+            l if l < 600 => (2, 1, false),
+            _ => (0xAA, 1, false),
+        };
+        frames.push(raw_frame(lba, tno, index, data));
+    }
+    let late = Command::Write10 {
+        dpo: false,
+        fua: false,
+        lba: 5,
+        transfer_length: 1,
+    };
+    assert_eq!(
+        h.outcome(&late, DataPhase::Out(&raw_frame(5, 1, 1, true))),
+        Some(SenseCode::INVALID_WRITE_ADDRESS),
+        "raw writing starts in the lead-in"
+    );
+    for (i, chunk) in frames.chunks(25).enumerate() {
+        let lba = -150 + 25 * i as i32;
+        let bytes: Vec<u8> = chunk.concat();
+        let cmd = Command::Write10 {
+            dpo: false,
+            fua: false,
+            lba,
+            transfer_length: chunk.len() as u16,
+        };
+        h.ok_out(&cmd, &bytes);
+    }
+    h.sync(false);
+    let di = h.disc_info();
+    assert_eq!((di.disc_status, di.sessions), (DiscStatus::Complete, 1));
+    let t =
+        FormattedToc::decode(&toc(&mut h, TocFormat::Formatted, false).unwrap(), false).unwrap();
+    assert_eq!(t.last_track, 2);
+    assert_eq!(t.entries[0].control, 4);
+    assert_eq!(
+        (
+            t.entries[1].track,
+            t.entries[1].control,
+            t.entries[1].address
+        ),
+        (2, 0, TocAddress::Lba(300))
+    );
+    assert_eq!(t.lead_out().unwrap().address, TocAddress::Lba(600));
+    // READ(10) of the data track extracts the user data from the mode 1 frames.
+    h.read_back(0, 300);
+    assert_eq!(h.read(300, 1), Err(SenseCode::ILLEGAL_MODE_FOR_TRACK));
+    // READ CD returns the stored frame and its sub-channel.
+    let cmd = Command::ReadCd {
+        sector_type: imapi2_mmc::cdb::SectorType::Any,
+        dap: false,
+        lba: 310,
+        transfer_length: 1,
+        sync: true,
+        header_codes: imapi2_mmc::cdb::HeaderCodes::All,
+        user_data: true,
+        edc_ecc: true,
+        c2: imapi2_mmc::cdb::C2ErrorInfo::None,
+        subchannel: imapi2_mmc::cdb::SubChannelSelection::RawPw,
+    };
+    let got = h.ok_in(&cmd, 2448);
+    assert_eq!(got, frames[460]);
+}
+
+#[test]
+fn read_cd_of_cooked_data_synthesizes_sync_and_header() {
+    let mut h = Host::new(Personality::CdWriter, MediaKind::CdR);
+    h.set_write_mode(WriteType::TrackAtOnce, false);
+    h.write_at_nwa(300, 30);
+    let cmd = Command::ReadCd {
+        sector_type: imapi2_mmc::cdb::SectorType::Mode1,
+        dap: false,
+        lba: 5,
+        transfer_length: 1,
+        sync: true,
+        header_codes: imapi2_mmc::cdb::HeaderCodes::Header,
+        user_data: true,
+        edc_ecc: false,
+        c2: imapi2_mmc::cdb::C2ErrorInfo::None,
+        subchannel: imapi2_mmc::cdb::SubChannelSelection::None,
+    };
+    let got = h.ok_in(&cmd, 4096);
+    assert_eq!(got.len(), 12 + 4 + 2048);
+    assert_eq!(
+        &got[..12],
+        &[0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0]
+    );
+    assert_eq!(
+        &got[12..16],
+        &[0x00, 0x02, 0x05, 0x01],
+        "MSF 00:02:05 in BCD, mode 1"
+    );
+    assert_eq!(&got[16..], &pattern(5, 1)[..]);
+}

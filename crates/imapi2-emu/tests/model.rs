@@ -310,3 +310,63 @@ fn bd_r_write_unit_and_reservations() {
     ok(&m);
     assert!(m.is_finalized());
 }
+
+#[test]
+fn unwritten_reads_follow_the_configured_policy() {
+    let mut m = Medium::new(MediaKind::DvdPlusR);
+    let p = WriteParams::default_for(MediaKind::DvdPlusR);
+    write(&mut m, 0, 16, &p).unwrap();
+    assert_eq!(
+        m.plan_read(16, 1).unwrap_err().sense,
+        SenseCode::LBA_OUT_OF_RANGE
+    );
+    m.settings_mut().unwritten_read = UnreadablePolicy::BlankCheck;
+    assert_eq!(
+        m.plan_read(16, 1).unwrap_err().sense,
+        SenseCode::BLANK_CHECK
+    );
+    assert_eq!(
+        m.plan_read(99_999_999, 1).unwrap_err().sense,
+        SenseCode::LBA_OUT_OF_RANGE,
+        "beyond the medium"
+    );
+    let mut re = Medium::new(MediaKind::BdRe);
+    re.settings_mut().unformatted_read = UnreadablePolicy::ReadError;
+    assert_eq!(
+        re.plan_read(0, 1).unwrap_err().sense,
+        SenseCode::UNRECOVERED_READ_ERROR
+    );
+    // Small media make "disc full" quick.
+    let mut small = Medium::with_capacity(MediaKind::DvdPlusR, 2048).unwrap();
+    write(&mut small, 0, 2048, &p).unwrap();
+    assert_eq!(
+        small.plan_write(2048, 16, &p).unwrap_err().sense,
+        SenseCode::LBA_OUT_OF_RANGE
+    );
+    assert!(Medium::with_capacity(MediaKind::CdR, 10).is_err());
+}
+
+#[test]
+fn write_protection_refuses_every_writing_operation() {
+    let mut m = Medium::new(MediaKind::DvdRam);
+    m.set_write_protected(true);
+    let p = WriteParams::default_for(MediaKind::DvdRam);
+    assert_eq!(
+        m.plan_write(0, 16, &p).unwrap_err().sense,
+        SenseCode::WRITE_PROTECTED
+    );
+    let f = FormatRequest {
+        format_type: 0,
+        subtype: 0,
+        blocks: 0,
+        param: 0,
+    };
+    assert_eq!(m.format(f).unwrap_err().sense, SenseCode::WRITE_PROTECTED);
+    let mut rom = Medium::pressed(MediaKind::BdRom, 5000);
+    rom.set_write_protected(false);
+    assert!(rom.write_protected(), "pressed media stay protected");
+    assert_eq!(
+        rom.close(2, 0, &p).unwrap_err().sense,
+        SenseCode::WRITE_PROTECTED
+    );
+}
