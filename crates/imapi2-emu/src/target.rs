@@ -1520,27 +1520,35 @@ impl VirtualRecorder {
 
     fn verify(&mut self, lba: i64, blocks: u32, bytchk: bool, data: &mut DataPhase<'_>) -> Outcome {
         let needed = blocks as usize * 2048;
-        if blocks > 8192 {
-            return Err(SenseCode::INVALID_FIELD_IN_CDB.into());
+        let out = data_out(data);
+        if bytchk && out.len() < needed {
+            return Err(bad_request(format!(
+                "VERIFY(10) with BYTCHK needs {needed} bytes, the data phase holds {}",
+                out.len()
+            )));
         }
-        let mut buf = vec![0u8; needed];
-        self.read(lba, blocks, &mut DataPhase::In(&mut buf), "VERIFY(10)")?;
-        if bytchk {
-            let out = data_out(data);
-            if out.len() < needed {
-                return Err(bad_request(format!(
-                    "VERIFY(10) with BYTCHK needs {needed} bytes"
-                )));
+        // Read (and compare) in chunks: the whole range is checked without
+        // holding it in memory.
+        const CHUNK: u32 = 64;
+        let mut buf = vec![0u8; CHUNK as usize * 2048];
+        let mut done = 0u32;
+        while done < blocks {
+            let n = CHUNK.min(blocks - done);
+            let at = lba + i64::from(done);
+            let part = &mut buf[..n as usize * 2048];
+            self.read(at, n, &mut DataPhase::In(part), "VERIFY(10)")?;
+            if bytchk {
+                let expect = &out[done as usize * 2048..(done + n) as usize * 2048];
+                if let Some(i) = (0..part.len()).find(|&i| part[i] != expect[i]) {
+                    let bad = at + (i / 2048) as i64;
+                    return Err(Fail::Check(
+                        sense_of(SenseCode::new(0x0E, 0x1D, 0x00)).with_information(bad as u32),
+                    ));
+                }
             }
-            if let Some(i) = (0..needed).find(|&i| out[i] != buf[i]) {
-                let at = lba + (i / 2048) as i64;
-                return Err(Fail::Check(
-                    sense_of(SenseCode::new(0x0E, 0x1D, 0x00)).with_information(at as u32),
-                ));
-            }
-            return Ok(needed);
+            done += n;
         }
-        Ok(0)
+        Ok(if bytchk { needed } else { 0 })
     }
 
     fn synchronize(&mut self, immed: bool) -> Outcome {

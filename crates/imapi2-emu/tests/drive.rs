@@ -976,3 +976,37 @@ fn test_unit_ready_polling_advances_the_clock_only() {
     h.rec.advance(5);
     assert_eq!(h.rec.clock().now(), t0 + 15);
 }
+
+#[test]
+fn verify_checks_readability_and_compares_bytes() {
+    let mut h = Host::new(Personality::DvdWriter, MediaKind::DvdPlusR);
+    h.write_at_nwa(200, 32);
+    h.ok(&Command::Verify10 {
+        bytchk: false,
+        lba: 0,
+        verification_length: 200,
+    });
+    let cmd = Command::Verify10 {
+        bytchk: false,
+        lba: 0,
+        verification_length: 201,
+    };
+    assert_eq!(
+        h.outcome(&cmd, DataPhase::None),
+        Some(SenseCode::LBA_OUT_OF_RANGE)
+    );
+    let mut data = pattern(0, 200);
+    let cmd = Command::Verify10 {
+        bytchk: true,
+        lba: 0,
+        verification_length: 200,
+    };
+    h.ok_out(&cmd, &data);
+    data[150 * 2048 + 7] ^= 1;
+    let r = h.run(&cmd, DataPhase::Out(&data)).unwrap();
+    let s = Sense::decode(&r.sense).unwrap();
+    assert_eq!(
+        (common::triple(&s), s.information),
+        (SenseCode::new(0x0E, 0x1D, 0), Some(150))
+    );
+}
