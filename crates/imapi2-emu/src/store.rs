@@ -111,6 +111,8 @@ impl VirtualDisc {
         let dir = dir.as_ref().to_path_buf();
         fs::create_dir_all(&dir)
             .map_err(|e| Error::io(&dir, "creating the medium directory", e))?;
+        // An absolute path: drive state files name the medium by it.
+        let dir = fs::canonicalize(&dir).map_err(|e| Error::io(&dir, "resolving", e))?;
         let state = dir.join(STATE_FILE);
         if state.exists() {
             return Err(Error::InvalidArgument {
@@ -164,7 +166,9 @@ impl VirtualDisc {
 
     /// Opens the medium stored in `dir`.
     pub fn open(dir: impl AsRef<Path>) -> Result<VirtualDisc> {
-        let dir = dir.as_ref().to_path_buf();
+        let dir = dir.as_ref();
+        let dir =
+            fs::canonicalize(dir).map_err(|e| Error::io(dir, "opening the medium directory", e))?;
         let path = dir.join(STATE_FILE);
         let text = fs::read_to_string(&path).map_err(|e| Error::io(&path, "reading", e))?;
         let (medium, image) = parse_state(&text).map_err(|(line, reason)| Error::StateFile {
