@@ -156,7 +156,8 @@ impl WriteBuffer {
         if self.fill > 0 && self.fill.saturating_add(bytes) > self.size {
             return Err(SenseCode::LONG_WRITE_IN_PROGRESS);
         }
-        self.fill = self.fill.saturating_add(bytes).min(self.size.max(bytes));
+        // A write larger than the buffer streams through it: the buffer is full.
+        self.fill = self.fill.saturating_add(bytes).min(self.size);
         Ok(())
     }
 

@@ -479,7 +479,7 @@ impl VirtualRecorder {
                 return Err("a long operation started in the future".into());
             }
         }
-        if self.buffer.fill > self.buffer.size.max(self.buffer.fill.min(BUFFER_BYTES)) {
+        if self.buffer.fill > self.buffer.size {
             return Err("the write buffer holds more than its size".into());
         }
         if DriveState::check_write_parameters(
@@ -1571,14 +1571,12 @@ impl VirtualRecorder {
     fn close(&mut self, immed: bool, function: CloseFunction, number: u16) -> Outcome {
         let params = self.drive.write_params();
         let simulate = self.shadow.is_some();
-        let before = self.medium().map(Medium::bg_format_status);
         let op = self
             .target_medium(simulate)
             .close(function.bits(), u32::from(number), &params)?;
         if simulate && matches!(op, LongOp::CloseSession | LongOp::Finalize) {
             self.shadow = None;
         }
-        let _ = before;
         self.start_long(op, immed, SenseCode::OPERATION_IN_PROGRESS);
         self.sync_point();
         self.persist()?;
