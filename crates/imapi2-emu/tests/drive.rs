@@ -1010,3 +1010,134 @@ fn verify_checks_readability_and_compares_bytes() {
         (SenseCode::new(0x0E, 0x1D, 0), Some(150))
     );
 }
+
+#[test]
+fn mode_page_controls_vpd_pages_and_event_classes() {
+    let mut h = Host::new(Personality::CdWriter, MediaKind::CdR);
+    let sense10 = |pc: PageControl, page: u8| Command::ModeSense10 {
+        llbaa: false,
+        dbd: true,
+        page_control: pc,
+        page_code: page,
+        subpage: 0,
+        allocation_length: 512,
+    };
+    // Changeable values: page 05h is a mask of ones, page 2Ah cannot change.
+    let b = h.ok_in(&sense10(PageControl::Changeable, 0x3F), 512);
+    let mut pages = std::collections::HashMap::new();
+    let mut at = 8;
+    while at + 2 <= b.len() {
+        let len = b[at + 1] as usize;
+        pages.insert(b[at] & 0x3F, b[at + 2..at + 2 + len].to_vec());
+        at += 2 + len;
+    }
+    assert_eq!(pages.len(), 3);
+    assert!(pages[&0x05].iter().all(|&b| b == 0xFF));
+    assert!(pages[&0x2A].iter().all(|&b| b == 0));
+    assert_eq!(
+        (pages[&0x01][1], pages[&0x01][6]),
+        (0xFF, 0xFF),
+        "retry counts"
+    );
+    // Default values: TAO, no test write; saved values are not supported.
+    let mut p = h.mode_page_05();
+    p.test_write = true;
+    p.write_type = WriteType::SessionAtOnce;
+    assert_eq!(h.select_05(p), None);
+    let b = h.ok_in(&sense10(PageControl::Default, 0x05), 512);
+    match ModeParameters::decode10(&b).unwrap().page(0x05) {
+        Some(ModePage::WriteParameters(d)) => {
+            assert!(!d.test_write && d.write_type == WriteType::TrackAtOnce)
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(h.mode_page_05().write_type, WriteType::SessionAtOnce);
+    assert_eq!(
+        h.fails(
+            &sense10(PageControl::Saved, 0x05),
+            DataPhase::In(&mut [0u8; 64])
+        ),
+        SenseCode::new(5, 0x39, 0)
+    );
+    assert_eq!(
+        h.fails(
+            &sense10(PageControl::Current, 0x0E),
+            DataPhase::In(&mut [0u8; 64])
+        ),
+        SenseCode::INVALID_FIELD_IN_CDB
+    );
+    // Page 2Ah cannot be selected.
+    let c = {
+        let b = h.ok_in(&sense10(PageControl::Current, 0x2A), 512);
+        ModeParameters::decode10(&b).unwrap()
+    };
+    let list = c.encode_select10();
+    let cmd = Command::ModeSelect10 {
+        pf: true,
+        sp: false,
+        parameter_length: list.len() as u16,
+    };
+    assert_eq!(
+        h.fails(&cmd, DataPhase::Out(&list)),
+        SenseCode::INVALID_FIELD_IN_PARAMETER_LIST
+    );
+    // VPD pages.
+    let b = h.ok_in(
+        &Command::Inquiry {
+            evpd: true,
+            page_code: 0x00,
+            allocation_length: 64,
+        },
+        64,
+    );
+    assert_eq!(
+        imapi2_mmc::inquiry::SupportedVpdPages::decode(&b)
+            .unwrap()
+            .pages,
+        vec![0x00, 0x80]
+    );
+    let b = h.ok_in(
+        &Command::Inquiry {
+            evpd: true,
+            page_code: 0x80,
+            allocation_length: 64,
+        },
+        64,
+    );
+    assert!(imapi2_mmc::inquiry::UnitSerialNumber::decode(&b)
+        .unwrap()
+        .serial
+        .starts_with("EMU"));
+    assert_eq!(
+        h.fails(
+            &Command::Inquiry {
+                evpd: true,
+                page_code: 0x83,
+                allocation_length: 64
+            },
+            DataPhase::In(&mut [0u8; 64])
+        ),
+        SenseCode::INVALID_FIELD_IN_CDB
+    );
+    // GESN: no supported class asked → NEA; asynchronous mode is refused.
+    let b = h.ok_in(
+        &Command::GetEventStatusNotification {
+            polled: true,
+            class_request: 1 << 3,
+            allocation_length: 8,
+        },
+        8,
+    );
+    let e = EventStatus::decode(&b).unwrap();
+    assert!(e.nea && e.event.is_none());
+    assert_eq!(e.supported_classes & 0x16, 0x16);
+    let cmd = Command::GetEventStatusNotification {
+        polled: false,
+        class_request: 0x10,
+        allocation_length: 8,
+    };
+    assert_eq!(
+        h.fails(&cmd, DataPhase::In(&mut [0u8; 8])),
+        SenseCode::INVALID_FIELD_IN_CDB
+    );
+}
