@@ -191,3 +191,130 @@ fn dvd_structures_read_and_send() {
     assert_eq!(u32::from_be_bytes([lb[4], lb[5], lb[6], lb[7]]), new_l0);
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// A DVD+R written, its session closed, a second session, then finalized:
+/// the snapshot follows (appendable with the previous session's addresses,
+/// then finalized), read again after the drive is reopened.
+#[test]
+fn written_media_report_sessions_and_state() {
+    use imapi2::mmc::cdb::CloseFunction;
+    let d = scratch("written");
+    let dir = d.join("rec");
+    let kind = virtual_recorder::parse_media("dvd+r").unwrap();
+    virtual_recorder::create(&dir, imapi2_emu::Personality::DvdWriter, Some(kind)).unwrap();
+    let m = master(&d);
+    let mut r = m.open(dir.to_str().unwrap()).unwrap();
+    let data = vec![0x5Au8; 32 * 1024];
+    let write_session = |r: &mut imapi2::DiscRecorder, blocks: u32| {
+        let media = r.media().unwrap();
+        let nwa = media.next_writable_address.unwrap();
+        let mut lba = nwa;
+        for _ in 0..blocks / 16 {
+            r.drive().write10(lba, &data, 2048).unwrap();
+            lba += 16;
+        }
+        r.drive().synchronize_cache(|_| {}).unwrap();
+        let track = r.media().unwrap().tracks.last().unwrap().number;
+        r.drive()
+            .close(CloseFunction::Track, track, |_| {})
+            .unwrap();
+        r.drive().close(CloseFunction::Session, 0, |_| {}).unwrap();
+        (nwa, lba - 1)
+    };
+    let (start1, last1) = write_session(&mut r, 320);
+    assert_eq!(start1, 0);
+    let media = r.media().unwrap();
+    assert_ne!(
+        media.state & state::APPENDABLE,
+        0,
+        "{:?}",
+        state::names(media.state)
+    );
+    assert_eq!(media.state & state::BLANK, 0);
+    assert_eq!(media.previous_session_start, Some(0));
+    assert_eq!(media.previous_session_last, Some(last1));
+    let nwa = media.next_writable_address.unwrap();
+    assert!(nwa > last1, "{nwa} after {last1}");
+    assert_eq!(media.total_sectors, nwa as u32 + media.free_sectors);
+    let (start2, last2) = write_session(&mut r, 160);
+    assert_eq!(start2, nwa);
+    drop(r);
+    // Reopened: the state persisted.
+    let mut r = m.open(dir.to_str().unwrap()).unwrap();
+    let media = r.media().unwrap();
+    assert_eq!(media.sessions, 3, "two closed and the empty one");
+    assert_eq!(media.previous_session_start, Some(start2));
+    assert_eq!(media.previous_session_last, Some(last2));
+    r.drive()
+        .close(CloseFunction::FinalizeMinimalRadius, 0, |_| {})
+        .unwrap();
+    let media = r.media().unwrap();
+    assert_eq!(
+        media.state & (state::FINALIZED | state::APPENDABLE),
+        state::FINALIZED
+    );
+    assert_eq!(media.next_writable_address, None);
+    assert_eq!(media.free_sectors, 0);
+    assert!(r.write_speed_descriptors().is_ok());
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+/// Overwritable media are blank until a file system is recorded on them
+/// (IMAPI's "heuristically blank"), and stay overwrite-only.
+#[test]
+fn overwritable_media_blank_until_a_file_system_is_written() {
+    let d = scratch("ow");
+    for media in ["dvd+rw", "bd-re", "dvd-ram"] {
+        let dir = d.join(media);
+        let kind = virtual_recorder::parse_media(media).unwrap();
+        virtual_recorder::create(&dir, imapi2_emu::Personality::BdWriter, Some(kind)).unwrap();
+        let m = master(&d);
+        let mut r = m.open(dir.to_str().unwrap()).unwrap();
+        // DVD+RW and BD-RE come unformatted: format them first (FORMAT UNIT
+        // is the eraser's job; here the raw interface does it).
+        let caps = r.drive().read_format_capacities().unwrap();
+        let unformatted = caps.current.descriptor_type
+            == imapi2::mmc::format::CapacityDescriptorType::Unformatted;
+        assert_eq!(unformatted, media != "dvd-ram", "{media}: {caps:?}");
+        if unformatted {
+            let f = caps.formattable.first().copied().expect("a format offered");
+            let params = imapi2::mmc::format::FormatUnitParameters::immediate(
+                f.format_type,
+                f.blocks,
+                f.type_parameter,
+            );
+            let cdb = imapi2::mmc::cdb::Command::FormatUnit {
+                fmt_data: true,
+                cmp_list: false,
+                format_code: 1,
+            }
+            .encode();
+            let out = r
+                .send_command_send_data(&cdb, &params.encode(), imapi2::recorder::DEFAULT_TIMEOUT)
+                .unwrap();
+            assert_eq!(out.sense, None);
+            r.drive().wait_until_ready("FORMAT UNIT", |_| {}).unwrap();
+        }
+        let s = r.media().unwrap();
+        assert_eq!(
+            s.state & (state::OVERWRITE_ONLY | state::BLANK),
+            state::OVERWRITE_ONLY | state::BLANK,
+            "{media}: {:?}",
+            state::names(s.state)
+        );
+        let mut pvd = vec![0u8; 32 * 1024];
+        pvd[0] = 1;
+        pvd[1..6].copy_from_slice(b"CD001");
+        r.drive().write10(16, &pvd, 2048).unwrap();
+        r.drive().synchronize_cache(|_| {}).unwrap();
+        let s = r.media().unwrap();
+        assert_eq!(
+            s.state & (state::OVERWRITE_ONLY | state::BLANK),
+            state::OVERWRITE_ONLY,
+            "{media}: {:?}",
+            state::names(s.state)
+        );
+        assert!(s.total_sectors > 2_000_000, "{media}: {}", s.total_sectors);
+    }
+    let _ = std::fs::remove_dir_all(&d);
+}
