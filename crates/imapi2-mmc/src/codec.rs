@@ -15,7 +15,10 @@ pub struct DecodeError {
 impl DecodeError {
     /// A decode error for `structure`.
     pub fn new(structure: &'static str, reason: impl Into<String>) -> DecodeError {
-        DecodeError { structure, reason: reason.into() }
+        DecodeError {
+            structure,
+            reason: reason.into(),
+        }
     }
 }
 

@@ -106,12 +106,20 @@ pub struct Response {
 impl Response {
     /// A GOOD response that moved `transferred` bytes.
     pub fn good(transferred: usize) -> Response {
-        Response { status: ScsiStatus::Good, sense: Vec::new(), transferred }
+        Response {
+            status: ScsiStatus::Good,
+            sense: Vec::new(),
+            transferred,
+        }
     }
 
     /// A CHECK CONDITION response carrying `sense`.
     pub fn check_condition(sense: Vec<u8>) -> Response {
-        Response { status: ScsiStatus::CheckCondition, sense, transferred: 0 }
+        Response {
+            status: ScsiStatus::CheckCondition,
+            sense,
+            transferred: 0,
+        }
     }
 }
 
@@ -181,6 +189,14 @@ pub trait ScsiTransport {
 
     /// A short human-readable name of the device (`/dev/sr0`, `virtual:/path`).
     fn device_name(&self) -> String;
+
+    /// Takes (`true`) or gives back (`false`) the device for this process
+    /// alone, where the operating system offers that (Linux: `O_EXCL` on the
+    /// device nodes). Transports without such a notion accept and do nothing.
+    fn set_exclusive(&mut self, exclusive: bool) -> Result<(), TransportError> {
+        let _ = exclusive;
+        Ok(())
+    }
 }
 
 impl<T: ScsiTransport + ?Sized> ScsiTransport for Box<T> {
@@ -190,6 +206,10 @@ impl<T: ScsiTransport + ?Sized> ScsiTransport for Box<T> {
 
     fn device_name(&self) -> String {
         (**self).device_name()
+    }
+
+    fn set_exclusive(&mut self, exclusive: bool) -> Result<(), TransportError> {
+        (**self).set_exclusive(exclusive)
     }
 }
 

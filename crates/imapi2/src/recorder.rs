@@ -122,6 +122,16 @@ impl DiscRecorder {
         &self.inquiry.revision
     }
 
+    /// `VolumeName`: the block device that carries the medium's volume
+    /// (`/dev/sr0`), empty for a virtual recorder.
+    pub fn volume_name(&self) -> &str {
+        if self.device.starts_with("/dev/") {
+            &self.device
+        } else {
+            ""
+        }
+    }
+
     /// `VolumePathNames`: where the medium is mounted.
     pub fn volume_path_names(&self) -> &[PathBuf] {
         &self.volume_paths
@@ -267,6 +277,15 @@ impl DiscRecorder {
                 owner: Some(owner.trim().to_string()).filter(|o| !o.is_empty()),
             });
         }
+        // The device itself, for this process alone (Linux: O_EXCL on the sr
+        // and sg nodes; refused while the medium is mounted).
+        if let Err(e) = self.drive.transport().set_exclusive(true) {
+            let _ = rustix::fs::flock(&f, rustix::fs::FlockOperation::Unlock);
+            return Err(Error::Open {
+                device: self.device.clone(),
+                reason: e.to_string(),
+            });
+        }
         f.set_len(0).map_err(|e| io(e, "cannot write"))?;
         f.rewind().map_err(|e| io(e, "cannot write"))?;
         f.write_all(client_name.as_bytes())
@@ -283,6 +302,7 @@ impl DiscRecorder {
         }
         if self.lock_count == 0 {
             if let Some((f, _)) = self.lock.take() {
+                let _ = self.drive.transport().set_exclusive(false);
                 let _ = f.set_len(0);
             }
         }

@@ -133,6 +133,9 @@ fn raw_interface_and_pages() {
     virtual_recorder::create(&dir, imapi2_emu::Personality::CdWriter, Some(kind)).unwrap();
     let m = master(&d);
     let mut r = m.open(dir.to_str().unwrap()).unwrap();
+    // The power-on unit attention goes to the first command that is not
+    // INQUIRY-like: the typed layer takes it here, the raw one would pass it on.
+    assert!(r.media().unwrap().present);
     // INQUIRY through SendCommandGetDataFromDevice.
     let mut buf = [0u8; 36];
     let out = r

@@ -289,6 +289,14 @@ impl ScsiTransport for SgDevice {
     fn device_name(&self) -> String {
         self.name.clone()
     }
+
+    fn set_exclusive(&mut self, exclusive: bool) -> Result<(), TransportError> {
+        if exclusive {
+            self.grab()
+        } else {
+            self.release()
+        }
+    }
 }
 
 fn command_label(opcode: u8) -> String {
