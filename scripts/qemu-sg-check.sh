@@ -23,6 +23,23 @@
 #   - a user who may only read the node (group cdrom, mode 0640): the open
 #     falls back to read-only, INQUIRY works, a write-class command (PREVENT
 #     ALLOW) fails with EPERM and the advice to join the 'cdrom' group
+# Then the imapi2 command itself runs in the guest on /dev/sr0: `load` (the
+# probe left the tray open), `drives --json`, `drives`, `info --json`, `eject`,
+# `info --json`; each run's stdout, stderr and exit code travel apart, and the
+# host reads the JSON itself:
+#   - drives: real_drives_found, one drive, kind "real" on /dev/sr0, vendor,
+#     product and revision equal to the probe's INQUIRY, its medium the ISO's;
+#     the text form has no "no optical drives found" line
+#   - info: the same drive and id; GET CONFIGURATION with the current profile
+#     (8, or 16 for a DVD-size ISO) among the profiles; a medium present,
+#     physical type "CD-ROM" ("DVD-ROM"), total sectors = the ISO's blocks,
+#     none free, no next writable address; status FINALIZED and
+#     WRITE_PROTECTED, not BLANK or APPENDABLE, write_protected true, not
+#     erasable; the TOC as the CLI sees it: 1 session, blocks 0..blocks-1
+#   - eject exits 0; info afterwards still reaches the drive and says
+#     present: false
+# A failed check prints FAIL with what was seen, followed by the guest output
+# of that imapi2 run, and a summary of the failed checks at the end.
 #
 # usage: qemu-sg-check.sh [--save] [scsi|ide]...     (default: both)
 #   --save   copy the captured traces to crates/imapi2-mmc/tests/data/
@@ -30,6 +47,7 @@
 #            qemu-ide-cd-sg.trace): the golden vectors of tests/transport.rs
 # environment:
 #   MMC_PROBE   use this mmc_probe binary instead of building it
+#   IMAPI2_BIN  use this imapi2 binary instead of building it (release)
 #   QSC_CACHE   kernel/module cache (default /tmp/qemu-sg-check-cache)
 #   QSC_KEEP    keep the work directory (serial logs, traces) for inspection
 #   QSC_TIMEOUT seconds per guest (default 300)
@@ -72,6 +90,16 @@ else
 fi
 [ -x "$PROBE" ] || { echo "qemu-sg-check: no probe binary at $PROBE" >&2; exit 2; }
 
+# --- the imapi2 command -----------------------------------------------------------
+if [ -n "${IMAPI2_BIN:-}" ]; then
+  CLI=$IMAPI2_BIN
+else
+  echo "qemu-sg-check: building imapi2" >&2
+  (cd "$ROOT" && cargo build -q --release -p imapi2-cli --locked)
+  CLI=${CARGO_TARGET_DIR:-$ROOT/target}/release/imapi2
+fi
+[ -x "$CLI" ] || { echo "qemu-sg-check: no imapi2 binary at $CLI" >&2; exit 2; }
+
 # --- kernel and modules (cached) ---------------------------------------------
 MODS="virtio_pci virtio_scsi ata_piix sr_mod sg isofs"
 if [ ! -f "$KC/vmlinuz" ] || [ ! -f "$KC/mods/order" ] || [ "$(cat "$KC/mods/wanted" 2>/dev/null)" != "$MODS" ]; then
@@ -106,11 +134,14 @@ mkdir -p "$IR"/{bin,proc,sys,dev,mnt,mods}
 cp /bin/busybox "$IR/bin/busybox"
 for a in sh mount umount insmod poweroff cat sleep ls echo mkdir su chmod chgrp printf; do ln -sf busybox "$IR/bin/$a"; done
 cp "$KC"/mods/*.ko* "$KC/mods/order" "$IR/mods/"
-if command -v strip >/dev/null; then strip -o "$IR/bin/mmc_probe" "$PROBE"; else cp "$PROBE" "$IR/bin/mmc_probe"; fi
-# the probe's shared libraries, at the paths the dynamic loader expects
-for lib in $(ldd "$PROBE" | awk '/=> \//{print $3} /^\t\/[^ ]*ld-linux/{print $1}'); do
-  mkdir -p "$IR$(dirname "$lib")"
-  cp -L "$lib" "$IR$lib"
+for b in "mmc_probe:$PROBE" "imapi2:$CLI"; do
+  name=${b%%:*} bin=${b#*:}
+  if command -v strip >/dev/null; then strip -o "$IR/bin/$name" "$bin"; else cp "$bin" "$IR/bin/$name"; fi
+  # its shared libraries, at the paths the dynamic loader expects
+  for lib in $(ldd "$bin" | awk '/=> \//{print $3} /^\t\/[^ ]*ld-linux/{print $1}'); do
+    mkdir -p "$IR$(dirname "$lib")"
+    [ -e "$IR$lib" ] || cp -L "$lib" "$IR$lib"
+  done
 done
 cat > "$IR/init" <<'INIT'
 #!/bin/sh
@@ -138,6 +169,21 @@ i=0; while [ ! -c "$SG" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
   echo "===RO-BEGIN==="; su -s /bin/sh -c "/bin/mmc_probe --write-check /dev/sr0" user; echo "===RO-END==="
   chgrp 0 /dev/sr0; chmod 0660 /dev/sr0
   echo "===SR-BEGIN==="; /bin/mmc_probe /dev/sr0; echo "===SR-END rc=$?==="
+  # the imapi2 command on the same drive: the probe left the tray open, so
+  # load first; each run's stdout and stderr apart, with its exit code
+  mkdir -p /tmp; export HOME=/tmp
+  cli() {
+    tag=$1; shift
+    /bin/imapi2 "$@" > /tmp/cli.out 2> /tmp/cli.err; r=$?
+    echo "===CLI-$tag-BEGIN imapi2 $*==="; cat /tmp/cli.out; echo "===CLI-$tag-END rc=$r==="
+    echo "===ERR-$tag-BEGIN==="; cat /tmp/cli.err; echo "===ERR-$tag-END==="
+  }
+  cli LOAD load --drive /dev/sr0
+  cli DRIVES-JSON drives --json
+  cli DRIVES drives
+  cli INFO info --drive /dev/sr0 --json
+  cli EJECT eject --drive /dev/sr0
+  cli GONE info --drive /dev/sr0 --json
   echo "===DONE==="
 } > /dev/ttyS1 2>&1
 poweroff -f
@@ -199,6 +245,11 @@ for kind in "${KINDS[@]}"; do
   section GRAB > "$WORK/$kind.grab"
   section RO > "$WORK/$kind.ro"
   grep -E "^===(SG|SR)-END" "$DATA.n" > "$WORK/$kind.rcs" || true
+  for tag in LOAD DRIVES-JSON DRIVES INFO EJECT GONE; do
+    section "CLI-$tag" > "$WORK/$kind.cli.$tag"
+    section "ERR-$tag" > "$WORK/$kind.err.$tag"
+  done
+  grep -E "^===CLI-[A-Z-]+-END rc=" "$DATA.n" > "$WORK/$kind.cli-rcs" || true
 
   if ! python3 - "$kind" "$ISO" "$WORK" <<'PY'
 import sys, os
@@ -308,6 +359,103 @@ check('# write-check opened read-only=true' in ro and '# write-check INQUIRY sta
 check('# write-check PREVENT-ALLOW refused /dev/sr0: PREVENT ALLOW MEDIUM REMOVAL: permission denied' in ro
       and "add yourself to the 'cdrom' group" in ro and 'os error 1)' in ro,
       f'{kind}: a write-class command on it is refused with EPERM and the group advice ({[l for l in ro.splitlines() if "PREVENT" in l]})')
+
+# --- the imapi2 command in the guest (its JSON read here, not by our code) ---
+import json, re
+want_type = 'DVD-ROM' if want_profile == 0x0010 else 'CD-ROM'
+cli_rc = dict(re.findall(r'^===CLI-([A-Z-]+)-END rc=(\d+)===$', open(f'{work}/{kind}.cli-rcs').read(), re.M))
+shown = set()
+
+def cli(tag):
+    out = open(f'{work}/{kind}.cli.{tag}').read()
+    err = open(f'{work}/{kind}.err.{tag}').read()
+    return out, err, cli_rc.get(tag)
+
+def cli_check(tag, cond, what):
+    """A check on one run of the CLI; on failure, that run's guest output follows."""
+    check(cond, what)
+    if not cond and tag not in shown:
+        shown.add(tag)
+        out, err, rc = cli(tag)
+        print(f'     guest output of that imapi2 run (exit {rc}):')
+        for line in (out.splitlines() or ['(no stdout)']) + [f'stderr: {l}' for l in err.splitlines()]:
+            print('       | ' + line)
+
+def cli_json(tag):
+    out, _, rc = cli(tag)
+    try:
+        v = json.loads(out)
+    except ValueError:
+        v = None
+    cli_check(tag, rc == '0' and isinstance(v, dict), f'{kind} imapi2 {tag.lower()}: exit 0 with one JSON object (exit {rc})')
+    return v if isinstance(v, dict) else {}
+
+def dig(v, *keys):
+    for k in keys:
+        v = v.get(k) if isinstance(v, dict) else None
+    return v
+
+out, err, rc = cli('LOAD')
+cli_check('LOAD', rc == '0' and not err.strip(), f'{kind} imapi2 load --drive /dev/sr0: the tray the probe opened closes (exit {rc})')
+
+d = cli_json('DRIVES-JSON')
+check(d.get('real_drives_found') is True, f'{kind} imapi2 drives --json: real_drives_found is true ({d.get("real_drives_found")})')
+ours = [x for x in d.get('drives', []) if isinstance(x, dict) and x.get('device') == '/dev/sr0']
+cli_check('DRIVES-JSON', len(d.get('drives', [])) == 1 and len(ours) == 1,
+          f'{kind} imapi2 drives --json: one drive, on /dev/sr0 ({[x.get("device") for x in d.get("drives", []) if isinstance(x, dict)]})')
+e = ours[0] if ours else {}
+cli_check('DRIVES-JSON', e.get('kind') == 'real' and 'error' not in e and bool(e.get('id')),
+          f'{kind} imapi2 drives --json: /dev/sr0 is a real drive that opens (kind {e.get("kind")!r}, error {e.get("error")!r})')
+inq = by_op.get(0x12, [{}])[0].get('in', b'')
+cli_check('DRIVES-JSON', e.get('vendor') == 'QEMU' and e.get('product') == inq[16:32].decode('ascii', 'replace').strip()
+          and e.get('revision') == inq[32:36].decode('ascii', 'replace').strip(),
+          f'{kind} imapi2 drives --json: identity {e.get("vendor")!r} {e.get("product")!r} {e.get("revision")!r} = the probe\'s INQUIRY')
+cli_check('DRIVES-JSON', dig(e, 'media', 'present') is True and dig(e, 'media', 'profile') == want_profile
+          and dig(e, 'media', 'physical_type') == want_type,
+          f'{kind} imapi2 drives --json: the medium, {want_type} profile {want_profile} '
+          f'(got {dig(e, "media", "present")}, {dig(e, "media", "physical_type")!r}, {dig(e, "media", "profile")})')
+
+out, err, rc = cli('DRIVES')
+lines = out.splitlines()
+cli_check('DRIVES', rc == '0' and not any('no optical drives found' in l for l in lines),
+          f'{kind} imapi2 drives: exit 0 and no "no optical drives found" line (exit {rc})')
+cli_check('DRIVES', bool(e) and e.get('id') in lines and any(l.strip().startswith('QEMU ') and l.strip().endswith('(real)') for l in lines),
+          f'{kind} imapi2 drives: names the drive by its id and as QEMU ... (real)')
+cli_check('DRIVES', any(l.strip().startswith(f'medium: {want_type} (profile {want_profile:04X}h)') for l in lines),
+          f'{kind} imapi2 drives: a "medium: {want_type} (profile {want_profile:04X}h)" line')
+
+i = cli_json('INFO')
+drv, med = i.get('drive') or {}, i.get('media') or {}
+cli_check('INFO', drv.get('vendor') == 'QEMU' and drv.get('device') == '/dev/sr0' and drv.get('id') == e.get('id'),
+          f'{kind} imapi2 info: drive QEMU on /dev/sr0 with the id drives gave ({drv.get("vendor")!r}, {drv.get("device")!r}, {drv.get("id")!r})')
+cur = [p.get('code') for p in drv.get('current_profiles') or [] if isinstance(p, dict)]
+allp = [p.get('code') for p in drv.get('profiles') or [] if isinstance(p, dict)]
+cli_check('INFO', drv.get('get_configuration') is True and cur == [want_profile] and want_profile in allp,
+          f'{kind} imapi2 info: GET CONFIGURATION, current profile {want_profile:04X}h among {allp} (current {cur})')
+cli_check('INFO', med.get('present') is True and med.get('physical_type') == want_type and med.get('profile') == want_profile,
+          f'{kind} imapi2 info: medium present, {want_type}, profile {want_profile} (got {med.get("present")}, {med.get("physical_type")!r}, {med.get("profile")})')
+cli_check('INFO', med.get('total_sectors') == blocks and med.get('free_sectors') == 0 and med.get('next_writable_address') is None,
+          f'{kind} imapi2 info: {blocks} sectors = the ISO\'s blocks, none free, no next writable address '
+          f'(got {med.get("total_sectors")}, {med.get("free_sectors")}, {med.get("next_writable_address")})')
+st = med.get('status') or []
+cli_check('INFO', 'FINALIZED' in st and 'WRITE_PROTECTED' in st and not {'BLANK', 'APPENDABLE'} & set(st)
+          and med.get('write_protected') is True and med.get('erasable') is False,
+          f'{kind} imapi2 info: a pressed disc: finalized, write-protected, not erasable (status {st}, write_protected {med.get("write_protected")})')
+# The TOC seen through the CLI: one session whose track runs from LBA 0 up
+# to the lead-out at the ISO's size.
+cli_check('INFO', med.get('sessions') == 1 and med.get('previous_session_start') == 0 and med.get('previous_session_last') == blocks - 1,
+          f'{kind} imapi2 info: one session, blocks 0..{blocks - 1} '
+          f'(got {med.get("sessions")}, {med.get("previous_session_start")}..{med.get("previous_session_last")})')
+
+out, err, rc = cli('EJECT')
+cli_check('EJECT', rc == '0' and not err.strip(), f'{kind} imapi2 eject --drive /dev/sr0: exit {rc}')
+g = cli_json('GONE')
+cli_check('GONE', dig(g, 'media', 'present') is False and dig(g, 'drive', 'vendor') == 'QEMU',
+          f'{kind} imapi2 info after the eject: the drive answers, no medium present (media {g.get("media")})')
+if fails:
+    print(f'qemu-sg-check: {kind}-cd: {len(fails)} check(s) failed:', file=sys.stderr)
+    for f in fails:
+        print(f'  {f}', file=sys.stderr)
 sys.exit(1 if fails else 0)
 PY
   then
