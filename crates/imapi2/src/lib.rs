@@ -2,10 +2,12 @@
 //!
 //! Microsoft's Image Mastering API v2 done again in Rust, Linux first.
 //!
-//! Today this crate carries the file-system image engine, re-exported as
-//! [`fs`] (IMAPI2FS: ISO 9660, Joliet, Rock Ridge, as a lazily generated
-//! stream). The device layer (recorders over SCSI MMC and the virtual
-//! recorder) and the burning objects join it as they land.
+//! This crate carries the file-system image engine, re-exported as [`fs`]
+//! (IMAPI2FS: ISO 9660, Joliet, Rock Ridge, UDF, El Torito, import), and the
+//! device layer: recorders found and spoken to over SCSI MMC — real drives
+//! through Linux SG_IO ([`mmc`]) and virtual recorders, file-backed drives
+//! that answer the same commands ([`emu`]). The burning objects join as they
+//! land.
 //!
 //! ```
 //! use imapi2::fs::{DataSource, FileSystemImage};
@@ -16,6 +18,54 @@
 //! assert!(result.total_blocks() > 16);
 //! # Ok::<(), imapi2::fs::Error>(())
 //! ```
+//!
+//! A recorder, its medium and its speeds (a virtual one here):
+//!
+//! ```
+//! use imapi2::virtual_recorder::{self, parse_media};
+//! use imapi2::{DiscMaster, VirtualRegistry};
+//! let dir = std::env::temp_dir().join(format!("imapi2-doc-{}", std::process::id()));
+//! # let _ = std::fs::remove_dir_all(&dir);
+//! virtual_recorder::create(&dir.join("rec"), imapi2::emu::Personality::DvdWriter, parse_media("dvd+r"))?;
+//! let master = DiscMaster::with(&dir.join("no-sysfs"), VirtualRegistry::at(dir.join("list")));
+//! let mut recorder = master.open(dir.join("rec").to_str().unwrap())?;
+//! let media = recorder.media()?;
+//! assert_eq!(media.physical_type(), 6); // IMAPI_MEDIA_TYPE_DVDPLUSR
+//! assert!(!recorder.write_speed_descriptors()?.is_empty());
+//! # std::fs::remove_dir_all(&dir).unwrap();
+//! # Ok::<(), imapi2::Error>(())
+//! ```
+//!
+//! ## IMAPI2 names
+//!
+//! | IMAPI2 | Rust |
+//! |---|---|
+//! | `IDiscMaster2` (`Count`, `Item`, `_NewEnum`, `IsSupportedEnvironment`) | [`DiscMaster`] (`count`, `item`, `entries`, `is_supported_environment`) |
+//! | `DDiscMaster2Events` (`NotifyDeviceAdded/Removed`) | [`DiscMaster::refresh`] → [`MasterEvent`] |
+//! | `IDiscRecorder2::InitializeDiscRecorder` | [`DiscMaster::open`] |
+//! | `ActiveDiscRecorder`, `VendorId`, `ProductId`, `ProductRevision` | [`DiscRecorder::active_disc_recorder`], `vendor_id`, `product_id`, `product_revision` |
+//! | `VolumeName`, `VolumePathNames`, `LegacyDeviceNumber` | `volume_name`, `volume_path_names`, `legacy_device_number` |
+//! | `DeviceCanLoadMedia`, `EjectMedia`, `CloseTray` | `device_can_load_media`, `eject_media`, `close_tray` |
+//! | `SupportedFeaturePages` / `CurrentFeaturePages` | `feature_pages(false)` / `feature_pages(true)` |
+//! | `SupportedProfiles` / `CurrentProfiles` | `profiles(false)` / `profiles(true)` |
+//! | `SupportedModePages` | `mode_pages(PageControl::Current)` |
+//! | `AcquireExclusiveAccess`, `ReleaseExclusiveAccess`, `ExclusiveAccessOwner` | `acquire_exclusive_access`, `release_exclusive_access`, `exclusive_access_owner` |
+//! | `DisableMcn`, `EnableMcn` | `disable_mcn`, `enable_mcn` |
+//! | `IDiscRecorder2Ex::SendCommandNoData / SendDataToDevice / GetDataFromDevice` | `send_command_no_data`, `send_command_send_data`, `send_command_get_data` ([`recorder::RawOutcome`]: 18 sense bytes = `S_IMAPI_COMMAND_HAS_SENSE_DATA`) |
+//! | `GetDiscInformation`, `GetTrackInformation` | `get_disc_information`, `get_track_information` |
+//! | `GetFeaturePage`, `GetModePage`, `SetModePage` | `get_feature_page`, `get_mode_page`, `set_mode_page` |
+//! | `ReadDvdStructure`, `SendDvdStructure` | `read_dvd_structure`, `send_dvd_structure` |
+//! | `GetSupportedFeaturePages/Profiles/ModePages` | `feature_pages`, `profiles`, `mode_pages` |
+//! | `GetByteAlignmentMask`, `GetMaximum(Non)PageAlignedTransferSize` | `byte_alignment_mask`, `maximum_transfer_size` |
+//! | `CurrentPhysicalMediaType`, `CurrentMediaStatus` (`IMAPI_FORMAT2_DATA_MEDIA_STATE`) | [`MediaSnapshot::physical_type`], [`MediaSnapshot::state`] ([`media::state`]) |
+//! | `TotalSectorsOnMedia`, `FreeSectorsOnMedia`, `NextWritableAddress` | `total_sectors`, `free_sectors`, `next_writable_address` |
+//! | `StartAddressOfPreviousSession`, `LastWrittenAddressOfPreviousSession` | `previous_session_start`, `previous_session_last` |
+//! | `IWriteSpeedDescriptor` (`MediaType`, `RotationTypeIsPureCAV`, `WriteSpeed`) | [`WriteSpeedDescriptor`] |
+//! | `SupportedWriteSpeedDescriptors` | [`DiscRecorder::write_speed_descriptors`] |
+//! | `E_IMAPI_RECORDER_*` | [`Error::imapi_code`] |
+//!
+//! `IDiscRecorder2Ex::GetAdapterDescriptor` / `GetDeviceDescriptor` return
+//! Windows storage-stack structures and have no Linux counterpart.
 
 #![warn(missing_docs)]
 
