@@ -45,8 +45,9 @@ pub fn drives(args: DrivesArgs) -> Result<(), CliError> {
                 v["product"] = json!(r.product_id().trim());
                 v["revision"] = json!(r.product_revision().trim());
                 v["writes"] = json!(writable_profiles(&mut r));
-                if let Ok(m) = r.media() {
-                    v["media"] = media_json(&m);
+                match r.media() {
+                    Ok(m) => v["media"] = media_json(&m),
+                    Err(err) => v["media_error"] = json!(err.to_string()),
                 }
             }
             Err(err) => v["error"] = json!(err.to_string()),
@@ -93,6 +94,9 @@ pub fn drives(args: DrivesArgs) -> Result<(), CliError> {
         );
         if let Some(m) = v.get("media") {
             println!("    medium: {}", media_line(m));
+        }
+        if let Some(e) = v["media_error"].as_str() {
+            println!("    medium: cannot tell: {e}");
         }
     }
     Ok(())

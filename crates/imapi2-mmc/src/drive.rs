@@ -92,6 +92,17 @@ impl MmcError {
         }
     }
 
+    /// The name of the command that failed.
+    pub fn command(&self) -> Option<&'static str> {
+        Some(match self {
+            MmcError::Transport { command, .. }
+            | MmcError::Sense { command, .. }
+            | MmcError::Status { command, .. }
+            | MmcError::Reply { command, .. }
+            | MmcError::Timeout { command, .. } => command,
+        })
+    }
+
     /// Whether the drive said there is no medium.
     pub fn is_no_medium(&self) -> bool {
         self.sense().is_some_and(|s| s.is_no_medium())

@@ -149,7 +149,9 @@ fn device_code(e: &MmcError) -> Option<u32> {
         (_, 0x30, 0x10) => 0xC0AA_0212,                         // medium not formatted
         (_, 0x30, _) => 0xC0AA_0203,                            // incompatible medium
         (_, 0x26, _) | (_, 0x1A, _) => 0xC0AA_0208,             // mode parameters rejected
-        (SenseKey::IllegalRequest, 0x20, 0x00) => 0xC0AA_020C,
+        (SenseKey::IllegalRequest, 0x20, 0x00) if e.command() == Some("GET CONFIGURATION") => {
+            0xC0AA_020C
+        }
         _ => 0xC0AA_0301, // E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE
     })
 }
@@ -236,5 +238,18 @@ mod tests {
             dev(SenseKey::MediumError, 0x0C, 0x00).imapi_code(),
             Some(0xC0AA_0301)
         );
+        // An unknown opcode is "no GET CONFIGURATION" only for that command.
+        assert_eq!(
+            dev(SenseKey::IllegalRequest, 0x20, 0x00).imapi_code(),
+            Some(0xC0AA_0301)
+        );
+        let gc = Error::Device {
+            device: "d".into(),
+            error: MmcError::Sense {
+                command: "GET CONFIGURATION",
+                sense: Sense::new(SenseKey::IllegalRequest, 0x20, 0),
+            },
+        };
+        assert_eq!(gc.imapi_code(), Some(0xC0AA_020C));
     }
 }

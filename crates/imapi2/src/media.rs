@@ -321,9 +321,57 @@ fn read_tracks<T: ScsiTransport>(
             Ok(t) => t,
             // Some drives refuse the invisible track of a full disc.
             Err(e) if e.sense().is_some_and(|s| s.asc == 0x24) => break,
+            // Read-only drives need not have the command (QEMU's CD-ROMs do
+            // not): the TOC tells the tracks of a recorded disc.
+            Err(e) if out.is_empty() && e.sense().is_some_and(|s| s.asc == 0x20) => {
+                return tracks_from_toc(drive, info);
+            }
             Err(e) => return Err(e),
         };
         out.push(summary(&t));
+    }
+    Ok(out)
+}
+
+/// The tracks of a recorded disc from READ TOC: each runs to the next
+/// entry (the lead-out last); sessions from the raw TOC where the drive has
+/// it, else every track in the disc's last session.
+fn tracks_from_toc<T: ScsiTransport>(
+    drive: &mut Drive<T>,
+    info: &DiscInformation,
+) -> Result<Vec<TrackSummary>, MmcError> {
+    let toc = drive.read_toc()?;
+    let sessions: Vec<(u8, u16)> = drive
+        .read_raw_toc()
+        .map(|raw| {
+            raw.entries
+                .iter()
+                .filter(|e| (1..=99).contains(&e.point))
+                .map(|e| (e.point, u16::from(e.session)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for w in toc.entries.windows(2) {
+        if w[0].track == imapi2_mmc::toc::LEAD_OUT_TRACK {
+            break;
+        }
+        let start = w[0].address.lba();
+        let end = w[1].address.lba();
+        let session = sessions
+            .iter()
+            .find(|(t, _)| *t == w[0].track)
+            .map_or(info.sessions.max(1), |&(_, s)| s);
+        out.push(TrackSummary {
+            number: u16::from(w[0].track),
+            session,
+            start,
+            size: end.saturating_sub(start).max(0) as u32,
+            next_writable: None,
+            free: 0,
+            blank: false,
+            damaged: false,
+        });
     }
     Ok(out)
 }
