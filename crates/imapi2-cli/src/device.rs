@@ -56,24 +56,24 @@ pub fn drives(args: DrivesArgs) -> Result<(), CliError> {
     }
     let real = master.has_real_drives();
     if args.json {
-        println!("{}", json!({"real_drives_found": real, "drives": list}));
+        outln!("{}", json!({"real_drives_found": real, "drives": list}));
         return Ok(());
     }
     if !real {
-        println!("no optical drives found on this machine");
+        outln!("no optical drives found on this machine");
     }
     if list.is_empty() {
-        println!(
+        outln!(
             "no virtual recorders either: make one with `imapi2 virtual create DIR --media KIND`"
         );
     }
     for v in &list {
-        println!("{}", v["id"].as_str().unwrap_or(""));
+        outln!("{}", v["id"].as_str().unwrap_or(""));
         if let Some(err) = v["error"].as_str() {
-            println!("    cannot open: {err}");
+            outln!("    cannot open: {err}");
             continue;
         }
-        println!(
+        outln!(
             "    {} {} {} ({})",
             v["vendor"].as_str().unwrap_or(""),
             v["product"].as_str().unwrap_or(""),
@@ -84,7 +84,7 @@ pub fn drives(args: DrivesArgs) -> Result<(), CliError> {
             .as_array()
             .map(|a| a.iter().filter_map(|x| x.as_str()).collect())
             .unwrap_or_default();
-        println!(
+        outln!(
             "    writes: {}",
             if writes.is_empty() {
                 "nothing".into()
@@ -93,10 +93,10 @@ pub fn drives(args: DrivesArgs) -> Result<(), CliError> {
             }
         );
         if let Some(m) = v.get("media") {
-            println!("    medium: {}", media_line(m));
+            outln!("    medium: {}", media_line(m));
         }
         if let Some(e) = v["media_error"].as_str() {
-            println!("    medium: cannot tell: {e}");
+            outln!("    medium: cannot tell: {e}");
         }
     }
     Ok(())
@@ -238,12 +238,12 @@ pub fn info(id: &str, json_out: bool) -> Result<(), CliError> {
         "write_speeds": speeds,
     });
     if json_out {
-        println!("{v}");
+        outln!("{v}");
         return Ok(());
     }
     let d = &v["drive"];
-    println!("drive:        {}", d["id"].as_str().unwrap_or(""));
-    println!(
+    outln!("drive:        {}", d["id"].as_str().unwrap_or(""));
+    outln!(
         "identity:     {} {} {}",
         d["vendor"].as_str().unwrap_or(""),
         d["product"].as_str().unwrap_or(""),
@@ -260,10 +260,10 @@ pub fn info(id: &str, json_out: bool) -> Result<(), CliError> {
             .unwrap_or_default()
     };
     if features.is_none() {
-        println!("profiles:     (no GET CONFIGURATION: an MMC-1 drive)");
+        outln!("profiles:     (no GET CONFIGURATION: an MMC-1 drive)");
     } else {
-        println!("profiles:     {}", names(&d["profiles"]));
-        println!("current:      {}", names(&d["current_profiles"]));
+        outln!("profiles:     {}", names(&d["profiles"]));
+        outln!("current:      {}", names(&d["current_profiles"]));
         let cur: Vec<String> = d["features"]
             .as_array()
             .map(|a| {
@@ -279,16 +279,16 @@ pub fn info(id: &str, json_out: bool) -> Result<(), CliError> {
                     .collect()
             })
             .unwrap_or_default();
-        println!(
+        outln!(
             "features:     {} current: {}",
             d["features"].as_array().map_or(0, |a| a.len()),
             cur.join(", ")
         );
     }
-    println!("medium:       {}", media_line(&v["media"]));
+    outln!("medium:       {}", media_line(&v["media"]));
     let m = &v["media"];
     if m["present"] == json!(true) {
-        println!(
+        outln!(
             "sessions:     {}; next writable address {}; previous session {}",
             m["sessions"],
             m["next_writable_address"],
@@ -309,7 +309,7 @@ pub fn info(id: &str, json_out: bool) -> Result<(), CliError> {
                 .collect()
         })
         .unwrap_or_default();
-    println!(
+    outln!(
         "write speeds: {}",
         if sp.is_empty() {
             "none for this medium".into()
@@ -318,7 +318,7 @@ pub fn info(id: &str, json_out: bool) -> Result<(), CliError> {
         }
     );
     if let Some(o) = d["exclusive_access_owner"].as_str() {
-        println!("locked by:    {o}");
+        outln!("locked by:    {o}");
     }
     Ok(())
 }
@@ -346,7 +346,7 @@ pub fn tray(args: TrayArgs, load: bool) -> Result<(), CliError> {
     };
     res.map_err(|e| dev_error(e, args.json))?;
     if args.json {
-        println!(
+        outln!(
             "{}",
             json!({"drive": r.active_disc_recorder(), "done": if load {"load"} else {"eject"}})
         );
@@ -435,9 +435,9 @@ pub fn virtual_cmd(args: VirtualArgs) -> Result<(), CliError> {
                 .map_err(|e| dev_error(e, json))?;
             let id = imapi2::master::virtual_id(&dir).map_err(|e| dev_error(e, json))?;
             if json {
-                println!("{}", json!({"id": id, "media": media}));
+                outln!("{}", json!({"id": id, "media": media}));
             } else {
-                println!("{id}");
+                outln!("{id}");
             }
             Ok(())
         }
@@ -463,18 +463,18 @@ pub fn virtual_cmd(args: VirtualArgs) -> Result<(), CliError> {
             };
             let at = virtual_recorder::insert(&dir, what).map_err(|e| dev_error(e, json))?;
             if json {
-                println!("{}", json!({"disc": at.display().to_string()}));
+                outln!("{}", json!({"disc": at.display().to_string()}));
             }
             Ok(())
         }
         VirtualCommand::Eject { dir, json } => {
             let disc = virtual_recorder::eject(&dir).map_err(|e| dev_error(e, json))?;
             if json {
-                println!("{}", json!({"disc": disc.map(|d| d.display().to_string())}));
+                outln!("{}", json!({"disc": disc.map(|d| d.display().to_string())}));
             } else if let Some(d) = disc {
-                println!("ejected the medium kept in {}", d.display());
+                outln!("ejected the medium kept in {}", d.display());
             } else {
-                println!("the tray was empty");
+                outln!("the tray was empty");
             }
             Ok(())
         }

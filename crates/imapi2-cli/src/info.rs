@@ -33,61 +33,61 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let disc = view::open_disc(&image, args.json)?;
     let v = describe(&disc);
     if args.json {
-        println!("{v}");
+        outln!("{v}");
         return Ok(());
     }
-    println!("image:        {}", image.display());
-    println!(
+    outln!("image:        {}", image.display());
+    outln!(
         "size:         {} blocks of 2048 bytes",
         disc.medium.sectors()
     );
-    println!("file systems: {}", disc.file_systems());
-    println!("import view:  {}", disc.default_view());
+    outln!("file systems: {}", disc.file_systems());
+    outln!("import view:  {}", disc.default_view());
     if let Some(s) = v["iso9660"].as_object() {
-        println!(
+        outln!(
             "ISO 9660:     volume {:?}, {} blocks",
             s["volume"].as_str().unwrap_or(""),
             s["volume_blocks"]
         );
         if let Some(j) = s.get("joliet_volume").and_then(|j| j.as_str()) {
-            println!("Joliet:       volume {j:?}");
+            outln!("Joliet:       volume {j:?}");
         }
         if let Some(r) = s.get("rock_ridge").and_then(|r| r.as_str()) {
-            println!("Rock Ridge:   {r}");
+            outln!("Rock Ridge:   {r}");
         }
         let sessions: Vec<String> = v["sessions"]
             .as_array()
             .map(|a| a.iter().map(|x| x.to_string()).collect())
             .unwrap_or_default();
-        println!(
+        outln!(
             "sessions:     {} (starting at blocks {})",
             sessions.len(),
             sessions.join(", ")
         );
     }
     if let Some(u) = v["udf"].as_object() {
-        println!(
+        outln!(
             "UDF:          revision {}, volume {:?}",
             u["revision"].as_str().unwrap_or(""),
             u["volume"].as_str().unwrap_or("")
         );
         if let (Some(f), Some(d)) = (u.get("files"), u.get("directories")) {
-            println!(
+            outln!(
                 "              {f} files, {d} directories ({})",
                 u["counts_from"].as_str().unwrap_or("")
             );
         }
         if let Some(p) = u.get("partitions").and_then(|p| p.as_array()) {
             let p: Vec<&str> = p.iter().filter_map(|x| x.as_str()).collect();
-            println!("              partition maps: {}", p.join(", "));
+            outln!("              partition maps: {}", p.join(", "));
         }
     }
     if let Some(e) = v.get("udf_error").and_then(|e| e.as_str()) {
-        println!("UDF:          unreadable: {e}");
+        outln!("UDF:          unreadable: {e}");
     }
     if let Some(b) = v["boot"].as_array() {
         for (i, e) in b.iter().enumerate() {
-            println!(
+            outln!(
                 "boot entry {}: platform {}, emulation {}, load segment {}, {} sectors at block {}",
                 i + 1,
                 e["platform"].as_str().unwrap_or(""),
@@ -99,12 +99,13 @@ pub fn run(args: Args) -> Result<(), CliError> {
         }
     }
     if let Some(e) = v.get("boot_error").and_then(|e| e.as_str()) {
-        println!("boot catalog: unreadable: {e}");
+        outln!("boot catalog: unreadable: {e}");
     }
     if let Some(m) = v.get("multisession_sequential") {
-        println!(
+        outln!(
             "next session: at block {} (after the last written block {})",
-            m["next_writable_address"], m["last_written_address_of_previous_session"]
+            m["next_writable_address"],
+            m["last_written_address_of_previous_session"]
         );
     }
     Ok(())

@@ -3,6 +3,17 @@
 //! Exit status: 0 on success, 1 on an error (one readable line on stderr),
 //! 2 on a usage error.
 
+/// `println!` that ends the program quietly when stdout is closed (a pager
+/// or `head` that stopped reading) instead of panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if writeln!(std::io::stdout(), $($arg)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
 mod device;
 mod extract;
 mod info;

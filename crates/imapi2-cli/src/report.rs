@@ -23,7 +23,7 @@ impl CliError {
             if let Some(c) = self.code {
                 v["code"] = json!(c);
             }
-            println!("{v}");
+            outln!("{v}");
         }
         eprintln!("imapi2: error: {}", self.message);
     }

@@ -26,7 +26,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let imapi = m.validate();
     let v = m.problems().map_err(|e| lib_error(e, args.json))?;
     if args.json {
-        println!(
+        outln!(
             "{}",
             json!({
                 "image": args.image.display().to_string(),
@@ -43,13 +43,13 @@ pub fn run(args: Args) -> Result<(), CliError> {
         );
     } else {
         if let Err(e) = &imapi {
-            println!("{}: {e}", e.imapi_name().unwrap_or("error"));
+            outln!("{}: {e}", e.imapi_name().unwrap_or("error"));
         }
         for p in &v.problems {
-            println!("{p}");
+            outln!("{p}");
         }
         if v.problems.is_empty() && imapi.is_ok() {
-            println!(
+            outln!(
                 "{}: no problems found ({}; {} entries checked)",
                 args.image.display(),
                 v.file_systems,

@@ -74,12 +74,29 @@ pub fn open(
 
 /// Opens `image` and identifies its file systems.
 pub fn open_disc(image: &Path, json: bool) -> Result<Disc, CliError> {
-    let medium = Medium::open(image).map_err(|e| lib_error(e, json))?;
+    let medium = open_medium(image, json)?;
     Disc::open(&medium).map_err(|e| CliError {
         message: format!("{}: {e}", image.display()),
         code: e.imapi_name(),
         json,
     })
+}
+
+/// An image file, or the medium in a recorder named `virtual:DIR`,
+/// `linux:ID`, or a virtual recorder's directory (a real drive's medium
+/// also reads as its block device, `/dev/sr0`).
+pub fn open_medium(image: &Path, json: bool) -> Result<Medium, CliError> {
+    let name = image.to_string_lossy();
+    let is_recorder = name.starts_with("virtual:")
+        || name.starts_with("linux:")
+        || imapi2::virtual_recorder::exists(image);
+    if !is_recorder {
+        return Medium::open(image).map_err(|e| lib_error(e, json));
+    }
+    let dev = |e: imapi2::Error| crate::device::dev_error(e, json);
+    let recorder = imapi2::DiscMaster::new().open(&name).map_err(dev)?;
+    let reader = imapi2::DiscReader::new(recorder).map_err(dev)?;
+    Medium::from_stream(reader).map_err(|e| lib_error(e, json))
 }
 
 /// The node at `path` in the view, or an error naming it.

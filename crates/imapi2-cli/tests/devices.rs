@@ -210,3 +210,40 @@ fn an_old_drive_and_bad_requests() {
         "{o:?}"
     );
 }
+
+#[test]
+fn ls_extract_and_info_read_the_disc_in_a_recorder() {
+    let work = scratch();
+    let cfg = work.path().join("cfg");
+    let src = work.path().join("src");
+    std::fs::create_dir_all(src.join("dir")).unwrap();
+    write(&src.join("a.txt"), b"alpha\n", 0o644);
+    write(&src.join("dir/b.bin"), &noise(200_000, 3), 0o600);
+    let iso = work.path().join("x.iso");
+    mkimage(&src, &iso, &[]);
+    let dir = work.path().join("rec");
+    let d = dir.to_str().unwrap();
+    run_ok(tool(&cfg).args(["virtual", "create", d, "--drive", "dvd"]));
+    run_ok(tool(&cfg).args(["virtual", "insert", d, "--image", iso.to_str().unwrap()]));
+    let id = format!("virtual:{d}");
+    let listed = run_ok(tool(&cfg).args(["ls", &id]));
+    assert_eq!(listed, "/a.txt\n/dir\n/dir/b.bin\n", "{listed}");
+    let out = work.path().join("out");
+    run_ok(tool(&cfg).args(["extract", "-q", d]).arg(&out));
+    let d1 = diff(&manifest_dir(&src), &manifest_dir(&out), false);
+    assert!(d1.is_empty(), "{d1:?}");
+    let v = json_of(&cfg, &["info", &id, "--json"]);
+    assert_eq!(
+        v["blocks"],
+        std::fs::metadata(&iso).unwrap().len() / 2048,
+        "{v}"
+    );
+    // With the tray open there is nothing to read, and it says why.
+    run_ok(tool(&cfg).args(["eject", "--drive", &id]));
+    let o = tool(&cfg).args(["ls", &id]).output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("medium not present"),
+        "{o:?}"
+    );
+}

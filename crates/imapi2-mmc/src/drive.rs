@@ -22,6 +22,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::capacity::Capacity;
 use crate::cdb::{
     BlankType, CloseFunction, Command, ConfigurationRequest, DiscInformationType, PerformanceType,
     TocFormat, TrackAddressType,
@@ -594,6 +595,13 @@ impl<T: ScsiTransport> Drive<T> {
             4
         };
         self.read_reply(&self.toc_cmd(format, track_session, want as u16), want)
+    }
+
+    /// READ CAPACITY: the last readable block and the block length.
+    pub fn read_capacity(&mut self) -> Result<Capacity> {
+        let cmd = Command::ReadCapacity;
+        let b = self.read_reply(&cmd, 8)?;
+        Self::decode(&cmd, || Capacity::decode(&b))
     }
 
     /// INQUIRY (standard data, 96 bytes asked).

@@ -69,6 +69,7 @@
 
 #![warn(missing_docs)]
 
+pub mod disc_reader;
 pub mod error;
 pub mod master;
 pub mod media;
@@ -76,6 +77,7 @@ pub mod recorder;
 pub mod speed;
 pub mod virtual_recorder;
 
+pub use disc_reader::DiscReader;
 pub use error::{Error, Result};
 pub use imapi2_emu as emu;
 pub use imapi2_fs as fs;

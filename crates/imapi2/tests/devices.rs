@@ -321,3 +321,72 @@ fn overwritable_media_blank_until_a_file_system_is_written() {
     }
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// The file-system readers read the medium in a recorder: a pressed disc,
+/// and a DVD+R onto which an image was written with WRITE(10) and whose
+/// session was closed.
+#[test]
+fn discs_in_recorders_read_like_image_files() {
+    use imapi2::fs::{DataSource, Disc, FileSystemImage, Medium};
+    use imapi2::mmc::cdb::CloseFunction;
+    use std::io::Read;
+    let d = scratch("reader");
+    let mut image = FileSystemImage::new();
+    let root = image.root();
+    let body: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    image
+        .add_file(root, "big.bin", DataSource::Bytes(body.clone().into()))
+        .unwrap();
+    let sub = image.add_directory(root, "sub").unwrap();
+    image
+        .add_file(sub, "hello.txt", DataSource::Bytes(b"hello\n"[..].into()))
+        .unwrap();
+    let result = image.create_result_image().unwrap();
+    let iso = d.join("x.iso");
+    result.write_to_path(&iso).unwrap();
+    let bytes = std::fs::read(&iso).unwrap();
+    let check = |reader: imapi2::DiscReader, what: &str| {
+        let medium = Medium::from_stream(reader).unwrap();
+        let disc = Disc::open(&medium).unwrap();
+        let tree = disc.read_tree(disc.default_view()).unwrap();
+        let big = tree
+            .lookup("/big.bin")
+            .unwrap_or_else(|| panic!("{what}: no big.bin"));
+        assert_eq!(tree.nodes[big as usize].size, body.len() as u64, "{what}");
+        assert!(tree.lookup("/sub/hello.txt").is_some(), "{what}");
+        let mut all = Vec::new();
+        let mut c = medium.cursor();
+        c.read_to_end(&mut all).unwrap();
+        assert_eq!(&all[..bytes.len()], &bytes[..], "{what}: the bytes");
+    };
+    // Pressed.
+    let pressed = d.join("pressed");
+    virtual_recorder::create(&pressed, imapi2_emu::Personality::DvdWriter, None).unwrap();
+    virtual_recorder::insert(&pressed, Insert::Image(iso.clone())).unwrap();
+    let m = master(&d);
+    check(
+        imapi2::DiscReader::new(m.open(pressed.to_str().unwrap()).unwrap()).unwrap(),
+        "pressed",
+    );
+    // Written to a DVD+R in 32 KiB units, the last one padded.
+    let dir = d.join("dvd");
+    let kind = virtual_recorder::parse_media("dvd+r").unwrap();
+    virtual_recorder::create(&dir, imapi2_emu::Personality::DvdWriter, Some(kind)).unwrap();
+    let mut r = m.open(dir.to_str().unwrap()).unwrap();
+    let mut padded = bytes.clone();
+    padded.resize(bytes.len().div_ceil(32 * 1024) * 32 * 1024, 0);
+    for (i, chunk) in padded.chunks(32 * 1024).enumerate() {
+        r.drive().write10(i as i32 * 16, chunk, 2048).unwrap();
+    }
+    r.drive().synchronize_cache(|_| {}).unwrap();
+    r.drive().close(CloseFunction::Track, 1, |_| {}).unwrap();
+    r.drive().close(CloseFunction::Session, 0, |_| {}).unwrap();
+    let reader = imapi2::DiscReader::new(r).unwrap();
+    assert_eq!(reader.len(), padded.len() as u64, "the recorded extent");
+    check(reader, "dvd+r");
+    // A blank disc has nothing to read.
+    let blank = d.join("blank");
+    virtual_recorder::create(&blank, imapi2_emu::Personality::DvdWriter, Some(kind)).unwrap();
+    assert!(imapi2::DiscReader::new(m.open(blank.to_str().unwrap()).unwrap()).is_err());
+    let _ = std::fs::remove_dir_all(&d);
+}

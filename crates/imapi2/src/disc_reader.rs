@@ -1,0 +1,141 @@
+//! The medium in a recorder as a `Read + Seek` stream of 2048-byte blocks,
+//! so that the file-system readers of [`crate::fs`] (`ls`, `extract`,
+//! `info`, import) read discs in drives as they read image files
+//! (IMAPI's `IdentifyFileSystemsOnDisc` and `ImportFileSystem` on a
+//! recorder).
+//!
+//! Reads go through READ(10) in runs of up to 32 blocks (64 KiB), kept in a
+//! one-run cache; the stream ends at the last readable block (READ
+//! CAPACITY), or on sequential media at the end of the recorded area.
+
+use std::io::{self, Read, Seek, SeekFrom};
+
+use crate::error::{Error, Result};
+use crate::recorder::DiscRecorder;
+
+/// Blocks read per command.
+const RUN: u64 = 32;
+/// Block size of data media.
+const BLOCK: u64 = 2048;
+
+/// A read-only stream over the medium in a recorder.
+pub struct DiscReader {
+    recorder: DiscRecorder,
+    len: u64,
+    pos: u64,
+    cache_first: u64,
+    cache: Vec<u8>,
+}
+
+impl DiscReader {
+    /// A stream over the medium in `recorder`. Fails when there is no
+    /// medium or nothing is recorded on it.
+    pub fn new(mut recorder: DiscRecorder) -> Result<DiscReader> {
+        let media = recorder.media()?;
+        if !media.present {
+            return Err(Error::Device {
+                device: recorder.device().to_string(),
+                error: imapi2_mmc::drive::MmcError::Sense {
+                    command: "TEST UNIT READY",
+                    sense: imapi2_mmc::sense::Sense::new(
+                        imapi2_mmc::sense::SenseKey::NotReady,
+                        0x3A,
+                        0,
+                    ),
+                },
+            });
+        }
+        // The recorded extent: READ CAPACITY, bounded on sequential media
+        // by the last written block the snapshot saw.
+        let capacity = match recorder.drive().read_capacity() {
+            Ok(c) if c.block_length == BLOCK as u32 => c.blocks(),
+            Ok(c) => {
+                return Err(Error::InvalidParam {
+                    name: "medium",
+                    reason: format!("blocks of {} bytes, not 2048", c.block_length),
+                })
+            }
+            Err(_) => 0,
+        };
+        let recorded = media
+            .tracks
+            .iter()
+            .filter(|t| !t.blank)
+            .map(|t| (t.start.max(0) as u64) + u64::from(t.size))
+            .max()
+            .unwrap_or(0);
+        // Sequential media end where recording ends (READ CAPACITY of a blank
+        // one says 1 block); overwritable media are readable throughout.
+        let blocks = if crate::media::is_overwritable(media.profile) {
+            capacity
+        } else {
+            recorded
+        };
+        if blocks == 0 {
+            return Err(Error::InvalidParam {
+                name: "medium",
+                reason: "nothing is recorded on it".into(),
+            });
+        }
+        Ok(DiscReader {
+            recorder,
+            len: blocks * BLOCK,
+            pos: 0,
+            cache_first: u64::MAX,
+            cache: Vec::new(),
+        })
+    }
+
+    /// Bytes in the stream.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether the stream is empty (never, once made).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn fill(&mut self, block: u64) -> io::Result<()> {
+        let first = block - block % RUN;
+        if self.cache_first == first {
+            return Ok(());
+        }
+        let n = RUN.min(self.len / BLOCK - first);
+        self.cache.resize((n * BLOCK) as usize, 0);
+        self.recorder
+            .drive()
+            .read10(first as u32, &mut self.cache)
+            .map_err(|e| io::Error::other(format!("{}: {e}", self.recorder.device())))?;
+        self.cache_first = first;
+        Ok(())
+    }
+}
+
+impl Read for DiscReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.pos >= self.len || buf.is_empty() {
+            return Ok(0);
+        }
+        let block = self.pos / BLOCK;
+        self.fill(block)?;
+        let off = (self.pos - self.cache_first * BLOCK) as usize;
+        let n = buf.len().min(self.cache.len() - off);
+        buf[..n].copy_from_slice(&self.cache[off..off + n]);
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for DiscReader {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let at = match to {
+            SeekFrom::Start(n) => Some(n),
+            SeekFrom::End(d) => self.len.checked_add_signed(d),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        self.pos =
+            at.ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before the start"))?;
+        Ok(self.pos)
+    }
+}
