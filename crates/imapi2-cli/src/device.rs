@@ -291,7 +291,9 @@ pub fn info(id: &str, json_out: bool) -> Result<(), CliError> {
         outln!(
             "sessions:     {}; next writable address {}; previous session {}",
             m["sessions"],
-            m["next_writable_address"],
+            m["next_writable_address"]
+                .as_i64()
+                .map_or("none".to_string(), |n| n.to_string()),
             match (
                 m["previous_session_start"].as_i64(),
                 m["previous_session_last"].as_i64()

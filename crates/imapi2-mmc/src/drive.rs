@@ -186,6 +186,13 @@ impl Clock for VirtualClock {
     }
 }
 
+/// 02/04/00, "not ready, cause not reportable": libburn retries it for about
+/// 5 s (mmc-notes §1.5) before giving up.
+fn not_reportable(s: &Sense) -> bool {
+    s.key == crate::sense::SenseKey::NotReady && s.asc == 0x04 && s.ascq == 0x00
+}
+const NOT_REPORTABLE_BUDGET: Duration = Duration::from_secs(5);
+
 /// Time budgets and retry counts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -360,7 +367,11 @@ impl<T: ScsiTransport> Drive<T> {
                     }
                     let pause = if sense.is_long_write_in_progress() {
                         Duration::from_millis(u64::from(waits.min(25)))
-                    } else if sense.is_becoming_ready() || sense.is_operation_in_progress() {
+                    } else if sense.is_becoming_ready()
+                        || sense.is_operation_in_progress()
+                        || (not_reportable(&sense)
+                            && self.clock.now().saturating_sub(start) < NOT_REPORTABLE_BUDGET)
+                    {
                         Duration::from_millis(100 + 100 * u64::from(waits.min(4)))
                     } else {
                         return Err(MmcError::Sense {
@@ -444,6 +455,7 @@ impl<T: ScsiTransport> Drive<T> {
                 } else if sense.is_becoming_ready()
                     || sense.is_operation_in_progress()
                     || sense.is_long_write_in_progress()
+                    || not_reportable(&sense)
                 {
                     Ok(Readiness::Busy {
                         progress: sense.progress.map(|p| f64::from(p) / 65536.0),
@@ -467,6 +479,18 @@ impl<T: ScsiTransport> Drive<T> {
     pub fn wait_until_ready(
         &mut self,
         operation: &'static str,
+        progress: impl FnMut(Option<f64>),
+    ) -> Result<Readiness> {
+        let budget = self.policy.long;
+        self.wait_until_ready_within(operation, budget, progress)
+    }
+
+    /// [`Drive::wait_until_ready`] with its own budget (a media look-up
+    /// should not wait out somebody else's three-hour format).
+    pub fn wait_until_ready_within(
+        &mut self,
+        operation: &'static str,
+        budget: Duration,
         mut progress: impl FnMut(Option<f64>),
     ) -> Result<Readiness> {
         let start = self.clock.now();
@@ -476,10 +500,10 @@ impl<T: ScsiTransport> Drive<T> {
                 Readiness::Busy { progress: p } => progress(p),
                 done => return Ok(done),
             }
-            if self.clock.now().saturating_sub(start) >= self.policy.long {
+            if self.clock.now().saturating_sub(start) >= budget {
                 return Err(MmcError::Timeout {
                     command: operation,
-                    budget: self.policy.long,
+                    budget,
                     last: None,
                 });
             }
@@ -982,6 +1006,21 @@ mod tests {
             text.to_lowercase().contains("invalid address for write"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn not_ready_cause_not_reportable_is_retried_for_a_few_seconds() {
+        let mut d = drive(vec![
+            check(SenseKey::NotReady, 0x04, 0x00),
+            check(SenseKey::NotReady, 0x04, 0x00),
+            Response::good(0),
+        ]);
+        d.prevent_removal(true).unwrap();
+        let mut d = drive(vec![check(SenseKey::NotReady, 0x04, 0x00); 1000]);
+        let e = d.prevent_removal(true).unwrap_err();
+        assert!(matches!(e, MmcError::Sense { .. }), "{e}");
+        let n = d.transport().seen.len();
+        assert!((5..=20).contains(&n), "{n} tries in about 5 s");
     }
 
     #[test]

@@ -167,7 +167,7 @@ impl fmt::Display for Error {
             },
             Error::ClientNameNotValid { name } => write!(
                 f,
-                "client name {name:?} is not valid (1 to 64 letters, digits, '-', '_', '.' or spaces)"
+                "client name {name:?} is not valid (1 to 63 ASCII letters, digits, spaces or . , : ; - _)"
             ),
             Error::GetConfigurationNotSupported => {
                 write!(f, "the drive does not support GET CONFIGURATION (an MMC-1 drive)")

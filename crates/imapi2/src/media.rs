@@ -14,7 +14,7 @@
 use imapi2_mmc::cdb::{ConfigurationRequest, TrackAddressType};
 use imapi2_mmc::disc_info::{DiscInformation, DiscStatus, SessionState};
 use imapi2_mmc::drive::{Drive, MmcError, Readiness};
-use imapi2_mmc::feature::{code, Configuration, FeatureBody};
+use imapi2_mmc::feature::{code, Configuration};
 use imapi2_mmc::profile::Profile;
 use imapi2_mmc::track_info::TrackInformation;
 use imapi2_mmc::ScsiTransport;
@@ -190,7 +190,11 @@ pub fn is_overwritable(p: Profile) -> bool {
 
 /// Takes a snapshot of the medium in `drive`.
 pub fn snapshot<T: ScsiTransport>(drive: &mut Drive<T>) -> Result<MediaSnapshot, MmcError> {
-    match drive.wait_until_ready("TEST UNIT READY", |_| {})? {
+    match drive.wait_until_ready_within(
+        "TEST UNIT READY",
+        std::time::Duration::from_secs(30),
+        |_| {},
+    )? {
         Readiness::NoMedium { tray_open } => return Ok(MediaSnapshot::none(tray_open)),
         Readiness::Busy { .. } | Readiness::Ready => {}
     }
@@ -208,17 +212,28 @@ pub fn snapshot<T: ScsiTransport>(drive: &mut Drive<T>) -> Result<MediaSnapshot,
         Err(e) => return Err(e),
     };
     let mut profile = config.current_profile;
-    let feature_protected = match config.feature(code::WRITE_PROTECT).map(|f| &f.body) {
-        Some(FeatureBody::WriteProtect { spwp, sswpp, .. }) => *spwp || *sswpp,
-        _ => false,
-    };
+    // Feature 0004h only says the medium *can* be write-protected (its bits
+    // are capabilities); the status is READ DISC STRUCTURE format C0h.
+    let feature_protected = config
+        .feature(code::WRITE_PROTECT)
+        .is_some_and(|f| f.current)
+        && drive
+            .read_disc_structure(0, 0, 0, 0xC0, 0)
+            .ok()
+            .and_then(|b| imapi2_mmc::disc_structure::DiscStructure::decode(0, 0xC0, &b).ok())
+            .is_some_and(|d| {
+                matches!(d,
+                imapi2_mmc::disc_structure::DiscStructure::WriteProtection(w)
+                    if w.mswi || w.cwp || w.pwp || w.swpp)
+            });
     let info = drive.read_disc_information()?;
     if profile == Profile::Other(0xFFFF) {
         // An MMC-1 drive is a CD drive: an erasable disc is a CD-RW, one
         // that can still be written a CD-R, and a closed one reads as a CD-ROM.
         profile = if info.erasable {
             Profile::CdRw
-        } else if info.disc_status == DiscStatus::Complete {
+        } else if info.disc_status == DiscStatus::Complete && drive.read_atip().is_err() {
+            // Only pressed discs have no ATIP; a finalized CD-R keeps it.
             Profile::CdRom
         } else {
             Profile::CdR
@@ -269,9 +284,10 @@ pub fn snapshot<T: ScsiTransport>(drive: &mut Drive<T>) -> Result<MediaSnapshot,
             DiscStatus::Complete => state::FINALIZED,
             DiscStatus::Others => state::OVERWRITE_ONLY,
         };
+        // An incomplete session holds written tracks or fragments (closed
+        // or not): the invisible track after them is blank, not the session.
         if info.disc_status == DiscStatus::Incomplete
             && info.last_session_state == SessionState::Incomplete
-            && open.is_some_and(|t| !t.blank)
         {
             snap.state |= state::NON_EMPTY_SESSION;
         }

@@ -45,14 +45,15 @@ pub struct DiscRecorder {
     legacy_number: i32,
 }
 
-/// The characters IMAPI allows in a client name (letters, digits, and a few
-/// separators), 1 to 64 of them.
+/// The client names Windows accepts for exclusive access
+/// (`CDROM_EXCLUSIVE_LOCK_STATE`): 1 to 63 ASCII letters, digits, spaces and
+/// `. , : ; - _`.
 fn valid_client_name(name: &str) -> bool {
     !name.is_empty()
-        && name.chars().count() <= 64
-        && name
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.'))
+        && name.len() <= 63
+        && name.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, ' ' | '.' | ',' | ':' | ';' | '-' | '_')
+        })
 }
 
 impl DiscRecorder {
@@ -221,9 +222,13 @@ impl DiscRecorder {
             Err(Error::GetConfigurationNotSupported) => {
                 let page = self.drive.mode_sense(0x2A, PageControl::Current);
                 match self.dev(page)? {
-                    ModePage::Capabilities(c) => {
-                        Ok(c.eject && !matches!(c.loading_mechanism, LoadingMechanism::Caddy))
-                    }
+                    // Only a tray (or a changer) can be pulled in by command.
+                    ModePage::Capabilities(c) => Ok(matches!(
+                        c.loading_mechanism,
+                        LoadingMechanism::Tray
+                            | LoadingMechanism::ChangerIndividual
+                            | LoadingMechanism::ChangerMagazine
+                    )),
                     _ => Ok(false),
                 }
             }
@@ -262,13 +267,25 @@ impl DiscRecorder {
             context: format!("{what} {}", self.lock_path.display()),
             error: e,
         };
-        let mut f = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&self.lock_path)
-            .map_err(|e| io(e, "cannot open the lock file"))?;
+        // Shared by every user: world-writable, and opened without O_CREAT
+        // when it exists (fs.protected_regular refuses O_CREAT on another
+        // user's file in /tmp).
+        let open = |create: bool| {
+            use std::os::unix::fs::OpenOptionsExt;
+            OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(create)
+                .truncate(false)
+                .mode(0o666)
+                .open(&self.lock_path)
+        };
+        let mut f = match open(false) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => open(true),
+            r => r,
+        }
+        .map_err(|e| io(e, "cannot open the lock file"))?;
+        let _ = rustix::fs::fchmod(&f, rustix::fs::Mode::from_raw_mode(0o666));
         if rustix::fs::flock(&f, rustix::fs::FlockOperation::NonBlockingLockExclusive).is_err() {
             let mut owner = String::new();
             let _ = f.read_to_string(&mut owner);

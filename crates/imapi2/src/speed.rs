@@ -48,13 +48,20 @@ pub fn descriptors<T: ScsiTransport>(
                 kbps: d.write_speed,
             })
             .collect(),
-        Err(e) if e.sense().is_some_and(|s| s.asc == 0x20 || s.asc == 0x24) => {
-            from_capabilities(drive, media_type, family)?
-        }
+        Err(e) if e.sense().is_some_and(|s| s.asc == 0x20 || s.asc == 0x24) => Vec::new(),
         Err(e) => return Err(e),
     };
     out.retain(|d| d.write_speed > 0);
-    out.sort_by_key(|d| std::cmp::Reverse(d.write_speed));
+    if out.is_empty() {
+        out = from_capabilities(drive, media_type, family)?;
+        out.retain(|d| d.write_speed > 0);
+    }
+    out.sort_by_key(|d| {
+        (
+            std::cmp::Reverse(d.write_speed),
+            d.rotation_type_is_pure_cav,
+        )
+    });
     out.dedup_by_key(|d| (d.write_speed, d.rotation_type_is_pure_cav));
     Ok(out)
 }

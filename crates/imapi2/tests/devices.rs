@@ -390,3 +390,102 @@ fn discs_in_recorders_read_like_image_files() {
     assert!(imapi2::DiscReader::new(m.open(blank.to_str().unwrap()).unwrap()).is_err());
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// States a review found wrong: a DVD-RAM is not write-protected because the
+/// drive could protect it; an open session with written tracks is
+/// NON_EMPTY_SESSION; an MMC-1 drive keeps a finalized CD-R a CD-R; client
+/// names follow Windows' rules.
+#[test]
+fn snapshot_states_of_open_sessions_and_old_drives() {
+    use imapi2::mmc::cdb::CloseFunction;
+    use imapi2::mmc::mode::{ModePage, MultiSession, WriteParametersPage, WriteType};
+    use imapi2_emu::Personality;
+    let d = scratch("states");
+    let m = master(&d);
+    let make = |name: &str, p: Personality, media: &str| {
+        let dir = d.join(name);
+        virtual_recorder::create(&dir, p, virtual_recorder::parse_media(media)).unwrap();
+        m.open(dir.to_str().unwrap()).unwrap()
+    };
+    let tao = |r: &mut imapi2::DiscRecorder, ms: MultiSession| {
+        let p = WriteParametersPage {
+            write_type: WriteType::TrackAtOnce,
+            multi_session: ms,
+            ..WriteParametersPage::default()
+        };
+        r.drive()
+            .mode_select(&ModePage::WriteParameters(p))
+            .unwrap();
+    };
+    let write = |r: &mut imapi2::DiscRecorder, blocks: i32| {
+        let nwa = r.media().unwrap().next_writable_address.unwrap();
+        let data = vec![0x5Au8; 16 * 2048];
+        for i in 0..blocks / 16 {
+            r.drive().write10(nwa + 16 * i, &data, 2048).unwrap();
+        }
+        r.drive().synchronize_cache(|_| {}).unwrap();
+    };
+    let mut r = make("ram", Personality::BdWriter, "dvd-ram");
+    assert_eq!(r.media().unwrap().state & state::WRITE_PROTECTED, 0);
+
+    let mut r = make("cdr", Personality::CdWriter, "cd-r");
+    tao(&mut r, MultiSession::NextSessionAllowed);
+    write(&mut r, 320);
+    let s = r.media().unwrap();
+    assert_eq!(
+        s.state & (state::APPENDABLE | state::NON_EMPTY_SESSION),
+        state::APPENDABLE | state::NON_EMPTY_SESSION,
+        "{:?}",
+        state::names(s.state)
+    );
+
+    let mut r = make("dvdr", Personality::DvdWriter, "dvd+r");
+    write(&mut r, 320);
+    let track = r.media().unwrap().tracks.last().unwrap().number;
+    r.drive()
+        .close(CloseFunction::Track, track, |_| {})
+        .unwrap();
+    let s = r.media().unwrap();
+    assert_ne!(
+        s.state & state::NON_EMPTY_SESSION,
+        0,
+        "{:?}",
+        state::names(s.state)
+    );
+    r.drive().close(CloseFunction::Session, 0, |_| {}).unwrap();
+    let s = r.media().unwrap();
+    assert_eq!(
+        s.state & state::NON_EMPTY_SESSION,
+        0,
+        "{:?}",
+        state::names(s.state)
+    );
+
+    let mut r = make("old", Personality::Mmc1CdWriter, "cd-r");
+    tao(&mut r, MultiSession::NoNextSession);
+    write(&mut r, 320);
+    r.drive().close(CloseFunction::Session, 0, |_| {}).unwrap();
+    let s = r.media().unwrap();
+    assert_eq!(
+        s.physical_type(),
+        2,
+        "{:?} {:?}",
+        s.profile,
+        state::names(s.state)
+    );
+    assert_ne!(s.state & state::FINALIZED, 0);
+
+    for (name, ok) in [
+        ("burner, v1.0: main; x", true),
+        ("brûleur", false),
+        (&"a".repeat(63)[..], true),
+        (&"a".repeat(64)[..], false),
+    ] {
+        let res = r.acquire_exclusive_access(false, name);
+        assert_eq!(res.is_ok(), ok, "{name:?}: {res:?}");
+        if ok {
+            r.release_exclusive_access();
+        }
+    }
+    let _ = std::fs::remove_dir_all(&d);
+}
