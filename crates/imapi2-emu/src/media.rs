@@ -13,9 +13,9 @@
 //! | family | kinds | model |
 //! |---|---|---|
 //! | CD sequential | CD-R, CD-RW | TAO tracks (2 run-out blocks, 150-block pre-gap before the next track, 300-block minimum), SAO from a cue sheet, RAW from the lead-in; sessions cost 11 400 blocks after the first lead-out and 6 900 after later ones (§2.2) |
-//! | DVD-R sequential | DVD-R, DVD-RW (profile 0014h), DVD-R DL | incremental tracks (page 05h write type 0), DAO after RESERVE TRACK (write type 2), configurable border between sessions (§2.3) |
-//! | DVD+R | DVD+R, DVD+R DL | fragments closed by CLOSE TRACK, sessions merged into one logical track at CLOSE SESSION, finalize 101b/110b (§2.5) |
-//! | BD-R SRM | BD-R | several open tracks (RESERVE TRACK), 32-block write unit, optional pre-format with spares, finalize 110b (§2.7) |
+//! | DVD-R sequential | DVD-R, DVD-RW (profile 0014h), DVD-R DL | 16-block write unit, incremental tracks (page 05h write type 0), DAO after RESERVE TRACK (write type 2), configurable border between sessions, DVD-R DL single-session; tracks named by number, never FFh (§1.2, §2.3) |
+//! | DVD+R | DVD+R, DVD+R DL | 16-block write unit, fragments closed by CLOSE TRACK, sessions merged into one logical track at CLOSE SESSION, finalize 101b/110b (§2.5) |
+//! | BD-R SRM | BD-R | several open tracks (RESERVE TRACK), 32-block write unit, optional pre-format with spares (then appendable with an empty session), finalize 110b (§2.7) |
 //! | overwritable | DVD+RW, DVD-RW (profile 0013h), DVD-RAM, BD-RE | one track, random writes inside the formatted area, formatting states (§2.4, §2.6, §2.7) |
 //! | pressed | CD-ROM, DVD-ROM, BD-ROM | read-only data of an image |
 
@@ -552,9 +552,14 @@ pub struct MediaSettings {
     pub unformatted_read: UnreadablePolicy,
     /// Virtual ticks a DVD+RW background format takes to complete.
     pub bg_format_ticks: u32,
-    /// True when a WRITE whose length is not a multiple of the write unit is
-    /// refused (05/24/00); on by default for BD-R and DVD-RW restricted
-    /// overwrite, whose drives require whole ECC units.
+    /// True when a WRITE that does not start on a write-unit boundary
+    /// (05/21/02) or whose length is not a multiple of the write unit
+    /// (05/24/00) is refused on sequential media and DVD-RW restricted
+    /// overwrite. On by default for every DVD and BD kind: DVD±R/RW take
+    /// whole 16-block ECC blocks, BD 32-block clusters (mmc-notes §2.1;
+    /// growisofs refuses anything but 32 KiB-aligned writes). The one
+    /// exception is a write ending in the last unit of a reserved track
+    /// (the tail of a DVD-R disc-at-once recording): the drive pads it.
     pub strict_write_unit: bool,
     /// True when a minimal BLANK of DVD-RW keeps incremental recording
     /// (feature 0021h); most drives lose it (mmc-notes §2.3).
@@ -576,7 +581,7 @@ impl MediaSettings {
             unwritten_read: UnreadablePolicy::IllegalLba,
             unformatted_read: UnreadablePolicy::IllegalLba,
             bg_format_ticks: 64,
-            strict_write_unit: matches!(kind, MediaKind::BdR | MediaKind::DvdMinusRw),
+            strict_write_unit: !kind.is_cd() && !kind.is_rom(),
             minimal_blank_keeps_incremental: false,
         }
     }
@@ -873,7 +878,8 @@ pub struct DiscView {
     pub last_track_last_session: u32,
     /// Background format status.
     pub bg_format: BgFormatStatus,
-    /// Lead-in start of the next session (CD) as an LBA, when one can follow.
+    /// Lead-in start of the last session (CD) as an LBA, while that session
+    /// is open (empty or being written), i.e. until the disc is finalized.
     pub next_lead_in: Option<i64>,
     /// Last possible lead-out start as an LBA, when the disc is not closed.
     pub last_possible_lead_out: Option<i64>,
@@ -1299,13 +1305,23 @@ impl Medium {
             _ => {
                 if self.finalized {
                     DiscStatus::Complete
-                } else if self.sessions.len() == 1 && !self.has_content() {
+                } else if self.sessions.len() == 1
+                    && !self.has_content()
+                    && !self.is_formatted_bd_r()
+                {
                     DiscStatus::Blank
                 } else {
                     DiscStatus::Appendable
                 }
             }
         }
+    }
+
+    /// A BD-R pre-formatted with spares (FORMAT UNIT 00h/32h). Even unwritten
+    /// it is no longer blank: it reports "appendable, one empty session,
+    /// READ CAPACITY 0" (mmc-notes §2.7; libburn treats that as blank).
+    fn is_formatted_bd_r(&self) -> bool {
+        self.kind == MediaKind::BdR && matches!(self.format, FormatState::Formatted { .. })
     }
 
     /// The open session (last, not complete) of a sequential medium.
@@ -1341,9 +1357,17 @@ impl Medium {
         let erasable = self.kind.is_erasable();
         let bg_format = self.bg_format_status();
         if !self.is_sequential_family() {
+            // A blank (unformatted) DVD+RW or BD-RE has its one session
+            // empty (00b); once formatted, it is complete (mmc-notes §1.2,
+            // §2.1).
+            let last_session = if status == DiscStatus::Blank {
+                SessionState::Empty
+            } else {
+                SessionState::Complete
+            };
             return DiscView {
                 status,
-                last_session: SessionState::Complete,
+                last_session,
                 erasable,
                 first_track: 1,
                 sessions: 1,
@@ -1361,14 +1385,17 @@ impl Medium {
         let (next_lead_in, lpo) = if self.finalized {
             (None, None)
         } else if self.kind.is_cd() {
-            let lead_in = match (status, self.invisible()) {
-                (DiscStatus::Blank, _) => Some(CD_ATIP_LEAD_IN),
-                (_, Some(t))
-                    if t.recorded == 0 && self.session_state_of(last) == SessionState::Empty =>
-                {
-                    Some(t.start - i64::from(CD_PREGAP) - 4_500)
-                }
-                _ => None,
+            // The last session is open (empty or being written) until the
+            // disc is finalized: its lead-in is the ATIP lead-in for the
+            // first session, and for a later one the 4500 blocks (60 s)
+            // before the 150-block pre-gap of its first track (mmc-notes
+            // §1.2, §2.2).
+            let lead_in = if last == 1 {
+                Some(CD_ATIP_LEAD_IN)
+            } else {
+                in_last
+                    .first()
+                    .map(|t| t.start - i64::from(CD_PREGAP) - 4_500)
             };
             (lead_in, Some(self.seq_end()))
         } else {
@@ -1475,10 +1502,16 @@ impl Medium {
     }
 
     /// READ TRACK INFORMATION by track number; 0xFF names the invisible track
-    /// (mmc-notes §1.2).
+    /// on CD, DVD+R and BD-R. DVD-R/-RW sequential media know no track FFh:
+    /// the host asks for the last track number of READ DISC INFORMATION
+    /// (mmc-notes §1.2), and FFh gets `None` (05/24/00), as CLOSE TRACK FFh
+    /// does there.
     pub fn track_view(&self, number: u32) -> Option<TrackView> {
         if self.family() == Family::Overwritable {
             return (number == 1 || number == 0xFF).then(|| self.overwritable_view());
+        }
+        if number == 0xFF && self.family() == Family::DvdMinus {
+            return None;
         }
         if number == 0xFF {
             // The invisible track, or while a cue sheet is being written the
@@ -1604,6 +1637,19 @@ impl Medium {
     fn strict_unit_check(&self, lba: i64, blocks: u32) -> Result<(), MediaError> {
         let unit = self.write_unit();
         if !self.settings.strict_write_unit || unit <= 1 {
+            return Ok(());
+        }
+        let end = lba + i64::from(blocks);
+        let reserved_tail = self.tracks.iter().any(|t| {
+            t.state == TrackState::Reserved
+                && lba >= t.start
+                && end <= t.end()
+                && t.end() - end < i64::from(unit)
+        });
+        if reserved_tail {
+            // The last, partial unit of a reservation (DVD-R DAO reserves
+            // the exact size and growisofs cuts its last 32 KiB write to
+            // it): the drive pads the unit when it flushes (mmc-notes §2.3).
             return Ok(());
         }
         if lba.rem_euclid(i64::from(unit)) != 0 {

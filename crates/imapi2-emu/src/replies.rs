@@ -291,7 +291,13 @@ pub(crate) fn toc(
             let zero = Msf::default();
             let mut entries = Vec::new();
             let last_number = sessions.last().map(|s| s.number).unwrap_or(1);
-            for s in &sessions {
+            // The Session Number field names the first session returned (0
+            // asks for all, like 1); past the last complete one, nothing.
+            let from = track_session.max(1);
+            if from > last_number {
+                return Err(no_toc);
+            }
+            for s in sessions.iter().filter(|s| s.number >= from) {
                 let first = s.tracks.first().copied().unwrap_or((1, 0, 4));
                 let lastt = s.tracks.last().copied().unwrap_or(first);
                 entries.push(entry(
@@ -820,8 +826,11 @@ pub(crate) fn configuration(
 }
 
 /// GET PERFORMANCE type 03h: one write speed descriptor per speed of the
-/// medium, fastest first (MMC-6 §6.8.2.8).
-pub(crate) fn write_speed_list(d: &DriveState, m: &Medium, max: u16) -> WriteSpeedList {
+/// medium, fastest first (MMC-6 §6.8.2.8). The list is always complete: the
+/// caller cuts the encoded reply to the Maximum Number of Descriptors, so the
+/// header still announces every descriptor (growisofs asks for one, reads the
+/// count from the header length, then asks for all; mmc-notes §1.2).
+pub(crate) fn write_speed_list(d: &DriveState, m: &Medium) -> WriteSpeedList {
     let p = d.personality;
     let end = m.capacity().saturating_sub(1);
     let read = p.max_read_speed(m.kind());
@@ -829,7 +838,6 @@ pub(crate) fn write_speed_list(d: &DriveState, m: &Medium, max: u16) -> WriteSpe
         descriptors: p
             .write_speeds(m.kind())
             .into_iter()
-            .take(max as usize)
             .map(|s| WriteSpeedDescriptor {
                 wrc: RotationControl::Clv,
                 rdd: false,

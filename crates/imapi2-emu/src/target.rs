@@ -449,8 +449,9 @@ impl VirtualRecorder {
             .map(|m| replies::disc_information(m, &self.opc))
     }
 
-    /// READ TRACK INFORMATION of track `number` (0xFF: the invisible track)
-    /// as the host would see it now.
+    /// READ TRACK INFORMATION of track `number` as the host would see it now
+    /// (0xFF: the invisible track, except on DVD-R/-RW sequential media,
+    /// which answer only by track number).
     pub fn track_information(
         &self,
         number: u32,
@@ -522,8 +523,12 @@ impl VirtualRecorder {
         }
     }
 
+    /// The current profile changed (DVD-RW sequential ↔ restricted
+    /// overwrite): announced by a GESN operational change event (class 1)
+    /// only. No unit attention: libburn polls a long BLANK or FORMAT with
+    /// TEST UNIT READY and tolerates only 02/04/xx, 02/3A/xx and 06/28/00
+    /// there; 06/3F/02 would cancel the operation (mmc-notes §1.5, §2.3).
     fn profile_changed(&mut self) {
-        self.drive.raise(SenseCode::OPERATING_DEFINITION_CHANGED);
         self.drive
             .operational_events
             .push_back((OperationalEventCode::StateChanged.bits(), 1));
@@ -1106,7 +1111,11 @@ impl VirtualRecorder {
                 let m = self.medium().expect("checked");
                 let reply = match performance_type {
                     PerformanceType::WriteSpeed => {
-                        replies::write_speed_list(&self.drive, m, max_descriptors).encode()
+                        // Header (8 bytes) with the length of the whole list,
+                        // then at most `max_descriptors` 16-byte descriptors.
+                        let mut r = replies::write_speed_list(&self.drive, m).encode();
+                        r.truncate(8 + 16 * usize::from(max_descriptors));
+                        r
                     }
                     PerformanceType::Performance => {
                         replies::performance(&self.drive, m, data_type).encode()

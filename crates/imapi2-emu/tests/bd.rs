@@ -105,7 +105,11 @@ fn bd_r_pre_format_with_spares() {
     assert_eq!(h.outcome(&cmd, DataPhase::Out(&list)), None);
     h.wait_ready(SenseCode::FORMAT_IN_PROGRESS);
     let di = h.disc_info();
-    assert_eq!(di.disc_status, DiscStatus::Empty);
+    assert_eq!(
+        (di.disc_status, di.last_session_state),
+        (DiscStatus::Incomplete, SessionState::Empty),
+        "formatted, unwritten: appendable with one empty session"
+    );
     assert_eq!(h.track_info(0xFF).free_blocks, 11_826_176);
     let spare = {
         let cmd = Command::ReadDiscStructure {
@@ -199,4 +203,163 @@ fn bd_re_unformatted_format_then_writable() {
     );
     h.write_ok(12_219_392 - 32, 32);
     h.read_back(0, 32);
+}
+
+fn format_with(
+    h: &mut Host,
+    format_type: FormatType,
+    subtype: u8,
+    blocks: u32,
+    param: u32,
+) -> Option<SenseCode> {
+    let mut p = FormatUnitParameters::immediate(format_type, blocks, param);
+    p.descriptor.subtype = subtype;
+    let cmd = Command::FormatUnit {
+        fmt_data: true,
+        cmp_list: false,
+        format_code: 1,
+    };
+    h.outcome(&cmd, DataPhase::Out(&p.encode()))
+}
+
+fn last_lba(h: &mut Host) -> u32 {
+    let cap = h.ok_in(&Command::ReadCapacity, 8);
+    u32::from_be_bytes([cap[0], cap[1], cap[2], cap[3]])
+}
+
+/// A BD-R pre-formatted with spares but not written yet is no longer blank:
+/// appendable, one empty session, READ CAPACITY 0 (mmc-notes §2.7).
+#[test]
+fn bd_r_formatted_but_unwritten_is_appendable_with_an_empty_session() {
+    let mut h = Host::new(Personality::BdWriter, MediaKind::BdR);
+    assert_eq!(h.disc_info().disc_status, DiscStatus::Empty);
+    assert_eq!(format_with(&mut h, FormatType::FULL, 1, 0, 0), None);
+    h.wait_ready(SenseCode::FORMAT_IN_PROGRESS);
+    let di = h.disc_info();
+    assert_eq!(
+        (
+            di.disc_status,
+            di.sessions,
+            di.last_session_state,
+            di.first_track_last_session,
+            di.last_track_last_session
+        ),
+        (DiscStatus::Incomplete, 1, SessionState::Empty, 1, 1)
+    );
+    assert_eq!(last_lba(&mut h), 0);
+    let t = h.track_info(0xFF);
+    assert_eq!((t.nwa(), t.free_blocks), (Some(0), 11_826_176));
+    assert_eq!(
+        h.format_capacities().current.descriptor_type,
+        CapacityDescriptorType::Formatted
+    );
+    // Formatting is over: the disc cannot be formatted again.
+    assert_eq!(
+        format_with(&mut h, FormatType::FULL, 1, 0, 0),
+        Some(SenseCode::COMMAND_SEQUENCE_ERROR)
+    );
+    // Writing and closing work as on an unformatted BD-R.
+    h.write_at_nwa(64, 32);
+    h.sync(false);
+    assert_eq!(h.close(CloseFunction::Session, 0, false), None);
+    let di = h.disc_info();
+    assert_eq!((di.disc_status, di.sessions), (DiscStatus::Incomplete, 2));
+    h.read_back(0, 64);
+}
+
+/// A blank BD-RE reports its last session empty (00b); formatted, complete.
+#[test]
+fn blank_bd_re_reports_an_empty_last_session() {
+    let mut h = Host::new(Personality::BdWriter, MediaKind::BdRe);
+    let di = h.disc_info();
+    assert_eq!(
+        (di.disc_status, di.last_session_state),
+        (DiscStatus::Empty, SessionState::Empty)
+    );
+    assert_eq!(h.format(FormatType::FULL, 11_826_176, 0, false), None);
+    let di = h.disc_info();
+    assert_eq!(
+        (di.disc_status, di.last_session_state),
+        (DiscStatus::Others, SessionState::Complete)
+    );
+}
+
+/// READ FORMAT CAPACITIES of BD media: after 00h, the formats with spares
+/// with the default, the maximum and the minimum spare area, as single-layer
+/// drives list them; each can be formatted.
+#[test]
+fn bd_format_capacities_offer_default_maximum_and_minimum_spares() {
+    let list = |h: &mut Host| -> Vec<(u8, u32, u32)> {
+        h.format_capacities()
+            .formattable
+            .iter()
+            .map(|d| (d.format_type.0, d.blocks, d.type_parameter))
+            .collect()
+    };
+    let mut h = Host::new(Personality::BdWriter, MediaKind::BdRe);
+    assert_eq!(
+        list(&mut h),
+        vec![
+            (0x00, 11_826_176, 0x3000),
+            (0x30, 11_826_176, 0x3000),
+            (0x30, 11_564_032, 0x5000),
+            (0x30, 12_088_320, 0x1000),
+            (0x31, 12_219_392, 0),
+        ]
+    );
+    // Maximum spares, then minimum spares.
+    assert_eq!(
+        format_with(&mut h, FormatType::BD_RE_WITH_SPARES, 3, 11_564_032, 0x5000),
+        None
+    );
+    h.wait_ready(SenseCode::FORMAT_IN_PROGRESS);
+    assert_eq!(last_lba(&mut h), 11_564_032 - 1);
+    assert_eq!(
+        format_with(&mut h, FormatType::BD_RE_WITH_SPARES, 3, 12_088_320, 0x1000),
+        None
+    );
+    h.wait_ready(SenseCode::FORMAT_IN_PROGRESS);
+    assert_eq!(last_lba(&mut h), 12_088_320 - 1);
+
+    let mut h = Host::new(Personality::BdWriter, MediaKind::BdR);
+    assert_eq!(
+        list(&mut h),
+        vec![
+            (0x00, 11_826_176, 0x3000),
+            (0x32, 11_826_176, 0),
+            (0x32, 5_796_864, 0),
+            (0x32, 12_088_320, 0),
+        ]
+    );
+    // A size outside the offered range is refused; the maximum spare area
+    // leaves the smallest user capacity.
+    assert_eq!(
+        format_with(&mut h, FormatType::BD_R_WITH_SPARES, 1, 12_200_000, 0),
+        Some(SenseCode::INVALID_FIELD_IN_PARAMETER_LIST)
+    );
+    assert_eq!(
+        format_with(&mut h, FormatType::BD_R_WITH_SPARES, 1, 5_796_864, 0),
+        None
+    );
+    h.wait_ready(SenseCode::FORMAT_IN_PROGRESS);
+    assert_eq!(h.track_info(0xFF).free_blocks, 5_796_864);
+    assert!(
+        h.format_capacities().formattable.is_empty(),
+        "a formatted BD-R offers no further format"
+    );
+    // A size in between, 0 for the default.
+    let mut h = Host::new(Personality::BdWriter, MediaKind::BdR);
+    assert_eq!(
+        format_with(&mut h, FormatType::BD_R_WITH_SPARES, 1, 10_000_000, 0),
+        None
+    );
+    h.wait_ready(SenseCode::FORMAT_IN_PROGRESS);
+    assert_eq!(h.track_info(0xFF).free_blocks, 10_000_000 / 32 * 32);
+    let mut h = Host::new(Personality::BdWriter, MediaKind::BdR);
+    assert_eq!(
+        format_with(&mut h, FormatType::BD_R_WITH_SPARES, 1, 0, 0),
+        None
+    );
+    h.wait_ready(SenseCode::FORMAT_IN_PROGRESS);
+    assert_eq!(h.track_info(0xFF).free_blocks, 11_826_176);
 }

@@ -16,10 +16,20 @@ use imapi2_mmc::toc::{
 use imapi2_mmc::transport::DataPhase;
 
 fn toc(h: &mut Host, format: TocFormat, msf: bool) -> Result<Vec<u8>, SenseCode> {
+    toc_from(h, format, msf, 0)
+}
+
+/// READ TOC with the Track/Session Number field set to `track_session`.
+fn toc_from(
+    h: &mut Host,
+    format: TocFormat,
+    msf: bool,
+    track_session: u8,
+) -> Result<Vec<u8>, SenseCode> {
     let cmd = Command::ReadToc {
         msf,
         format,
-        track_session: 0,
+        track_session,
         allocation_length: 2048,
     };
     let mut buf = vec![0u8; 2048];
@@ -540,4 +550,109 @@ fn read_cd_of_cooked_data_synthesizes_sync_and_header() {
         "MSF 00:02:05 in BCD, mode 1"
     );
     assert_eq!(&got[16..], &pattern(5, 1)[..]);
+}
+
+/// READ DISC INFORMATION bytes 16–19 (MSF on CD) as an LBA: the lead-in of
+/// the last session; `None` for FFFFFFFFh.
+fn last_session_lead_in(h: &mut Host) -> Option<i64> {
+    let v = h.disc_info().last_session_lead_in;
+    (v != 0xFFFF_FFFF).then(|| {
+        let msf = imapi2_mmc::toc::Msf {
+            m: (v >> 16) as u8,
+            s: (v >> 8) as u8,
+            f: v as u8,
+        };
+        i64::from(msf.to_lba())
+    })
+}
+
+/// The last session's lead-in start stays in READ DISC INFORMATION while
+/// the session is empty, being written, or holds closed tracks, until the
+/// disc is finalized (mmc-notes §1.2).
+#[test]
+fn cd_disc_information_keeps_the_lead_in_of_the_open_session() {
+    let mut h = Host::new(Personality::CdWriter, MediaKind::CdR);
+    h.set_write_mode(WriteType::TrackAtOnce, true);
+    assert_eq!(last_session_lead_in(&mut h), Some(CD_ATIP_LEAD_IN));
+    // Session 1 being written, then with its track closed.
+    h.write_at_nwa(400, 32);
+    assert_eq!(h.disc_info().last_session_state, SessionState::Incomplete);
+    assert_eq!(last_session_lead_in(&mut h), Some(CD_ATIP_LEAD_IN));
+    h.sync(false);
+    assert_eq!(last_session_lead_in(&mut h), Some(CD_ATIP_LEAD_IN));
+    assert_eq!(h.close(CloseFunction::Session, 0, false), None);
+    // Session 2: 4500 lead-in blocks before the pre-gap of its first track,
+    // empty, being written and with its track closed.
+    let nwa2 = h.nwa(0xFF);
+    assert_eq!(last_session_lead_in(&mut h), Some(nwa2 - 150 - 4_500));
+    h.write_at_nwa(400, 32);
+    let di = h.disc_info();
+    assert_eq!(
+        (di.sessions, di.last_session_state),
+        (2, SessionState::Incomplete)
+    );
+    assert_eq!(last_session_lead_in(&mut h), Some(nwa2 - 150 - 4_500));
+    h.sync(false);
+    assert_eq!(last_session_lead_in(&mut h), Some(nwa2 - 150 - 4_500));
+    // Finalized: no lead-in any more.
+    h.set_write_mode(WriteType::TrackAtOnce, false);
+    assert_eq!(h.close(CloseFunction::Session, 0, false), None);
+    assert_eq!(h.disc_info().disc_status, DiscStatus::Complete);
+    assert_eq!(last_session_lead_in(&mut h), None);
+}
+
+/// READ TOC format 2 (raw TOC): the Session Number field names the first
+/// session whose descriptors are returned.
+#[test]
+fn cd_raw_toc_starts_at_the_requested_session() {
+    let mut h = Host::new(Personality::CdWriter, MediaKind::CdR);
+    h.set_write_mode(WriteType::TrackAtOnce, true);
+    let mut starts = Vec::new();
+    for _ in 0..2 {
+        starts.push(h.write_at_nwa(300, 30));
+        h.sync(false);
+        assert_eq!(h.close(CloseFunction::Session, 0, false), None);
+    }
+    let raw = |h: &mut Host, session: u8| {
+        toc_from(h, TocFormat::Raw, false, session).map(|b| RawToc::decode(&b).unwrap())
+    };
+    let sessions_of = |t: &RawToc| {
+        let mut v: Vec<u8> = t.entries.iter().map(|e| e.session).collect();
+        v.dedup();
+        v
+    };
+    let all = raw(&mut h, 0).unwrap();
+    assert_eq!(sessions_of(&all), vec![1, 2]);
+    assert_eq!(raw(&mut h, 1).unwrap(), all, "session 1 is the first one");
+    let second = raw(&mut h, 2).unwrap();
+    assert_eq!(
+        (second.first_session, second.last_session),
+        (1, 2),
+        "the header still names every complete session"
+    );
+    assert_eq!(sessions_of(&second), vec![2]);
+    assert!(
+        second
+            .entries
+            .iter()
+            .all(|e| e.point != point::FIRST_LEAD_IN),
+        "C0h belongs to session 1"
+    );
+    let a0 = second
+        .entries
+        .iter()
+        .find(|e| e.point == point::FIRST_TRACK)
+        .unwrap();
+    assert_eq!(a0.pointer.m, 2, "first track of session 2");
+    let t2 = second.entries.iter().find(|e| e.point == 2).unwrap();
+    assert_eq!(i64::from(t2.pointer.to_lba()), starts[1]);
+    assert_eq!(
+        second.entries,
+        all.entries
+            .iter()
+            .filter(|e| e.session == 2)
+            .copied()
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(raw(&mut h, 3), Err(SenseCode::INVALID_FIELD_IN_CDB));
 }

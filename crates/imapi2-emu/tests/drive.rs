@@ -980,26 +980,26 @@ fn test_unit_ready_polling_advances_the_clock_only() {
 #[test]
 fn verify_checks_readability_and_compares_bytes() {
     let mut h = Host::new(Personality::DvdWriter, MediaKind::DvdPlusR);
-    h.write_at_nwa(200, 32);
+    h.write_at_nwa(208, 32);
     h.ok(&Command::Verify10 {
         bytchk: false,
         lba: 0,
-        verification_length: 200,
+        verification_length: 208,
     });
     let cmd = Command::Verify10 {
         bytchk: false,
         lba: 0,
-        verification_length: 201,
+        verification_length: 209,
     };
     assert_eq!(
         h.outcome(&cmd, DataPhase::None),
         Some(SenseCode::LBA_OUT_OF_RANGE)
     );
-    let mut data = pattern(0, 200);
+    let mut data = pattern(0, 208);
     let cmd = Command::Verify10 {
         bytchk: true,
         lba: 0,
-        verification_length: 200,
+        verification_length: 208,
     };
     h.ok_out(&cmd, &data);
     data[150 * 2048 + 7] ^= 1;
@@ -1140,4 +1140,33 @@ fn mode_page_controls_vpd_pages_and_event_classes() {
         h.fails(&cmd, DataPhase::In(&mut [0u8; 8])),
         SenseCode::INVALID_FIELD_IN_CDB
     );
+}
+
+/// GET PERFORMANCE type 03h: the header announces every write speed
+/// descriptor whatever the Maximum Number of Descriptors, so a host can ask
+/// for none or one, learn the count from the header length, then ask for all
+/// (growisofs and libburn do; mmc-notes §1.2).
+#[test]
+fn get_performance_header_announces_every_write_speed() {
+    let mut h = Host::new(Personality::DvdWriter, MediaKind::DvdPlusR);
+    let all = h.write_speeds();
+    assert_eq!(all.len(), 3);
+    for max in [0u16, 1, 2, 3, 32] {
+        let cmd = Command::GetPerformance {
+            data_type: 0,
+            start_lba: 0,
+            max_descriptors: max,
+            performance_type: imapi2_mmc::cdb::PerformanceType::WriteSpeed,
+        };
+        let mut buf = vec![0u8; 8 + 16 * 32];
+        let r = h.run(&cmd, DataPhase::In(&mut buf)).unwrap();
+        assert_eq!(r.status, ScsiStatus::Good);
+        let returned = all.len().min(usize::from(max));
+        assert_eq!(r.transferred, 8 + 16 * returned, "max {max}");
+        let length = u32::from_be_bytes([buf[0], buf[1], buf[2], buf[3]]);
+        assert_eq!(length as usize, 4 + 16 * all.len(), "max {max}");
+        let list = imapi2_mmc::performance::WriteSpeedList::decode(&buf[..r.transferred]).unwrap();
+        let speeds: Vec<u32> = list.descriptors.iter().map(|d| d.write_speed).collect();
+        assert_eq!(speeds, all[..returned], "max {max}");
+    }
 }

@@ -6,7 +6,7 @@ mod common;
 use common::Host;
 use imapi2_emu::media::MediaKind;
 use imapi2_emu::{Personality, SenseCode};
-use imapi2_mmc::cdb::{BlankType, CloseFunction, Command, ConfigurationRequest};
+use imapi2_mmc::cdb::{BlankType, CloseFunction, Command, ConfigurationRequest, TrackAddressType};
 use imapi2_mmc::disc_info::{BgFormatStatus, DiscStatus, SessionState};
 use imapi2_mmc::disc_structure::{DiscStructure, LayerBoundary, WriteProtectionStatus};
 use imapi2_mmc::event::{Event, EventStatus, MediaEventCode, OperationalEventCode};
@@ -69,7 +69,7 @@ fn dvd_plus_r_sessions_and_finalize() {
     );
     // growisofs sends a page 05h anyway: accepted and ignored.
     h.set_write_mode(WriteType::SessionAtOnce, true);
-    let start = h.write_at_nwa(1000, 16);
+    let start = h.write_at_nwa(1008, 16);
     assert_eq!(start, 0);
     h.sync(false);
     let n = last_track(&mut h);
@@ -85,9 +85,9 @@ fn dvd_plus_r_sessions_and_finalize() {
     assert_eq!((t1.start, t1.size, t1.nwa()), (0, 1008, None));
     let nwa2 = h.nwa(0xFF);
     assert!(nwa2 > 1008 && nwa2 % 16 == 0);
-    h.write_at_nwa(100, 16);
+    h.write_at_nwa(112, 16);
     h.sync(false);
-    h.read_back(nwa2, 100);
+    h.read_back(nwa2, 112);
     // Finalize (110b): the open session is closed and the disc complete.
     assert_eq!(h.close(CloseFunction::Finalize, 0, false), None);
     let di = h.disc_info();
@@ -96,7 +96,7 @@ fn dvd_plus_r_sessions_and_finalize() {
         h.write(nwa2 + 112, 16),
         Some(SenseCode::CANNOT_WRITE_MEDIUM)
     );
-    h.read_back(0, 1000);
+    h.read_back(0, 1008);
 }
 
 #[test]
@@ -273,7 +273,7 @@ fn dvd_minus_r_incremental_multisession() {
         Some(SenseCode::INVALID_FIELD_IN_PARAMETER_LIST)
     );
     h.set_write_mode(WriteType::Packet, true);
-    h.write_at_nwa(1000, 16);
+    h.write_at_nwa(1008, 16);
     h.sync(false);
     let t = h.track_info(1);
     assert!(
@@ -283,14 +283,16 @@ fn dvd_minus_r_incremental_multisession() {
     let n = last_track(&mut h);
     assert_eq!(h.close(CloseFunction::Track, n, false), None);
     assert_eq!(h.close(CloseFunction::Session, 0, false), None);
-    let nwa2 = h.nwa(0xFF);
+    let n = last_track(&mut h);
+    let nwa2 = h.nwa(n.into());
     assert_eq!(nwa2, 1008 + 16_384, "first border");
     h.write_at_nwa(64, 32);
     h.sync(false);
     let n = last_track(&mut h);
     h.close(CloseFunction::Track, n, false);
     h.close(CloseFunction::Session, 0, false);
-    assert_eq!(h.nwa(0xFF), nwa2 + 64 + 4_096, "later borders");
+    let n = last_track(&mut h);
+    assert_eq!(h.nwa(n.into()), nwa2 + 64 + 4_096, "later borders");
     assert_eq!(h.disc_info().sessions, 3);
     // Finalize: close the empty session with multi-session 00b.
     h.set_write_mode(WriteType::Packet, false);
@@ -333,7 +335,7 @@ fn dvd_minus_r_disc_at_once_with_reserve_track() {
 }
 
 #[test]
-fn dvd_minus_rw_profile_changes_with_unit_attention_and_events() {
+fn dvd_minus_rw_profile_changes_with_events() {
     let mut h = Host::new(Personality::DvdWriter, MediaKind::DvdMinusRw);
     assert_eq!(
         h.config(ConfigurationRequest::Current, 0)
@@ -350,12 +352,13 @@ fn dvd_minus_rw_profile_changes_with_unit_attention_and_events() {
             }
         )
     }) {}
-    // Quick format 15h: restricted overwrite, intermediate state.
+    // Quick format 15h: restricted overwrite, intermediate state. The
+    // polling host sees the format progress (no unit attention), and the
+    // profile change as a GESN operational change event.
     assert_eq!(h.format(FormatType::DVD_RW_QUICK, 0, 16, true), None);
-    // The next command sees the operational change first, then the format progress.
     assert_eq!(
         h.outcome(&Command::TestUnitReady, DataPhase::None),
-        Some(SenseCode::OPERATING_DEFINITION_CHANGED)
+        Some(SenseCode::FORMAT_IN_PROGRESS)
     );
     assert!(h.wait_ready(SenseCode::FORMAT_IN_PROGRESS) > 0);
     let e = gesn(&mut h, 1 << 1);
@@ -391,7 +394,7 @@ fn dvd_minus_rw_profile_changes_with_unit_attention_and_events() {
     assert_eq!(h.blank(BlankType::Minimal, true), None);
     assert_eq!(
         h.outcome(&Command::TestUnitReady, DataPhase::None),
-        Some(SenseCode::OPERATING_DEFINITION_CHANGED)
+        Some(SenseCode::OPERATION_IN_PROGRESS)
     );
     h.wait_ready(SenseCode::OPERATION_IN_PROGRESS);
     let cfg = h.config(ConfigurationRequest::Current, 0);
@@ -480,4 +483,246 @@ fn dvd_minus_r_dl_sequential() {
     h.close(CloseFunction::Session, 0, false);
     assert_eq!(h.disc_info().disc_status, DiscStatus::Complete);
     h.read_back(0, 320);
+}
+
+/// TEST UNIT READY until GOOD; the senses seen on the way.
+fn poll_until_ready(h: &mut Host) -> Vec<SenseCode> {
+    let mut seen = Vec::new();
+    for _ in 0..1_000 {
+        match h.outcome(&Command::TestUnitReady, DataPhase::None) {
+            None => return seen,
+            Some(s) => seen.push(s),
+        }
+    }
+    panic!("the unit never became ready: {seen:?}");
+}
+
+fn profile(h: &mut Host) -> u16 {
+    h.config(ConfigurationRequest::Current, 0)
+        .current_profile
+        .code()
+}
+
+/// The DVD-RW profile changes of FORMAT and BLANK with Immed raise no unit
+/// attention: libburn polls with TEST UNIT READY and cancels on anything but
+/// 02/04/xx, 02/3A/xx or 06/28/00 (mmc-notes §1.5). The change is a GESN
+/// operational change event (class 1) only (§2.3).
+#[test]
+fn dvd_minus_rw_profile_change_raises_no_unit_attention() {
+    let mut h = Host::new(Personality::DvdWriter, MediaKind::DvdMinusRw);
+    assert_eq!(profile(&mut h), 0x0014);
+    // Full format: sequential -> restricted overwrite.
+    assert_eq!(h.format(FormatType::FULL, 2_295_104, 16, true), None);
+    let seen = poll_until_ready(&mut h);
+    assert!(
+        !seen.is_empty() && seen.iter().all(|&s| s == SenseCode::FORMAT_IN_PROGRESS),
+        "{seen:?}"
+    );
+    assert_eq!(profile(&mut h), 0x0013);
+    let e = gesn(&mut h, 1 << 1);
+    assert!(
+        matches!(
+            e.event,
+            Some(Event::OperationalChange {
+                event: OperationalEventCode::StateChanged,
+                change: 1,
+                ..
+            })
+        ),
+        "{e:?}"
+    );
+    // Full blank: back to sequential.
+    assert_eq!(h.blank(BlankType::Full, true), None);
+    let seen = poll_until_ready(&mut h);
+    assert!(
+        !seen.is_empty() && seen.iter().all(|&s| s == SenseCode::OPERATION_IN_PROGRESS),
+        "{seen:?}"
+    );
+    assert_eq!(profile(&mut h), 0x0014);
+    let e = gesn(&mut h, 1 << 1);
+    assert!(
+        matches!(
+            e.event,
+            Some(Event::OperationalChange {
+                event: OperationalEventCode::StateChanged,
+                ..
+            })
+        ),
+        "{e:?}"
+    );
+}
+
+/// DVD-R DL sequential (0015h) is single-session: CLOSE SESSION finalizes it
+/// even when page 05h allows a next session (mmc-notes §2.3).
+#[test]
+fn dvd_minus_r_dl_closes_its_only_session() {
+    for (kind, multisession) in [
+        (MediaKind::DvdMinusRDl, false),
+        (MediaKind::DvdMinusR, true),
+    ] {
+        let mut h = Host::new(Personality::DvdWriter, kind);
+        h.set_write_mode(WriteType::Packet, true);
+        h.write_at_nwa(320, 32);
+        h.sync(false);
+        let n = last_track(&mut h);
+        assert_eq!(h.close(CloseFunction::Track, n, false), None);
+        assert_eq!(h.close(CloseFunction::Session, 0, false), None);
+        let di = h.disc_info();
+        if multisession {
+            assert_eq!(
+                (di.disc_status, di.sessions),
+                (DiscStatus::Incomplete, 2),
+                "{kind}"
+            );
+        } else {
+            assert_eq!(
+                (di.disc_status, di.sessions, di.last_session_state),
+                (DiscStatus::Complete, 1, SessionState::Complete),
+                "{kind}"
+            );
+            assert_eq!(
+                h.write(320 + 16_384, 16),
+                Some(SenseCode::CANNOT_WRITE_MEDIUM)
+            );
+        }
+        h.read_back(0, 320);
+    }
+}
+
+/// DVD-R disc-at-once of a size that is not a multiple of 16: growisofs
+/// reserves the exact count (the drive rounds the track up to whole ECC
+/// blocks), writes 32 KiB units and cuts the last write to the count, then
+/// SYNCHRONIZE CACHE without CLOSE; the disc ends complete (mmc-notes §1.4,
+/// §2.3).
+#[test]
+fn dvd_minus_r_disc_at_once_of_an_odd_size_completes() {
+    let mut h = Host::new(Personality::DvdWriter, MediaKind::DvdMinusR);
+    h.set_write_mode(WriteType::SessionAtOnce, false);
+    assert_eq!(h.reserve(1001), None);
+    let t = h.track_info(1);
+    assert_eq!((t.rt, t.size, t.nwa()), (true, 1008, Some(0)));
+    let mut at = 0;
+    while at + 16 <= 1001 {
+        h.write_ok(at, 16);
+        at += 16;
+    }
+    assert_eq!(at, 992);
+    h.write_ok(992, 9);
+    let t = h.track_info(1);
+    assert_eq!((t.nwa(), t.free_blocks), (Some(1001), 7));
+    h.sync(true);
+    h.wait_ready(SenseCode::OPERATION_IN_PROGRESS);
+    let di = h.disc_info();
+    assert_eq!(
+        (di.disc_status, di.sessions, di.last_session_state),
+        (DiscStatus::Complete, 1, SessionState::Complete)
+    );
+    let t = h.track_info(1);
+    assert_eq!((t.size, t.nwa(), t.lra()), (1008, None, Some(1007)));
+    h.read_back(0, 1001);
+    let pad = h.read(1001, 7).unwrap();
+    assert!(pad.iter().all(|&b| b == 0), "the drive padded with zeros");
+}
+
+/// DVD-R/-RW sequential media answer READ TRACK INFORMATION by track number
+/// only: track FFh is an invalid field, as it is for CLOSE TRACK; hosts use
+/// the last track number of READ DISC INFORMATION (mmc-notes §1.2).
+#[test]
+fn dvd_minus_sequential_media_know_no_track_ff() {
+    let rti = |number: u32| Command::ReadTrackInformation {
+        open: false,
+        address_type: TrackAddressType::Track,
+        number,
+        allocation_length: 48,
+    };
+    for kind in [
+        MediaKind::DvdMinusR,
+        MediaKind::DvdMinusRw,
+        MediaKind::DvdMinusRDl,
+    ] {
+        let mut h = Host::new(Personality::DvdWriter, kind);
+        let mut buf = [0u8; 48];
+        assert_eq!(
+            h.fails(&rti(0xFF), DataPhase::In(&mut buf)),
+            SenseCode::INVALID_FIELD_IN_CDB,
+            "{kind}"
+        );
+        assert_eq!(
+            h.close(CloseFunction::Track, 0xFF, false),
+            Some(SenseCode::INVALID_FIELD_IN_CDB),
+            "{kind}"
+        );
+        let n = last_track(&mut h);
+        assert_eq!((n, h.nwa(n.into())), (1, 0), "{kind}");
+        h.set_write_mode(WriteType::Packet, true);
+        h.write_ok(0, 32);
+        h.sync(false);
+        assert_eq!(h.close(CloseFunction::Track, n, false), None);
+        let n = last_track(&mut h);
+        assert_eq!(n, 2, "{kind}");
+        assert_eq!(h.nwa(n.into()), 32, "{kind}");
+        assert_eq!(
+            h.fails(&rti(0xFF), DataPhase::In(&mut buf)),
+            SenseCode::INVALID_FIELD_IN_CDB,
+            "{kind}"
+        );
+    }
+    // DVD+R names its incomplete fragment FFh.
+    let mut h = Host::new(Personality::DvdWriter, MediaKind::DvdPlusR);
+    assert_eq!(h.nwa(0xFF), 0);
+}
+
+/// DVD±R and DVD-RW sequential media are written in whole 16-block ECC
+/// blocks (mmc-notes §2.1; growisofs sends 32 KiB-aligned writes only).
+#[test]
+fn dvd_recordable_media_take_whole_ecc_blocks() {
+    for kind in [
+        MediaKind::DvdMinusR,
+        MediaKind::DvdMinusRw,
+        MediaKind::DvdMinusRDl,
+        MediaKind::DvdPlusR,
+        MediaKind::DvdPlusRDl,
+    ] {
+        let mut h = Host::new(Personality::DvdWriter, kind);
+        assert_eq!(
+            h.write(0, 10),
+            Some(SenseCode::INVALID_FIELD_IN_CDB),
+            "{kind}"
+        );
+        assert_eq!(
+            h.write(0, 24),
+            Some(SenseCode::INVALID_FIELD_IN_CDB),
+            "{kind}"
+        );
+        h.write_ok(0, 16);
+        h.write_ok(16, 32);
+        assert_eq!(
+            h.write(48, 40),
+            Some(SenseCode::INVALID_FIELD_IN_CDB),
+            "{kind}"
+        );
+        let n = h.open_track();
+        assert_eq!(h.nwa(n), 48, "{kind}");
+        h.read_back(0, 48);
+    }
+}
+
+/// A blank DVD+RW reports its last session empty (00b); formatted, complete.
+#[test]
+fn blank_dvd_plus_rw_reports_an_empty_last_session() {
+    let mut h = Host::new(Personality::DvdWriter, MediaKind::DvdPlusRw);
+    let di = h.disc_info();
+    assert_eq!(
+        (di.disc_status, di.last_session_state),
+        (DiscStatus::Empty, SessionState::Empty)
+    );
+    assert_eq!(
+        h.format(FormatType::DVD_PLUS_RW_BASIC, u32::MAX, 0, false),
+        None
+    );
+    let di = h.disc_info();
+    assert_eq!(
+        (di.disc_status, di.last_session_state),
+        (DiscStatus::Complete, SessionState::Complete)
+    );
 }

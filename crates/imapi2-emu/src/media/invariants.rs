@@ -153,9 +153,12 @@ impl Medium {
                 if nwa < t.start || nwa > t.end() {
                     return Err(format!("track {} NWA {nwa} outside the track", t.number));
                 }
+                let unit = i64::from(self.write_unit());
+                let reserved_tail = t.state == TrackState::Reserved && t.end() - nwa < unit;
                 if !self.kind.is_cd()
-                    && (nwa - t.start) % i64::from(self.write_unit()) != 0
+                    && (nwa - t.start) % unit != 0
                     && self.settings.strict_write_unit
+                    && !reserved_tail
                 {
                     return Err(format!(
                         "track {} NWA {nwa} is not aligned to the write unit",
@@ -174,7 +177,8 @@ impl Medium {
             return Err("a pending SAO/RAW session on a closed or non-CD disc".into());
         }
         let status = self.disc_status();
-        let blank_model = self.sessions.len() == 1 && !self.has_content();
+        let blank_model =
+            self.sessions.len() == 1 && !self.has_content() && !self.is_formatted_bd_r();
         if (status == DiscStatus::Blank) != (blank_model && !self.finalized) {
             return Err(format!(
                 "disc status {status:?} does not match the sessions"

@@ -10,7 +10,8 @@ impl Medium {
     /// closing a CD or DVD-R session finalizes). The §2.8 table of mmc-notes:
     ///
     /// - CD, DVD-R/-RW sequential: 001b track, 010b session (finalizes
-    ///   unless multi-session is 11b);
+    ///   unless multi-session is 11b; DVD-R DL sequential is single-session,
+    ///   so 010b always finalizes it);
     /// - DVD+R: 001b track, 010b session, 101b/110b finalize;
     /// - BD-R: 001b track, 010b session, 110b finalize;
     /// - DVD+RW: 000b/010b stop background formatting;
@@ -34,7 +35,11 @@ impl Medium {
             Family::Overwritable => self.close_overwritable(function),
             Family::Cd | Family::DvdMinus => match function {
                 1 => self.close_track_numbered(number),
-                2 => self.close_session(!params.next_session_allowed()),
+                // DVD-R DL sequential (0015h) has no second session
+                // (growisofs: "no notion of multi-session"; mmc-notes §2.3).
+                2 => self.close_session(
+                    self.kind == MediaKind::DvdMinusRDl || !params.next_session_allowed(),
+                ),
                 f => bad(f, self.kind),
             },
             Family::DvdPlusR => match function {
@@ -297,6 +302,21 @@ impl Medium {
                 let Some(sn) = self.open_session() else {
                     return LongOp::None;
                 };
+                // The reservation was rounded up to whole ECC blocks: a
+                // track written up to its last, partial unit is padded to
+                // its end now that the buffer is flushed (growisofs writes
+                // the exact reserved count, then SYNCHRONIZE CACHE, no
+                // CLOSE; mmc-notes §1.4, §2.3).
+                let unit = self.write_unit();
+                for t in self.tracks.iter_mut().filter(|t| {
+                    t.session == sn
+                        && t.state == TrackState::Reserved
+                        && t.recorded > 0
+                        && t.size - t.recorded < unit
+                }) {
+                    t.recorded = t.size;
+                    t.state = TrackState::Complete;
+                }
                 let reserved: Vec<&Track> = self
                     .tracks
                     .iter()
@@ -862,9 +882,31 @@ impl Medium {
         Ok(())
     }
 
+    /// Spare area of a BD format, in blocks, scaled to this medium's
+    /// capacity and rounded down to whole 32-block clusters.
+    ///
+    /// The sizes are those real single-layer drives offer in READ FORMAT
+    /// CAPACITIES for a 12 219 392-block disc (dvd+rw-mediainfo listings of
+    /// a BD-RE and of a BD-R, kept as golden data in libburn and in a user
+    /// report): default 393 216 blocks (12 288 clusters, 768 MiB; user
+    /// capacity 11 826 176) for both; BD-RE maximum 655 360 (20 480
+    /// clusters; 11 564 032 left), minimum 131 072 (4 096 clusters;
+    /// 12 088 320 left); BD-R maximum 6 422 528 (5 796 864 left), minimum
+    /// 131 072 (12 088 320 left).
+    fn bd_spare(&self, spare: BdSpare) -> u32 {
+        const SL: u64 = 12_219_392;
+        let on_sl: u64 = match (spare, self.kind) {
+            (BdSpare::Default, _) => 393_216,
+            (BdSpare::Minimum, _) => 131_072,
+            (BdSpare::Maximum, MediaKind::BdR) => 6_422_528,
+            (BdSpare::Maximum, _) => 655_360,
+        };
+        let blocks = u64::from(self.capacity) * on_sl / SL;
+        (blocks as u32) / 32 * 32
+    }
+
     fn bd_default_spare(&self) -> u32 {
-        let spare = u64::from(self.capacity) * 393_216 / 12_219_392;
-        (spare as u32) / 32 * 32
+        self.bd_spare(BdSpare::Default)
     }
 
     /// FORMAT UNIT (MMC-6 §6.5) with one format descriptor.
@@ -991,12 +1033,24 @@ impl Medium {
                 let blocks = match (req.format_type, req.subtype) {
                     (0x00, 1) => self.capacity - self.bd_default_spare(),
                     (0x32, _) => {
-                        let spare = if req.param > 0 {
-                            req.param.min(self.capacity / 2)
-                        } else {
-                            self.bd_default_spare()
-                        };
-                        (self.capacity - spare) / 32 * 32
+                        // The host picks the user capacity between the
+                        // maximum- and minimum-spare descriptors (libburn
+                        // sends any size in between, type parameter 0);
+                        // 0 asks for the default spares.
+                        let least = self.capacity - self.bd_spare(BdSpare::Maximum);
+                        let most = self.capacity - self.bd_spare(BdSpare::Minimum);
+                        match req.blocks {
+                            0 => self.capacity - self.bd_default_spare(),
+                            b if (least..=most).contains(&b) => b / 32 * 32,
+                            b => {
+                                return err(
+                                    SenseCode::INVALID_FIELD_IN_PARAMETER_LIST,
+                                    format!(
+                                        "{b} user blocks are outside the {least}..={most} a BD-R with spares can hold"
+                                    ),
+                                )
+                            }
+                        }
                     }
                     (0x00, 0) => {
                         return err(
@@ -1059,24 +1113,27 @@ impl Medium {
                 (cur, list)
             }
             MediaKind::DvdRam => (fc(cap, 2, 2048), vec![fc(cap, 0x00, 0), fc(cap, 0x01, 0)]),
+            // BD: format 00h, then the formats with spares in the order
+            // drives list them: default, maximum and minimum spare area
+            // (sizes: see `bd_spare`). The type parameter of 00h and 30h
+            // is the spare area in clusters, as drives report it (3000h
+            // for the default); 32h carries 0 and the host chooses the
+            // size between the maximum- and minimum-spare entries.
             MediaKind::BdRe => {
-                let spare = self.bd_default_spare();
+                let spares = [BdSpare::Default, BdSpare::Maximum, BdSpare::Minimum]
+                    .map(|k| self.bd_spare(k));
                 let cur = match self.format {
                     FormatState::Formatted { blocks } => fc(blocks, 2, 2048),
                     _ => fc(cap, 1, 2048),
                 };
-                (
-                    cur,
-                    vec![
-                        fc(cap - spare, 0x00, spare),
-                        fc(cap - spare, 0x30, spare),
-                        fc(cap - 2 * spare, 0x30, 2 * spare),
-                        fc(cap, 0x31, 0),
-                    ],
-                )
+                let mut list = vec![fc(cap - spares[0], 0x00, spares[0] / 32)];
+                list.extend(spares.iter().map(|&s| fc(cap - s, 0x30, s / 32)));
+                list.push(fc(cap, 0x31, 0));
+                (cur, list)
             }
             MediaKind::BdR => {
-                let spare = self.bd_default_spare();
+                let spares = [BdSpare::Default, BdSpare::Maximum, BdSpare::Minimum]
+                    .map(|k| self.bd_spare(k));
                 let cur = match self.format {
                     FormatState::Formatted { blocks } => fc(blocks, 2, 2048),
                     _ => fc(cap, 1, 2048),
@@ -1084,7 +1141,9 @@ impl Medium {
                 let list = if self.disc_status() == DiscStatus::Blank
                     && self.format == FormatState::Unformatted
                 {
-                    vec![fc(cap - spare, 0x00, spare), fc(cap - spare, 0x32, spare)]
+                    let mut l = vec![fc(cap - spares[0], 0x00, spares[0] / 32)];
+                    l.extend(spares.iter().map(|&s| fc(cap - s, 0x32, 0)));
+                    l
                 } else {
                     Vec::new()
                 };
@@ -1183,4 +1242,15 @@ impl Medium {
             t.damaged = true;
         }
     }
+}
+
+/// The spare areas a BD format offers (READ FORMAT CAPACITIES).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BdSpare {
+    /// The drive's default.
+    Default,
+    /// The largest spare area (smallest user capacity).
+    Maximum,
+    /// The smallest spare area (largest user capacity).
+    Minimum,
 }

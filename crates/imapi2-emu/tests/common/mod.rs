@@ -331,10 +331,36 @@ impl Host {
         }
     }
 
-    /// Writes `blocks` from the current NWA of the invisible track in chunks
-    /// of `chunk`; returns the start.
+    /// The track number that names the incomplete (invisible) track in READ
+    /// TRACK INFORMATION and CLOSE TRACK: FFh, except on DVD-R/-RW
+    /// sequential media (profiles 0011h, 0014h, 0015h, 0016h), which need the
+    /// last track number of READ DISC INFORMATION (mmc-notes §1.2). A drive
+    /// without GET CONFIGURATION (MMC-1) writes CD only: FFh.
+    pub fn open_track(&mut self) -> u32 {
+        let cmd = Command::GetConfiguration {
+            request: ConfigurationRequest::Current,
+            starting_feature: 0,
+            allocation_length: 8,
+        };
+        let mut header = [0u8; 8];
+        let r = self.run(&cmd, DataPhase::In(&mut header)).unwrap();
+        let profile = if r.status == ScsiStatus::Good && r.transferred == 8 {
+            u16::from_be_bytes([header[6], header[7]])
+        } else {
+            0
+        };
+        if matches!(profile, 0x0011 | 0x0014 | 0x0015 | 0x0016) {
+            u32::from(self.disc_info().last_track_last_session)
+        } else {
+            0xFF
+        }
+    }
+
+    /// Writes `blocks` from the current NWA of the incomplete track (see
+    /// [`Host::open_track`]) in chunks of `chunk`; returns the start.
     pub fn write_at_nwa(&mut self, blocks: u32, chunk: u32) -> i64 {
-        let start = self.nwa(0xFF);
+        let track = self.open_track();
+        let start = self.nwa(track);
         let mut at = start;
         let mut left = blocks;
         while left > 0 {
