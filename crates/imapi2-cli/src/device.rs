@@ -153,6 +153,9 @@ fn media_json(m: &MediaSnapshot) -> Value {
 }
 
 fn media_line(m: &Value) -> String {
+    if let Some(e) = m["error"].as_str() {
+        return format!("cannot tell: {e}");
+    }
     if m["present"] != json!(true) {
         return if m["tray_open"] == json!(true) {
             "none (tray open)".into()
@@ -179,7 +182,8 @@ pub fn info(id: &str, json_out: bool) -> Result<(), CliError> {
     let master = DiscMaster::new();
     let mut r = master.open(id).map_err(|e| dev_error(e, json_out))?;
     let err = |e| dev_error(e, json_out);
-    let media = r.media().map_err(err)?;
+    // A medium that cannot be read is reported, not an end of the command.
+    let media = r.media();
     let gc = r.feature_pages(false);
     let (profiles, current_profiles, features) = match gc {
         Ok(all) => {
@@ -205,15 +209,16 @@ pub fn info(id: &str, json_out: bool) -> Result<(), CliError> {
             .map(|p| json!({"code": p.code(), "name": p.name()}))
             .collect()
     };
-    let speeds: Vec<Value> = r
-        .write_speed_descriptors()
-        .map_err(err)?
-        .iter()
-        .map(|s| {
-            json!({"sectors_per_second": s.write_speed, "kbps": s.kbps,
+    let speeds: Vec<Value> = match media {
+        Ok(_) => r.write_speed_descriptors().map_err(err)?,
+        Err(_) => Vec::new(),
+    }
+    .iter()
+    .map(|s| {
+        json!({"sectors_per_second": s.write_speed, "kbps": s.kbps,
                    "pure_cav": s.rotation_type_is_pure_cav, "media_type": s.media_type})
-        })
-        .collect();
+    })
+    .collect();
     let mode_pages = r
         .mode_pages(imapi2::mmc::mode::PageControl::Current)
         .unwrap_or_default();
@@ -234,7 +239,10 @@ pub fn info(id: &str, json_out: bool) -> Result<(), CliError> {
             "mode_pages": mode_pages,
             "maximum_transfer_size": r.maximum_transfer_size(),
         },
-        "media": media_json(&media),
+        "media": match &media {
+            Ok(m) => media_json(m),
+            Err(e) => json!({"error": e.to_string()}),
+        },
         "write_speeds": speeds,
     });
     if json_out {

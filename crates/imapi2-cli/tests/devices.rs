@@ -247,3 +247,29 @@ fn ls_extract_and_info_read_the_disc_in_a_recorder() {
         "{o:?}"
     );
 }
+
+/// A medium the drive cannot read (a fault plan: READ DISC INFORMATION
+/// fails with 03/57/00, "unable to recover table of contents") is reported
+/// by `info` and `drives`, which go on with the rest.
+#[test]
+fn an_unreadable_medium_is_reported_not_fatal() {
+    let work = scratch();
+    let cfg = work.path().join("cfg");
+    let dir = work.path().join("rec");
+    let d = dir.to_str().unwrap();
+    run_ok(tool(&cfg).args(["virtual", "create", d, "--media", "cd-r"]));
+    std::fs::write(
+        dir.join("faults.plan"),
+        "imapi2-emu-faults 1\nat-opcode 51 sense 03/57/00 always\n",
+    )
+    .unwrap();
+    let v = json_of(&cfg, &["info", "--drive", d, "--json"]);
+    let e = v["media"]["error"].as_str().unwrap_or_default();
+    assert!(
+        e.contains("READ DISC INFORMATION") && e.contains("57/00"),
+        "{v}"
+    );
+    assert_eq!(v["drive"]["vendor"], "IMAPI2", "{v}");
+    let text = run_ok(tool(&cfg).arg("drives"));
+    assert!(text.contains("medium: cannot tell: "), "{text}");
+}

@@ -232,8 +232,14 @@ impl DiscMaster {
     /// `IsSupportedEnvironment`: at least one recorder this user can open.
     pub fn is_supported_environment(&self) -> bool {
         self.entries.iter().any(|e| match &e.kind {
+            // O_NONBLOCK: no media check, no tray closing on open.
             RecorderKind::Real { node, .. } => {
-                std::fs::OpenOptions::new().read(true).open(node).is_ok()
+                use std::os::unix::fs::OpenOptionsExt;
+                std::fs::OpenOptions::new()
+                    .read(true)
+                    .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+                    .open(node)
+                    .is_ok()
             }
             RecorderKind::Virtual { dir } => dir.is_dir(),
         })

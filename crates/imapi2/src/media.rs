@@ -265,12 +265,15 @@ pub fn snapshot<T: ScsiTransport>(drive: &mut Drive<T>) -> Result<MediaSnapshot,
             snap.state |= state::BLANK;
         }
     } else {
+        // Recorded extent: up to the end of the last recorded track (session
+        // gaps included, as a reader sees the disc).
         let recorded: u32 = snap
             .tracks
             .iter()
             .filter(|t| !t.blank)
-            .map(|t| t.size)
-            .sum();
+            .map(|t| (t.start.max(0) as u32).saturating_add(t.size))
+            .max()
+            .unwrap_or(0);
         let open = last.as_ref().filter(|t| t.next_writable.is_some());
         snap.free_sectors = open.map_or(0, |t| t.free);
         snap.next_writable_address = open.and_then(|t| t.next_writable);

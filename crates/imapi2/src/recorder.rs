@@ -303,10 +303,14 @@ impl DiscRecorder {
                 reason: e.to_string(),
             });
         }
-        f.set_len(0).map_err(|e| io(e, "cannot write"))?;
-        f.rewind().map_err(|e| io(e, "cannot write"))?;
-        f.write_all(client_name.as_bytes())
-            .map_err(|e| io(e, "cannot write"))?;
+        let named = f
+            .set_len(0)
+            .and_then(|_| f.rewind())
+            .and_then(|_| f.write_all(client_name.as_bytes()));
+        if let Err(e) = named {
+            let _ = self.drive.transport().set_exclusive(false);
+            return Err(io(e, "cannot write"));
+        }
         self.lock = Some((f, client_name.into()));
         self.lock_count = 1;
         Ok(())

@@ -258,6 +258,8 @@ fn written_media_report_sessions_and_state() {
     );
     assert_eq!(media.next_writable_address, None);
     assert_eq!(media.free_sectors, 0);
+    // The recorded extent, gaps between sessions included.
+    assert_eq!(media.total_sectors, last2 as u32 + 1);
     assert!(r.write_speed_descriptors().is_ok());
     let _ = std::fs::remove_dir_all(&d);
 }
