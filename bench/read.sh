@@ -8,7 +8,7 @@
 # extract, xorriso -osirrox on -extract / DIR, 7z x (Joliet), bsdtar -xf.
 # Each round runs every command once, in an order that rotates; one warm-up
 # round is discarded. Reported by bench/summarize.py: medians and paired
-# ratios against imapi2. Needs: python3, xorriso, 7z, bsdtar, /usr/bin/time.
+# ratios against imapi2. Needs: python3, xorriso, 7zz (or 7z), bsdtar, /usr/bin/time.
 # Opt-in: not run by the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,16 +24,18 @@ IMG=$OUT/small.iso
 LOG=$(mktemp)
 trap 'rm -f "$LOG"; rm -rf "$OUT"' EXIT
 
+SEVENZIP=$(command -v 7zz || command -v 7z || echo 7z) # Debian's 7zip package: only 7zz
+
 cmd_for() { # tool -> command line
   local x=$OUT/x
   case $1 in
     imapi2-ls)       echo "$BIN ls $IMG" ;;
     xorriso-find)    echo "xorriso -indev stdio:$IMG -find /" ;;
-    7z-l)            echo "7z l $IMG" ;;
+    7z-l)            echo "$SEVENZIP l $IMG" ;;
     bsdtar-t)        echo "bsdtar -tf $IMG" ;;
     imapi2-extract)  echo "$BIN extract -q $IMG $x" ;;
     xorriso-extract) echo "xorriso -osirrox on -indev stdio:$IMG -extract / $x" ;;
-    7z-x)            echo "7z x -y -o$x $IMG" ;;
+    7z-x)            echo "$SEVENZIP x -y -o$x $IMG" ;;
     bsdtar-x)        echo "sh -c 'mkdir -p $x && bsdtar -xf $IMG -C $x'" ;;
   esac
 }

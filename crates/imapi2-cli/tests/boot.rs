@@ -356,7 +356,7 @@ fn hybrid_image_boots_bios_and_uefi_from_cdrom_and_disk() {
         "ESP type:\n{area}"
     );
     dumpet_ok(&img);
-    let seven = run_ok(Command::new("7z").args(["l"]).arg(&img));
+    let seven = run_ok(Command::new(tool("7z")).args(["l"]).arg(&img));
     assert!(seven.contains("[BOOT]"), "{seven}");
     // The ISO 9660 views are still sound.
     structure_checks(&img);

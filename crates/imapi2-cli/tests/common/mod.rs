@@ -36,6 +36,32 @@ pub fn skip_validators() -> bool {
     std::env::var("IMAPI2_SKIP_VALIDATORS").is_ok_and(|v| v == "1")
 }
 
+/// The names an outside tool goes by, newest package first: Debian's `7zip`
+/// package installs only `7zz`; older ones (and p7zip) install `7z`.
+fn tool_names(tool: &str) -> Vec<&str> {
+    match tool {
+        "7z" => vec!["7zz", "7z"],
+        other => vec![other],
+    }
+}
+
+fn on_path(name: &str) -> bool {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {name}"))
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// The command that runs an outside tool here: `tool("7z")` is `7zz` where
+/// only that is installed. Tools known by one name are returned as given.
+pub fn tool(name: &str) -> String {
+    let names = tool_names(name);
+    let found = names.iter().find(|n| on_path(n)).unwrap_or(&names[0]);
+    found.to_string()
+}
+
 /// Checks that the outside tools are installed; fails with the install hint.
 pub fn require_tools(tools: &[&str]) -> bool {
     if skip_validators() {
@@ -43,14 +69,8 @@ pub fn require_tools(tools: &[&str]) -> bool {
         return false;
     }
     for t in tools {
-        let found = Command::new("sh")
-            .arg("-c")
-            .arg(format!("command -v {t}"))
-            .stdout(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
         assert!(
-            found,
+            on_path(&tool(t)),
             "outside validator `{t}` is missing: run scripts/install-validators.sh \
              (or set IMAPI2_SKIP_VALIDATORS=1 to skip these tests)"
         );
@@ -430,7 +450,7 @@ pub fn structure_checks_with(img: &Path, isovfy: bool) {
             String::from_utf8_lossy(&o.stderr)
         );
     }
-    run_ok(Command::new("7z").args(["t", "-tiso", i]));
+    run_ok(Command::new(tool("7z")).args(["t", "-tiso", i]));
     let blkid = run_ok(Command::new("blkid").args(["-p", "-n", "iso9660", i]));
     assert!(blkid.contains("TYPE=\"iso9660\""), "blkid: {blkid}");
 }
@@ -488,7 +508,7 @@ pub fn sevenzip_view(img: &Path, out: &Path) -> Manifest {
     let mut o = std::ffi::OsString::from("-o");
     o.push(out);
     run_ok(
-        Command::new("7z")
+        Command::new(tool("7z"))
             .args(["x", "-y", "-tiso"])
             .arg(o)
             .arg(img),
@@ -841,7 +861,7 @@ pub fn sevenzip_udf_view(img: &Path, out: &Path) -> Manifest {
     let mut o = std::ffi::OsString::from("-o");
     o.push(out);
     run_ok(
-        Command::new("7z")
+        Command::new(tool("7z"))
             .args(["x", "-y", "-tudf"])
             .arg(o)
             .arg(img),
