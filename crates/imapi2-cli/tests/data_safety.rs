@@ -45,7 +45,10 @@ fn names(dir: &Path) -> Vec<String> {
 
 fn status(cmd: &mut Command) -> (Option<i32>, String) {
     let o = cmd.output().unwrap();
-    (o.status.code(), String::from_utf8_lossy(&o.stderr).into_owned())
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -56,7 +59,10 @@ fn output_naming_a_character_device_writes_to_it_and_keeps_the_node() {
     let t = scratch();
     let src = tree(t.path());
     let node = t.path().join("null");
-    let made = Command::new("mknod").arg(&node).args(["c", "1", "3"]).status();
+    let made = Command::new("mknod")
+        .arg(&node)
+        .args(["c", "1", "3"])
+        .status();
     assert!(made.unwrap().success(), "mknod");
     let (code, err) = status(imapi2().args(["mkimage", "-q", "-o"]).arg(&node).arg(&src));
     assert_eq!(code, Some(0), "writing to a character device: {err}");
@@ -82,7 +88,11 @@ impl Loop {
             .ok()?;
         if !out.status.success() {
             let ci = std::env::var("CI").as_deref() == Ok("true");
-            assert!(!ci, "losetup failed under CI: {}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                !ci,
+                "losetup failed under CI: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             eprintln!("losetup: {}; skipped", String::from_utf8_lossy(&out.stderr));
             return None;
         }
@@ -105,12 +115,19 @@ fn output_naming_a_block_device_writes_the_image_and_checks_its_size() {
     let t = scratch();
     let src = tree(t.path());
     let file = t.path().join("file.iso");
-    run_ok(imapi2().args(["mkimage", "-q", "--hybrid", "-o"]).arg(&file).arg(&src));
+    run_ok(
+        imapi2()
+            .args(["mkimage", "-q", "--hybrid", "-o"])
+            .arg(&file)
+            .arg(&src),
+    );
     let image = fs::read(&file).unwrap();
 
     // A device holding stale bytes: the image replaces its start, zeros
     // included (holes are written out on a device), and the node stays.
-    let Some(lo) = Loop::new(t.path(), 8 << 20, 0xA5) else { return };
+    let Some(lo) = Loop::new(t.path(), 8 << 20, 0xA5) else {
+        return;
+    };
     let (code, err) = status(
         imapi2()
             .args(["mkimage", "-q", "--hybrid", "-o"])
@@ -125,18 +142,34 @@ fn output_naming_a_block_device_writes_the_image_and_checks_its_size() {
     assert!(on_dev == image, "the device holds the image, byte for byte");
     let mut rest = Vec::new();
     d.read_to_end(&mut rest).unwrap();
-    assert!(rest.iter().all(|&b| b == 0xA5), "nothing past the image was written");
+    assert!(
+        rest.iter().all(|&b| b == 0xA5),
+        "nothing past the image was written"
+    );
     drop(lo);
 
     // A device too small for the image: refused before anything is written.
     let big = t.path().join("big");
     write(&big.join("x.bin"), &noise(3 << 20, 9), 0o644);
-    let Some(lo) = Loop::new(t.path(), 1 << 20, 0x5A) else { return };
-    let (code, err) = status(imapi2().args(["mkimage", "-q", "-o"]).arg(&lo.dev).arg(&big));
+    let Some(lo) = Loop::new(t.path(), 1 << 20, 0x5A) else {
+        return;
+    };
+    let (code, err) = status(
+        imapi2()
+            .args(["mkimage", "-q", "-o"])
+            .arg(&lo.dev)
+            .arg(&big),
+    );
     assert_eq!(code, Some(1), "{err}");
-    assert!(err.contains(&lo.dev.display().to_string()) && err.contains("bytes"), "{err}");
+    assert!(
+        err.contains(&lo.dev.display().to_string()) && err.contains("bytes"),
+        "{err}"
+    );
     let kept = fs::read(&lo.backing).unwrap();
-    assert!(kept.iter().all(|&b| b == 0x5A), "the small device is untouched");
+    assert!(
+        kept.iter().all(|&b| b == 0x5A),
+        "the small device is untouched"
+    );
 }
 
 #[test]
@@ -158,7 +191,11 @@ fn a_failed_rebuild_keeps_the_previous_image() {
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("/sys/kernel/uevent_seqnum"), "{err}");
     assert!(fs::read(&out).unwrap() == before, "backup.iso is as it was");
-    assert_eq!(names(t.path()), ["backup.iso", "src"], "no partial file left");
+    assert_eq!(
+        names(t.path()),
+        ["backup.iso", "src"],
+        "no partial file left"
+    );
 
     // A first build that fails leaves nothing at all.
     let fresh = t.path().join("fresh.iso");
@@ -185,11 +222,20 @@ fn the_output_keeps_its_permissions_and_links_when_replaced() {
     std::os::unix::fs::symlink("real.iso", &link).unwrap();
     write(&src.join("new.txt"), b"new\n", 0o644);
     run_ok(imapi2().args(["mkimage", "-q", "-o"]).arg(&link).arg(&src));
-    assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link is kept");
+    assert!(
+        fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link is kept"
+    );
     let md = fs::metadata(&real).unwrap();
     assert_eq!(md.permissions().mode() & 0o7777, 0o600, "the mode is kept");
     let listed = run_ok(imapi2().arg("ls").arg(&real));
-    assert!(listed.contains("new.txt"), "the link's target was rebuilt: {listed}");
+    assert!(
+        listed.contains("new.txt"),
+        "the link's target was rebuilt: {listed}"
+    );
 }
 
 #[test]
@@ -249,8 +295,16 @@ fn interrupt_while_writing(args: &[&std::ffi::OsStr], signal: &str) -> Option<i3
     }
     let status = child.wait().unwrap();
     let mut err = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
-    assert!(err.contains("interrupted") || err.contains("cancel"), "says why it stopped: {err}");
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(
+        err.contains("interrupted") || err.contains("cancel"),
+        "says why it stopped: {err}"
+    );
     status.code()
 }
 
@@ -275,7 +329,12 @@ fn an_interrupted_build_leaves_what_was_there() {
     let out = t.path().join("out.iso");
     // A new image: nothing is left behind (exit 130 = 128 + SIGINT).
     let code = interrupt_while_writing(
-        &["mkimage".as_ref(), "-o".as_ref(), out.as_os_str(), big.as_os_str()],
+        &[
+            "mkimage".as_ref(),
+            "-o".as_ref(),
+            out.as_os_str(),
+            big.as_os_str(),
+        ],
         "INT",
     );
     assert_eq!(code, Some(130));
@@ -285,7 +344,12 @@ fn an_interrupted_build_leaves_what_was_there() {
     run_ok(imapi2().args(["mkimage", "-q", "-o"]).arg(&out).arg(&small));
     let before = fs::read(&out).unwrap();
     let code = interrupt_while_writing(
-        &["mkimage".as_ref(), "-o".as_ref(), out.as_os_str(), big.as_os_str()],
+        &[
+            "mkimage".as_ref(),
+            "-o".as_ref(),
+            out.as_os_str(),
+            big.as_os_str(),
+        ],
         "TERM",
     );
     assert_eq!(code, Some(143));
@@ -315,11 +379,19 @@ fn an_interrupted_append_puts_the_image_back() {
             "INT",
         );
         assert_eq!(code, Some(130), "{mode}");
-        assert!(fs::read(&img).unwrap() == before, "{mode}: the image is as it was");
+        assert!(
+            fs::read(&img).unwrap() == before,
+            "{mode}: the image is as it was"
+        );
         assert_eq!(run_ok(imapi2().arg("ls").arg(&img)), listed, "{mode}");
     }
     // and the next append succeeds
-    run_ok(imapi2().args(["mkimage", "-q", "--append-to"]).arg(&img).arg(&big));
+    run_ok(
+        imapi2()
+            .args(["mkimage", "-q", "--append-to"])
+            .arg(&img)
+            .arg(&big),
+    );
     let mut f = fs::File::open(&img).unwrap();
     assert!(f.seek(SeekFrom::End(0)).unwrap() > before.len() as u64 + (300 << 20));
 }

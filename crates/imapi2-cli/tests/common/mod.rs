@@ -675,6 +675,9 @@ pub fn scratch() -> tempfile::TempDir {
 }
 
 /// Builds an image with `imapi2 mkimage`; extra arguments before the source.
+/// Every image built so is then checked by `imapi2 verify`, which must find
+/// no error in it (warnings are allowed: they name what ECMA-119 forbids
+/// and every reader takes).
 pub fn mkimage(src: &Path, out: &Path, extra: &[&str]) {
     run_ok(
         imapi2()
@@ -684,6 +687,13 @@ pub fn mkimage(src: &Path, out: &Path, extra: &[&str]) {
             .arg(out)
             .args(extra)
             .arg(src),
+    );
+    let o = imapi2().arg("verify").arg(out).output().unwrap();
+    assert!(
+        o.status.success(),
+        "imapi2 verify rejects what mkimage {extra:?} wrote:\n{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
     );
 }
 
