@@ -849,6 +849,101 @@ impl<T: ScsiTransport> Drive<T> {
             .map(|_| ())
     }
 
+    /// WRITE(12) of `data` (whole blocks of `block_size`) at `lba`, with the
+    /// Streaming bit when `streaming` (no defect management: DVD-RAM and
+    /// BD-RE at full speed).
+    pub fn write12(
+        &mut self,
+        lba: i32,
+        data: &[u8],
+        block_size: usize,
+        streaming: bool,
+    ) -> Result<()> {
+        let cmd = Command::Write12 {
+            dpo: false,
+            fua: false,
+            lba,
+            transfer_length: (data.len() / block_size.max(1)) as u32,
+            streaming,
+        };
+        self.run(&cmd, DataPhase::Out(data), Class::Write)
+            .map(|_| ())
+    }
+
+    /// READ BUFFER CAPACITY in bytes (MMC-6 §6.25): the drive's buffer size
+    /// and how much of it is free.
+    pub fn read_buffer_capacity(&mut self) -> Result<crate::capacity::BufferCapacity> {
+        let cmd = Command::ReadBufferCapacity {
+            block: false,
+            allocation_length: crate::capacity::BUFFER_CAPACITY_LEN as u16,
+        };
+        let b = self.read_reply(&cmd, crate::capacity::BUFFER_CAPACITY_LEN)?;
+        Self::decode(&cmd, || crate::capacity::BufferCapacity::decode(&b, false))
+    }
+
+    /// SET STREAMING with one performance descriptor (MMC-6 §6.38).
+    pub fn set_streaming(&mut self, perf: &crate::streaming::StreamingPerformance) -> Result<()> {
+        let list = perf.encode();
+        let cmd = Command::SetStreaming {
+            streaming_type: 0,
+            parameter_length: list.len() as u16,
+        };
+        self.run(&cmd, DataPhase::Out(&list), Class::Short)
+            .map(|_| ())
+    }
+
+    /// RESERVE TRACK of `blocks` blocks for the invisible track (MMC-6 §6.31).
+    pub fn reserve_track(&mut self, blocks: u32) -> Result<()> {
+        let cmd = Command::ReserveTrack {
+            rmz: false,
+            reservation: crate::cdb::TrackReservation::Size(blocks),
+        };
+        self.run(&cmd, DataPhase::None, Class::Short).map(|_| ())
+    }
+
+    /// SEND OPC INFORMATION with DoOpc: optimum power calibration now
+    /// (MMC-6 §6.34), waited for.
+    pub fn send_opc(&mut self, progress: impl FnMut(Option<f64>)) -> Result<()> {
+        let cmd = Command::SendOpcInformation {
+            do_opc: true,
+            exclude0: false,
+            exclude1: false,
+            parameter_length: 0,
+        };
+        self.run(&cmd, DataPhase::None, Class::Short)?;
+        self.wait_until_ready(cmd.name(), progress).map(|_| ())
+    }
+
+    /// FORMAT UNIT with one format descriptor (MMC-6 §6.5); with Immed in
+    /// the parameters, waits until the drive is ready again (a background
+    /// format returns as soon as the drive accepts writes).
+    pub fn format_unit(
+        &mut self,
+        params: &crate::format::FormatUnitParameters,
+        progress: impl FnMut(Option<f64>),
+    ) -> Result<()> {
+        let list = params.encode();
+        let cmd = Command::FormatUnit {
+            fmt_data: true,
+            cmp_list: false,
+            format_code: 1,
+        };
+        self.run(&cmd, DataPhase::Out(&list), Class::Short)?;
+        if params.immed {
+            self.wait_until_ready(cmd.name(), progress)?;
+        }
+        Ok(())
+    }
+
+    /// SEND CUE SHEET of an encoded cue sheet (MMC-6 §6.33).
+    pub fn send_cue_sheet(&mut self, sheet: &[u8]) -> Result<()> {
+        let cmd = Command::SendCueSheet {
+            size: sheet.len() as u32,
+        };
+        self.run(&cmd, DataPhase::Out(sheet), Class::Short)
+            .map(|_| ())
+    }
+
     /// SYNCHRONIZE CACHE with Immed, then waits until the drive is ready.
     pub fn synchronize_cache(&mut self, progress: impl FnMut(Option<f64>)) -> Result<()> {
         let cmd = Command::SynchronizeCache {

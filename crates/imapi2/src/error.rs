@@ -82,6 +82,65 @@ pub enum Error {
         /// What was wrong.
         reason: String,
     },
+    /// The operation was cancelled (`E_IMAPI_REQUEST_CANCELLED`); `state`
+    /// says what the medium holds now.
+    Cancelled {
+        /// Where things stand.
+        state: String,
+    },
+    /// No recorder was given to the format object (`E_IMAPI_RECORDER_REQUIRED`).
+    RecorderRequired,
+    /// A write is running; the property or call must wait
+    /// (`E_IMAPI_DF2DATA_WRITE_IN_PROGRESS`).
+    WriteInProgress,
+    /// A WRITE command failed (the drive's error, with where it happened).
+    Write {
+        /// The device.
+        device: String,
+        /// First LBA of the failed command.
+        lba: i64,
+        /// Sectors in it.
+        sectors: u32,
+        /// The failure.
+        error: MmcError,
+    },
+    /// The source stream failed (a vanished or changed file, a read error).
+    Source {
+        /// The LBA the sector would have gone to.
+        lba: i64,
+        /// What went wrong.
+        reason: String,
+        /// The file system's IMAPI code, when the stream is an image stream.
+        code: Option<u32>,
+    },
+    /// A burn was refused before anything was written, or failed in a way
+    /// that has an IMAPI format code (`E_IMAPI_DF2DATA_*`, `E_IMAPI_ERASE_*`...).
+    Burn {
+        /// The device.
+        device: String,
+        /// What is wrong, in one line a user can act on.
+        reason: String,
+        /// The IMAPI code.
+        code: u32,
+    },
+    /// A burn stopped after it had begun writing: the error, and what the
+    /// medium holds now.
+    Interrupted {
+        /// What stopped it.
+        error: Box<Error>,
+        /// The medium's state, and what can be done.
+        state: String,
+    },
+    /// Reading the burn back found a sector that differs from the source
+    /// (`E_IMAPI_BURN_VERIFICATION_FAILED`).
+    VerificationFailed {
+        /// The device.
+        device: String,
+        /// The first LBA that differs or cannot be read.
+        lba: i64,
+        /// What was found.
+        reason: String,
+    },
 }
 
 impl Error {
@@ -99,6 +158,14 @@ impl Error {
             Error::InvalidParam { .. } => 0x8007_0057, // E_INVALIDARG
             Error::Device { error, .. } => return device_code(error),
             Error::Io { .. } | Error::Virtual { .. } => return None,
+            Error::Cancelled { .. } => 0xC0AA_0002,
+            Error::RecorderRequired => 0xC0AA_0003,
+            Error::WriteInProgress => 0xC0AA_0400,
+            Error::Write { error, .. } => return write_code(error),
+            Error::Source { code, .. } => return *code,
+            Error::Burn { code, .. } => *code,
+            Error::VerificationFailed { .. } => 0xC0AA_0007,
+            Error::Interrupted { error, .. } => return error.imapi_code(),
         })
     }
 }
@@ -125,7 +192,23 @@ pub fn imapi_name(code: u32) -> Option<&'static str> {
         0xC0AA_0211 => "E_IMAPI_RECORDER_CLIENT_NAME_IS_NOT_VALID",
         0xC0AA_0212 => "E_IMAPI_RECORDER_MEDIA_NOT_FORMATTED",
         0xC0AA_02FF => "E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE",
+        0xC0AA_0002 => "E_IMAPI_REQUEST_CANCELLED",
+        0xC0AA_0003 => "E_IMAPI_RECORDER_REQUIRED",
+        0xC0AA_0007 => "E_IMAPI_BURN_VERIFICATION_FAILED",
+        0xC0AA_0300 => "E_IMAPI_LOSS_OF_STREAMING",
         0xC0AA_0301 => "E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE",
+        0xC0AA_0400 => "E_IMAPI_DF2DATA_WRITE_IN_PROGRESS",
+        0xC0AA_0401 => "E_IMAPI_DF2DATA_WRITE_NOT_IN_PROGRESS",
+        0xC0AA_0402 => "E_IMAPI_DF2DATA_INVALID_MEDIA_STATE",
+        0xC0AA_0403 => "E_IMAPI_DF2DATA_STREAM_NOT_SUPPORTED",
+        0xC0AA_0404 => "E_IMAPI_DF2DATA_STREAM_TOO_LARGE_FOR_CURRENT_MEDIA",
+        0xC0AA_0405 => "E_IMAPI_DF2DATA_MEDIA_NOT_BLANK",
+        0xC0AA_0406 => "E_IMAPI_DF2DATA_MEDIA_IS_NOT_SUPPORTED",
+        0xC0AA_0407 => "E_IMAPI_DF2DATA_RECORDER_NOT_SUPPORTED",
+        0xC0AA_0408 => "E_IMAPI_DF2DATA_CLIENT_NAME_IS_NOT_VALID",
+        0xC0AA_B128 => "IMAPI_E_DATA_STREAM_INCONSISTENCY",
+        0xC0AA_B129 => "IMAPI_E_DATA_STREAM_READ_FAILURE",
+        0xC0AA_B12A => "IMAPI_E_DATA_STREAM_CREATE_FAILURE",
         _ => return None,
     })
 }
@@ -156,6 +239,16 @@ fn device_code(e: &MmcError) -> Option<u32> {
     })
 }
 
+/// The code of a failed WRITE: a buffer underrun is IMAPI's loss of
+/// streaming (cdrecord's test: 03/0C/09, or 05/21/02 right after one);
+/// otherwise what the recorder code says.
+fn write_code(e: &MmcError) -> Option<u32> {
+    match e.sense().map(|s| (s.asc, s.ascq)) {
+        Some((0x0C, 0x09)) => Some(0xC0AA_0300),
+        _ => device_code(e),
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -183,6 +276,25 @@ impl fmt::Display for Error {
             Error::Device { device, error } => write!(f, "{device}: {error}"),
             Error::Io { context, error } => write!(f, "{context}: {error}"),
             Error::Virtual { reason } => write!(f, "virtual recorder: {reason}"),
+            Error::Cancelled { state } => write!(f, "cancelled: {state}"),
+            Error::RecorderRequired => write!(f, "no recorder was given"),
+            Error::WriteInProgress => write!(f, "a write is in progress"),
+            Error::Write {
+                device,
+                lba,
+                sectors,
+                error,
+            } => write!(f, "{device}: writing {sectors} sectors at LBA {lba}: {error}"),
+            Error::Source { lba, reason, .. } => {
+                write!(f, "the data for LBA {lba} could not be read: {reason}")
+            }
+            Error::Burn { device, reason, .. } => write!(f, "{device}: {reason}"),
+            Error::VerificationFailed {
+                device,
+                lba,
+                reason,
+            } => write!(f, "{device}: verification failed at LBA {lba}: {reason}"),
+            Error::Interrupted { error, state } => write!(f, "{error}; {state}"),
         }
     }
 }

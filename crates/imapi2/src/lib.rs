@@ -69,6 +69,7 @@
 
 #![warn(missing_docs)]
 
+pub mod burn;
 pub mod disc_reader;
 pub mod error;
 pub mod master;

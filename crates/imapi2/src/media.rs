@@ -175,6 +175,12 @@ pub fn physical_type_names(t: i32) -> (&'static str, &'static str) {
     }
 }
 
+/// The `IMAPI_MEDIA_PHYSICAL_TYPE` of an MMC profile.
+pub fn physical_type_of(p: Profile) -> imapi2_fs::MediaPhysicalType {
+    imapi2_fs::MediaPhysicalType::from_u32(p.imapi_media_type() as u32)
+        .unwrap_or(imapi2_fs::MediaPhysicalType::Unknown)
+}
+
 /// Whether a profile is written in place rather than in sessions.
 pub fn is_overwritable(p: Profile) -> bool {
     matches!(

@@ -1,0 +1,11 @@
+//! Burning: the write engine and the format objects built on it.
+
+pub mod close;
+pub mod data;
+pub mod engine;
+pub mod events;
+pub mod format;
+pub mod prepare;
+pub mod ring;
+pub mod strategy;
+pub mod verify;
