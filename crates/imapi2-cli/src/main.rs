@@ -14,12 +14,14 @@ macro_rules! outln {
     }};
 }
 
+mod burn;
 mod device;
 mod extract;
 mod info;
 mod ls;
 mod mkimage;
 mod report;
+mod sources;
 mod verify;
 mod view;
 
@@ -39,6 +41,8 @@ struct Cli {
 enum Command {
     /// Build a file-system image from folders and files.
     Mkimage(mkimage::Args),
+    /// Burn folders and files (or an image) to the medium of a recorder.
+    Burn(burn::Args),
     /// List the files of an image (ISO 9660, Joliet, Rock Ridge or UDF).
     Ls(ls::Args),
     /// Copy the files of an image to a folder.
@@ -61,6 +65,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Mkimage(args) => mkimage::run(args),
+        Command::Burn(args) => burn::run(args),
         Command::Ls(args) => ls::run(args),
         Command::Extract(args) => extract::run(args),
         Command::Info(args) => info::run(args),

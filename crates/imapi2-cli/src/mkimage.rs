@@ -5,15 +5,13 @@ use std::sync::Arc;
 
 use clap::ValueEnum;
 use imapi2::fs::{
-    BootCatalog, BootOptions, DataSource, Emulation, FileSystemImage, FileSystems, Hybrid, ItemId,
-    ItemKind, ItemType, MediaPhysicalType, Medium, Multisession, MultisessionKind, PlatformId,
+    BootCatalog, BootOptions, DataSource, Emulation, FileSystemImage, FileSystems, Hybrid,
+    ItemType, MediaPhysicalType, Medium, Multisession, MultisessionKind, PlatformId,
 };
 use serde_json::json;
 
 use crate::report::{self, lib_error, CliError, Mode, Progress};
-
-/// Largest file ISO 9660 levels 1 and 2 hold in one extent.
-const LEVEL2_MAX_FILE: u64 = 0xFFFF_F800;
+use crate::sources::{add_source, FsArgs};
 
 /// BD-R dual layer (50 GB) capacity in blocks; IMAPI has no media type for it.
 const BD_DL_BLOCKS: u32 = 24_438_784;
@@ -68,24 +66,8 @@ pub struct Args {
     /// With --append-to: how the session goes on [default: random-write].
     #[arg(long, value_enum, value_name = "MODE", requires = "append_to")]
     session_mode: Option<SessionMode>,
-    /// File systems, comma separated: iso9660, joliet, rockridge, udf
-    /// [default: iso9660,joliet,rockridge]. `udf` alone makes a UDF-only
-    /// image; with the others, a bridge that shares every file's data.
-    #[arg(long, value_name = "LIST")]
-    fs: Option<FileSystems>,
-    /// UDF revision: 1.02, 1.50, 2.00, 2.01, 2.50 or 2.60 [default: 1.02, or
-    /// what --media picks]. 2.50 and 2.60 use a metadata partition.
-    #[arg(long, value_name = "REV", value_parser = parse_udf_revision)]
-    udf_revision: Option<u16>,
-    /// UDF 2.50+: no separate metadata mirror file (saves the copy).
-    #[arg(long)]
-    no_udf_mirror: bool,
-    /// ISO 9660 interchange level [default: 2, or 3 when a file needs it].
-    #[arg(long, value_name = "1|2|3", value_parser = clap::value_parser!(u8).range(1..=3))]
-    iso_level: Option<u8>,
-    /// Volume name (at most 32 characters).
-    #[arg(long, value_name = "NAME")]
-    volume: Option<String>,
+    #[command(flatten)]
+    fs: FsArgs,
     /// Check that the image fits this medium (and pick its defaults).
     #[arg(long, value_enum)]
     media: Option<Media>,
@@ -116,19 +98,6 @@ pub struct Args {
     /// Folders and files to put in the image.
     #[arg(required = true, value_name = "SRC")]
     sources: Vec<String>,
-}
-
-/// "2.50" → 0x0250.
-fn parse_udf_revision(s: &str) -> Result<u16, String> {
-    match s {
-        "1.02" => Ok(0x0102),
-        "1.50" => Ok(0x0150),
-        "2.00" => Ok(0x0200),
-        "2.01" => Ok(0x0201),
-        "2.50" => Ok(0x0250),
-        "2.60" => Ok(0x0260),
-        _ => Err(format!("{s:?} is not 1.02, 1.50, 2.00, 2.01, 2.50 or 2.60")),
-    }
 }
 
 /// Where syslinux installs its isohybrid MBR code.
@@ -227,82 +196,6 @@ fn hybrid_mbr(given: Option<&Path>, boot: &[BootOptions]) -> Result<Option<Vec<u
     Ok(None)
 }
 
-/// Splits `PATH_IN_IMAGE=SRC` at the first unescaped '='.
-fn split_graft(arg: &str) -> (Option<String>, String) {
-    let mut left = String::new();
-    let mut chars = arg.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' if chars.peek() == Some(&'=') => {
-                left.push('=');
-                chars.next();
-            }
-            '=' => {
-                let rest: String = chars.collect();
-                return (Some(left), rest.replace("\\=", "="));
-            }
-            _ => left.push(c),
-        }
-    }
-    (None, left)
-}
-
-/// `mkdir -p` inside the image.
-fn ensure_dir(img: &mut FileSystemImage, path: &str) -> imapi2::fs::Result<ItemId> {
-    let mut cur = img.root();
-    for comp in path.split('/').filter(|c| !c.is_empty() && *c != ".") {
-        cur = match img.item_in(cur, comp) {
-            Ok(id) if img.kind(id) == ItemKind::Directory => id,
-            Ok(id) => {
-                return Err(imapi2::fs::Error::NotDir {
-                    path: img.full_path(id),
-                })
-            }
-            Err(_) => img.add_directory(cur, comp)?,
-        };
-    }
-    Ok(cur)
-}
-
-fn add_source(img: &mut FileSystemImage, arg: &str) -> imapi2::fs::Result<()> {
-    let (graft, src) = split_graft(arg);
-    let host = Path::new(&src);
-    let md = std::fs::metadata(host).map_err(|error| imapi2::fs::Error::DataStreamCreate {
-        path: host.to_path_buf(),
-        error,
-    })?;
-    if md.is_dir() {
-        let dir = ensure_dir(img, graft.as_deref().unwrap_or("/"))?;
-        return img.add_tree(dir, host, false);
-    }
-    let file_name = || {
-        host.file_name()
-            .and_then(|n| n.to_str())
-            .map(str::to_string)
-            .ok_or_else(|| imapi2::fs::Error::HostName {
-                path: host.to_path_buf(),
-            })
-    };
-    let (dir_path, leaf) = match graft {
-        None => ("/".to_string(), file_name()?),
-        Some(g) if g.ends_with('/') || g.is_empty() => (g, file_name()?),
-        Some(g) => match g.trim_end_matches('/').rsplit_once('/') {
-            Some((d, l)) => (d.to_string(), l.to_string()),
-            None => ("/".to_string(), g),
-        },
-    };
-    let dir = ensure_dir(img, &dir_path)?;
-    if let Ok(existing) = img.item_in(dir, &leaf) {
-        if img.kind(existing) == ItemKind::Directory {
-            img.remove_tree(dir, &leaf)?;
-        } else {
-            img.remove(dir, &leaf)?;
-        }
-    }
-    img.add_host_file(dir, &leaf, host)?;
-    Ok(())
-}
-
 pub fn run(args: Args) -> Result<(), CliError> {
     let json = args.json;
     let err = |e| lib_error(e, json);
@@ -330,23 +223,12 @@ pub fn run(args: Args) -> Result<(), CliError> {
             img.set_free_media_blocks(BD_DL_BLOCKS).map_err(err)?;
         }
     }
-    if let Some(fs) = args.fs {
-        img.set_file_systems_to_create(fs).map_err(err)?;
-    }
+    args.fs.apply(&mut img).map_err(err)?;
     let output = args
         .append_to
         .clone()
         .or_else(|| args.output.clone())
         .expect("clap requires one");
-    if let Some(rev) = args.udf_revision {
-        img.set_udf_revision(rev).map_err(err)?;
-    }
-    if args.no_udf_mirror {
-        img.set_create_redundant_udf_metadata_files(false);
-    }
-    if let Some(v) = &args.volume {
-        img.set_volume_name(v).map_err(err)?;
-    }
     let usage = |message: String| CliError {
         message,
         code: Some("IMAPI_E_BOOT_IMAGE_DATA"),
@@ -376,12 +258,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     for s in &args.sources {
         add_source(&mut img, s).map_err(err)?;
     }
-    let level = match args.iso_level {
-        Some(l) => l,
-        None if img.largest_file_size() > LEVEL2_MAX_FILE => 3,
-        None => 2,
-    };
-    img.set_iso9660_interchange_level(level).map_err(err)?;
+    let level = args.fs.apply_level(&mut img).map_err(err)?;
     debug_assert_ne!(img.exists("/"), ItemType::NotFound);
 
     let mut result = img.create_result_image().map_err(err)?;
@@ -523,19 +400,5 @@ mod tests {
             .unwrap_err()
             .contains("1000"));
         std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn grafts_split_at_the_first_unescaped_equals() {
-        assert_eq!(split_graft("dir"), (None, "dir".to_string()));
-        assert_eq!(
-            split_graft("/a/b=src/x"),
-            (Some("/a/b".to_string()), "src/x".to_string())
-        );
-        assert_eq!(
-            split_graft("a\\=b=c\\=d"),
-            (Some("a=b".to_string()), "c=d".to_string())
-        );
-        assert_eq!(split_graft("x\\=y"), (None, "x=y".to_string()));
     }
 }

@@ -25,7 +25,10 @@ impl CliError {
             }
             outln!("{v}");
         }
-        eprintln!("imapi2: error: {}", self.message);
+        match self.code {
+            Some(c) => eprintln!("imapi2: error: {} ({c})", self.message),
+            None => eprintln!("imapi2: error: {}", self.message),
+        }
     }
 }
 

@@ -455,6 +455,19 @@ impl DiscFormat2Data {
         self.cancel.cancel()
     }
 
+    /// The checks `Write` makes before anything is written, for a stream of
+    /// `sectors` sectors (0: any size), without taking the recorder: a
+    /// caller can refuse early, before building an image.
+    pub fn check_current_media(&mut self, sectors: u64) -> Result<()> {
+        let settings = self.burn_settings(sectors);
+        let rec = self.rec()?;
+        let snap = media::snapshot(rec.drive()).map_err(|error| Error::Device {
+            device: rec.device().to_string(),
+            error,
+        })?;
+        check_medium(rec.device(), &snap, &settings)
+    }
+
     /// `Write(stream)`: synchronous; the stream (whole 2048-byte sectors)
     /// becomes a new session at the next writable address of sequential
     /// media, or is written from sector 0 of overwritable media.
@@ -617,7 +630,7 @@ fn run<R: Read + Seek + Send + ?Sized>(
         device: held.device().to_string(),
         error,
     })?;
-    check_medium(&held, &snap, s)?;
+    check_medium(held.device(), &snap, s)?;
     let free_after = u64::from(snap.free_sectors).saturating_sub(s.sectors);
     let mut job = s.job.clone();
     job.finalize = close::closes_disc(
@@ -635,7 +648,7 @@ fn run<R: Read + Seek + Send + ?Sized>(
     let speed = set_speed(&mut held, &snap, s.speed)?;
     let mut strategy = strategy::for_profile(snap.profile).ok_or_else(|| Error::Burn {
         device: held.device().to_string(),
-        reason: format!("the data writer does not write {}", snap.profile),
+        reason: format!("the data writer does not write {}", snap.profile.name()),
         code: 0xC0AA_0406,
     })?;
     let placement = {
@@ -695,19 +708,19 @@ fn run<R: Read + Seek + Send + ?Sized>(
 }
 
 /// The refusals before anything is written.
-fn check_medium(held: &Held<'_>, snap: &MediaSnapshot, s: &Settings) -> Result<()> {
-    let device = held.device().to_string();
+fn check_medium(device: &str, snap: &MediaSnapshot, s: &Settings) -> Result<()> {
     let refuse = |code: u32, reason: String| Error::Burn {
-        device: device.clone(),
+        device: device.to_string(),
         reason,
         code,
     };
-    let p = snap.profile;
+    let profile = snap.profile;
+    let p = profile.name();
     if !snap.present {
         return Err(refuse(0xC0AA_0202, "no medium in the drive".into()));
     }
-    if !DATA_PROFILES.contains(&p) {
-        let what = if p.is_writable() {
+    if !DATA_PROFILES.contains(&profile) {
+        let what = if profile.is_writable() {
             "written by the data writer"
         } else {
             "written"
@@ -737,7 +750,7 @@ fn check_medium(held: &Held<'_>, snap: &MediaSnapshot, s: &Settings) -> Result<(
             format!("the {p} holds an open session from an interrupted burn: `imapi2 close` closes it first"),
         ));
     }
-    if media::is_overwritable(p) && snap.state & state::BLANK == 0 && !s.force_overwrite {
+    if media::is_overwritable(profile) && snap.state & state::BLANK == 0 && !s.force_overwrite {
         return Err(refuse(
             0xC0AA_0405,
             format!(
@@ -746,7 +759,7 @@ fn check_medium(held: &Held<'_>, snap: &MediaSnapshot, s: &Settings) -> Result<(
         ));
     }
     let test_ok = matches!(
-        p,
+        profile,
         Profile::CdR
             | Profile::CdRw
             | Profile::DvdRSequential
@@ -789,7 +802,8 @@ fn check_fits(
             device: held.device().to_string(),
             reason: format!(
                 "the image needs {need} sectors with the {} the {} asks for, and {room} are free",
-                placement.pad_sectors, snap.profile
+                placement.pad_sectors,
+                snap.profile.name()
             ),
             code: 0xC0AA_0404,
         });

@@ -50,8 +50,9 @@ impl Strategy for DvdDash {
             return Err(ctx.refuse(
                 0xC0AA_0402,
                 format!(
-                    "this {profile} can only be written disc at once (the drive offers no \
-                     incremental writing on it), which needs a blank disc: blank it fully first"
+                    "this {} can only be written disc at once (the drive offers no \
+                     incremental writing on it), which needs a blank disc: blank it fully first",
+                    profile.name()
                 ),
             ));
         }

@@ -189,11 +189,12 @@ pub fn next_track_number(snap: &MediaSnapshot) -> u16 {
 /// The common message after an interrupted write on sequential media.
 pub fn open_session_note(profile: Profile, placement: &Placement, sent: u64) -> String {
     if sent == 0 {
-        return format!("nothing was written; the {profile} is as it was");
+        return format!("nothing was written; the {} is as it was", profile.name());
     }
     format!(
-        "the {profile} now holds an open session of {sent} sectors from LBA {}; \
+        "the {} now holds an open session of {sent} sectors from LBA {}; \
          `imapi2 close` closes it (earlier sessions stay readable either way)",
+        profile.name(),
         placement.start_lba
     )
 }

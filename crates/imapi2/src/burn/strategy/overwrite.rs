@@ -139,11 +139,12 @@ impl Strategy for Overwrite {
 
     fn interrupted(&self, profile: Profile, _placement: &Placement, sent: u64) -> String {
         if sent == 0 {
-            return format!("nothing was written; the {profile} is as it was");
+            return format!("nothing was written; the {} is as it was", profile.name());
         }
         format!(
-            "the {profile} holds the first {sent} sectors of the new image over what was \
-             there before: burn it again to complete it"
+            "the {} holds the first {sent} sectors of the new image over what was \
+             there before: burn it again to complete it",
+            profile.name()
         )
     }
 }

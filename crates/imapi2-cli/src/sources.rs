@@ -1,0 +1,172 @@
+//! Sources of an image, as `mkimage` and `burn` take them: folders, files
+//! and `PATH_IN_IMAGE=SRC` graft points, later ones winning a name clash.
+
+use std::path::Path;
+
+use imapi2::fs::{FileSystemImage, FileSystems, ItemId, ItemKind};
+
+/// Largest file ISO 9660 levels 1 and 2 hold in one extent.
+const LEVEL2_MAX_FILE: u64 = 0xFFFF_F800;
+
+/// The file-system options of `mkimage` and `burn`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct FsArgs {
+    /// File systems, comma separated: iso9660, joliet, rockridge, udf
+    /// [default: iso9660,joliet,rockridge]. `udf` alone makes a UDF-only
+    /// image; with the others, a bridge that shares every file's data.
+    #[arg(long, value_name = "LIST")]
+    fs: Option<FileSystems>,
+    /// UDF revision: 1.02, 1.50, 2.00, 2.01, 2.50 or 2.60 [default: 1.02, or
+    /// what --media picks]. 2.50 and 2.60 use a metadata partition.
+    #[arg(long, value_name = "REV", value_parser = parse_udf_revision)]
+    udf_revision: Option<u16>,
+    /// UDF 2.50+: no separate metadata mirror file (saves the copy).
+    #[arg(long)]
+    no_udf_mirror: bool,
+    /// ISO 9660 interchange level [default: 2, or 3 when a file needs it].
+    #[arg(long, value_name = "1|2|3", value_parser = clap::value_parser!(u8).range(1..=3))]
+    iso_level: Option<u8>,
+    /// Volume name (at most 32 characters).
+    #[arg(long, value_name = "NAME")]
+    volume: Option<String>,
+}
+
+impl FsArgs {
+    /// Applies what was given over the defaults already chosen (for the
+    /// medium): file systems, UDF revision and mirror, volume name.
+    pub fn apply(&self, img: &mut FileSystemImage) -> imapi2::fs::Result<()> {
+        if let Some(fs) = self.fs {
+            img.set_file_systems_to_create(fs)?;
+        }
+        if let Some(rev) = self.udf_revision {
+            img.set_udf_revision(rev)?;
+        }
+        if self.no_udf_mirror {
+            img.set_create_redundant_udf_metadata_files(false);
+        }
+        if let Some(v) = &self.volume {
+            img.set_volume_name(v)?;
+        }
+        Ok(())
+    }
+
+    /// Sets the ISO 9660 level once the sources are in: the one given, else
+    /// 3 when a file needs several extents, else 2. Returns it.
+    pub fn apply_level(&self, img: &mut FileSystemImage) -> imapi2::fs::Result<u8> {
+        let level = match self.iso_level {
+            Some(l) => l,
+            None if img.largest_file_size() > LEVEL2_MAX_FILE => 3,
+            None => 2,
+        };
+        img.set_iso9660_interchange_level(level)?;
+        Ok(level)
+    }
+}
+
+/// "2.50" → 0x0250.
+fn parse_udf_revision(s: &str) -> Result<u16, String> {
+    match s {
+        "1.02" => Ok(0x0102),
+        "1.50" => Ok(0x0150),
+        "2.00" => Ok(0x0200),
+        "2.01" => Ok(0x0201),
+        "2.50" => Ok(0x0250),
+        "2.60" => Ok(0x0260),
+        _ => Err(format!("{s:?} is not 1.02, 1.50, 2.00, 2.01, 2.50 or 2.60")),
+    }
+}
+
+/// Splits `PATH_IN_IMAGE=SRC` at the first unescaped '='.
+fn split_graft(arg: &str) -> (Option<String>, String) {
+    let mut left = String::new();
+    let mut chars = arg.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&'=') => {
+                left.push('=');
+                chars.next();
+            }
+            '=' => {
+                let rest: String = chars.collect();
+                return (Some(left), rest.replace("\\=", "="));
+            }
+            _ => left.push(c),
+        }
+    }
+    (None, left)
+}
+
+/// `mkdir -p` inside the image.
+fn ensure_dir(img: &mut FileSystemImage, path: &str) -> imapi2::fs::Result<ItemId> {
+    let mut cur = img.root();
+    for comp in path.split('/').filter(|c| !c.is_empty() && *c != ".") {
+        cur = match img.item_in(cur, comp) {
+            Ok(id) if img.kind(id) == ItemKind::Directory => id,
+            Ok(id) => {
+                return Err(imapi2::fs::Error::NotDir {
+                    path: img.full_path(id),
+                })
+            }
+            Err(_) => img.add_directory(cur, comp)?,
+        };
+    }
+    Ok(cur)
+}
+
+pub fn add_source(img: &mut FileSystemImage, arg: &str) -> imapi2::fs::Result<()> {
+    let (graft, src) = split_graft(arg);
+    let host = Path::new(&src);
+    let md = std::fs::metadata(host).map_err(|error| imapi2::fs::Error::DataStreamCreate {
+        path: host.to_path_buf(),
+        error,
+    })?;
+    if md.is_dir() {
+        let dir = ensure_dir(img, graft.as_deref().unwrap_or("/"))?;
+        return img.add_tree(dir, host, false);
+    }
+    let file_name = || {
+        host.file_name()
+            .and_then(|n| n.to_str())
+            .map(str::to_string)
+            .ok_or_else(|| imapi2::fs::Error::HostName {
+                path: host.to_path_buf(),
+            })
+    };
+    let (dir_path, leaf) = match graft {
+        None => ("/".to_string(), file_name()?),
+        Some(g) if g.ends_with('/') || g.is_empty() => (g, file_name()?),
+        Some(g) => match g.trim_end_matches('/').rsplit_once('/') {
+            Some((d, l)) => (d.to_string(), l.to_string()),
+            None => ("/".to_string(), g),
+        },
+    };
+    let dir = ensure_dir(img, &dir_path)?;
+    if let Ok(existing) = img.item_in(dir, &leaf) {
+        if img.kind(existing) == ItemKind::Directory {
+            img.remove_tree(dir, &leaf)?;
+        } else {
+            img.remove(dir, &leaf)?;
+        }
+    }
+    img.add_host_file(dir, &leaf, host)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grafts_split_at_the_first_unescaped_equals() {
+        assert_eq!(split_graft("dir"), (None, "dir".to_string()));
+        assert_eq!(
+            split_graft("/a/b=src/x"),
+            (Some("/a/b".to_string()), "src/x".to_string())
+        );
+        assert_eq!(
+            split_graft("a\\=b=c\\=d"),
+            (Some("a=b".to_string()), "c=d".to_string())
+        );
+        assert_eq!(split_graft("x\\=y"), (None, "x=y".to_string()));
+    }
+}
