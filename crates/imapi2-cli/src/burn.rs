@@ -298,11 +298,9 @@ impl Shown {
                         }
                         _ => String::new(),
                     };
-                    let host = if e.total_system_buffer > 0 {
-                        e.used_system_buffer * 100 / e.total_system_buffer
-                    } else {
-                        0
-                    };
+                    let host = (e.used_system_buffer * 100)
+                        .checked_div(e.total_system_buffer)
+                        .unwrap_or(0);
                     bar.set_message(format!(
                         "{:.1} MB/s {:.1}x{drive} host {host:>3}%",
                         rate * 2048.0 / 1e6,
