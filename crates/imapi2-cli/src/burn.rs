@@ -255,7 +255,15 @@ struct Shown {
     mode: Mode,
     bar: Option<ProgressBar>,
     family: MediaFamily,
-    last_json: std::sync::Mutex<Option<(std::time::Instant, DataWriteAction)>>,
+    last_json: std::sync::Mutex<JsonPace>,
+}
+
+/// JSON progress at most ten times a second, but the last event of each
+/// action always out.
+#[derive(Default)]
+struct JsonPace {
+    last: Option<(std::time::Instant, DataWriteAction)>,
+    held: Option<serde_json::Value>,
 }
 
 impl Shown {
@@ -276,7 +284,7 @@ impl Shown {
             mode,
             bar,
             family,
-            last_json: std::sync::Mutex::new(None),
+            last_json: std::sync::Mutex::new(JsonPace::default()),
         }
     }
 
@@ -311,17 +319,7 @@ impl Shown {
                 }
             }
             Mode::Json => {
-                let mut last = self.last_json.lock().unwrap_or_else(|p| p.into_inner());
-                let now = std::time::Instant::now();
-                let due = match *last {
-                    Some((t, a)) => a != p.current_action || now - t >= Duration::from_millis(100),
-                    None => true,
-                };
-                if !due {
-                    return;
-                }
-                *last = Some((now, p.current_action));
-                report::event(json!({
+                let v = json!({
                     "event": "progress",
                     "action": p.current_action.word(),
                     "current_action": p.current_action.imapi_name(),
@@ -338,7 +336,26 @@ impl Shown {
                     "free_system_buffer": e.free_system_buffer,
                     "device_buffer_size": e.device_buffer_size,
                     "device_buffer_free": e.device_buffer_free,
-                }));
+                });
+                let mut pace = self.last_json.lock().unwrap_or_else(|p| p.into_inner());
+                let now = std::time::Instant::now();
+                let changed = pace.last.map_or(true, |(_, a)| a != p.current_action);
+                if changed {
+                    if let Some(h) = pace.held.take() {
+                        report::event(h);
+                    }
+                }
+                let due = changed
+                    || pace
+                        .last
+                        .is_some_and(|(t, _)| now - t >= Duration::from_millis(100));
+                if due {
+                    pace.last = Some((now, p.current_action));
+                    pace.held = None;
+                    report::event(v);
+                } else {
+                    pace.held = Some(v);
+                }
             }
             Mode::Quiet => {}
         }
@@ -347,6 +364,10 @@ impl Shown {
     fn finish(&self) {
         if let Some(b) = &self.bar {
             b.finish_and_clear();
+        }
+        let mut pace = self.last_json.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(h) = pace.held.take() {
+            report::event(h);
         }
     }
 }

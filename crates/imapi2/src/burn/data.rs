@@ -855,6 +855,22 @@ fn write_data<R: Read + Seek + Send + ?Sized>(
         .chain((&mut *stream).take(s.sectors * 2048))
         .chain(zeros(placement.pad_sectors));
     let _ = snap;
+    let buffer = ring::Geometry {
+        sector_bytes: settings.bytes_per_sector as usize,
+        sectors: total,
+        chunk_sectors: settings.sectors_per_write,
+        capacity_bytes: settings.host_buffer_bytes,
+    }
+    .total_bytes() as u64;
+    events.engine = WriteEngineProgress {
+        start_lba: placement.start_lba,
+        sector_count: total,
+        last_read_lba: placement.start_lba - 1,
+        last_written_lba: placement.start_lba - 1,
+        total_system_buffer: buffer,
+        free_system_buffer: buffer,
+        ..WriteEngineProgress::default()
+    };
     events.emit(DataWriteAction::WritingData, Some(0.0));
     let mut progress = |p: &WriteEngineProgress| {
         events.engine = *p;
