@@ -4,7 +4,6 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -372,19 +371,6 @@ impl Shown {
     }
 }
 
-/// Ctrl-C and SIGTERM cancel the burn (a second one ends the program).
-fn cancel_on_signals() -> Arc<AtomicBool> {
-    let flag = Arc::new(AtomicBool::new(false));
-    for (sig, code) in [
-        (signal_hook::consts::SIGINT, 130),
-        (signal_hook::consts::SIGTERM, 143),
-    ] {
-        let _ = signal_hook::flag::register_conditional_shutdown(sig, code, flag.clone());
-        let _ = signal_hook::flag::register(sig, flag.clone());
-    }
-    flag
-}
-
 pub fn run(args: Args) -> Result<(), CliError> {
     let json = args.json;
     let mode = if json {
@@ -423,12 +409,11 @@ pub fn run(args: Args) -> Result<(), CliError> {
     w.set_write_speed(speed, false).map_err(dev)?;
     w.check_current_media(0).map_err(dev)?;
     let shown = Arc::new(Shown::new(mode, family));
-    let flag = cancel_on_signals();
+    crate::signals::catch();
     let s = shown.clone();
-    let f = flag.clone();
     w.set_update(move |p| {
         s.update(p);
-        if f.load(Ordering::SeqCst) {
+        if crate::signals::stop_requested() {
             Flow::Cancel
         } else {
             Flow::Continue
@@ -476,8 +461,8 @@ pub fn run(args: Args) -> Result<(), CliError> {
     if let Err(e) = result {
         let cancelled = matches!(e, imapi2::Error::Cancelled { .. });
         let mut ce = dev_error(e, json);
-        if cancelled && flag.load(Ordering::SeqCst) {
-            ce.message = format!("interrupted: {}", ce.message);
+        if cancelled && crate::signals::stop_requested() {
+            ce.message = ce.message.replacen("cancelled", "interrupted", 1);
         }
         return Err(ce);
     }
@@ -511,6 +496,54 @@ pub fn run(args: Args) -> Result<(), CliError> {
         if let Some(r) = w.recorder() {
             r.eject_media().map_err(dev)?;
         }
+    }
+    Ok(())
+}
+
+/// Arguments of `imapi2 close`.
+#[derive(clap::Args)]
+pub struct CloseArgs {
+    /// The recorder [default: the only recorder there is].
+    #[arg(long, value_name = "ID")]
+    drive: Option<String>,
+    /// Finalize the disc (DVD+R, DVD+R DL, BD-R): nothing more can be added.
+    #[arg(long)]
+    finalize: bool,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `imapi2 close`: closes the open session an interrupted burn left on a
+/// write-once disc, or finalizes an appendable one.
+pub fn close(args: CloseArgs) -> Result<(), CliError> {
+    let json = args.json;
+    let burn_args = Args {
+        drive: args.drive.clone(),
+        blank: None,
+        image: None,
+        fs: FsArgs::default(),
+        close: false,
+        verify: Verify::None,
+        speed: "max".into(),
+        dummy: false,
+        sao: false,
+        overwrite: false,
+        eject: false,
+        json,
+        quiet: true,
+        sources: Vec::new(),
+    };
+    let mut rec = open_recorder(&burn_args)?;
+    let done = imapi2::burn::close::close_media(&mut rec, "imapi2", args.finalize)
+        .map_err(|e| dev_error(e, json))?;
+    if json {
+        outln!(
+            "{}",
+            json!({"drive": rec.active_disc_recorder(), "done": done})
+        );
+    } else {
+        outln!("{}: {done}", rec.active_disc_recorder());
     }
     Ok(())
 }

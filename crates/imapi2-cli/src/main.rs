@@ -21,6 +21,7 @@ mod info;
 mod ls;
 mod mkimage;
 mod report;
+mod signals;
 mod sources;
 mod verify;
 mod view;
@@ -43,6 +44,8 @@ enum Command {
     Mkimage(mkimage::Args),
     /// Burn folders and files (or an image) to the medium of a recorder.
     Burn(burn::Args),
+    /// Close the session an interrupted burn left open, or finalize a disc.
+    Close(burn::CloseArgs),
     /// List the files of an image (ISO 9660, Joliet, Rock Ridge or UDF).
     Ls(ls::Args),
     /// Copy the files of an image to a folder.
@@ -66,6 +69,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Mkimage(args) => mkimage::run(args),
         Command::Burn(args) => burn::run(args),
+        Command::Close(args) => burn::close(args),
         Command::Ls(args) => ls::run(args),
         Command::Extract(args) => extract::run(args),
         Command::Info(args) => info::run(args),
@@ -79,7 +83,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             e.print();
-            ExitCode::from(1)
+            ExitCode::from(signals::exit_code().unwrap_or(1))
         }
     }
 }

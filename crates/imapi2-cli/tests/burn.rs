@@ -468,13 +468,25 @@ fn ctrl_c_cancels_and_says_what_the_medium_holds() {
         .unwrap()
         .read_to_string(&mut err)
         .unwrap();
-    assert_eq!(status.code(), Some(1), "{err}");
+    assert_eq!(status.code(), Some(130), "{err}");
     assert!(err.contains("E_IMAPI_REQUEST_CANCELLED"), "{err}");
     assert!(
         err.contains("open session") || err.contains("nothing was written"),
         "{err}"
     );
-    // The drive was let go: the next command works.
+    // The drive was let go: the next command works, and `imapi2 close`
+    // closes the open session the cancel left.
     let m = media_json(&cfg, &rec);
     assert_eq!(m["present"], true, "{m}");
+    if err.contains("open session") {
+        assert!(m["status"].to_string().contains("NON_EMPTY_SESSION"), "{m}");
+        let said = run_ok(imapi(&cfg).args(["close", "--drive", &rec]));
+        assert!(said.contains("closed"), "{said}");
+        let m = media_json(&cfg, &rec);
+        let status = m["status"].to_string();
+        assert!(
+            status.contains("APPENDABLE") && !status.contains("NON_EMPTY_SESSION"),
+            "{m}"
+        );
+    }
 }

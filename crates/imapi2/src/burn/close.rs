@@ -86,6 +86,112 @@ pub fn closes_disc(
         || matches!(profile, Profile::DvdRDlSequential)
 }
 
+/// Closes what an interrupted burn left open on a write-once medium (the
+/// open track and session), or with `finalize` closes the disc where the
+/// medium allows it without a new session (DVD+R, DVD+R DL, BD-R). Beyond
+/// IMAPI, which refuses such media; cdrecord's `-fix`. Takes exclusive
+/// access as `client_name` for the time it works. Returns what it did.
+pub fn close_media(
+    recorder: &mut crate::DiscRecorder,
+    client_name: &str,
+    finalize: bool,
+) -> crate::Result<String> {
+    use crate::media::{self, state};
+    let mut held = super::prepare::Held::take(recorder, client_name)?;
+    let device = held.device().to_string();
+    let dev = |error| crate::Error::Device {
+        device: device.clone(),
+        error,
+    };
+    let snap = media::snapshot(held.drive()).map_err(dev)?;
+    let refuse = |code: u32, reason: String| crate::Error::Burn {
+        device: device.clone(),
+        reason,
+        code,
+    };
+    let p = snap.profile;
+    if !snap.present {
+        return Err(refuse(0xC0AA_0202, "no medium in the drive".into()));
+    }
+    if media::is_overwritable(p) || !p.is_writable() {
+        return Err(refuse(
+            0xC0AA_0402,
+            format!("a {} has no sessions to close", p.name()),
+        ));
+    }
+    if snap.state & state::FINALIZED != 0 {
+        return Err(refuse(
+            0xC0AA_0402,
+            format!("the {} is finalized already", p.name()),
+        ));
+    }
+    let open = snap.state & state::NON_EMPTY_SESSION != 0;
+    let can_finalize = matches!(p, Profile::DvdPlusR | Profile::DvdPlusRDl | Profile::BdRSrm);
+    if finalize && !open && !can_finalize {
+        return Err(refuse(
+            0xC0AA_0402,
+            format!(
+                "a {} is finalized by its last session: burn it with --close",
+                p.name()
+            ),
+        ));
+    }
+    if !open && !finalize {
+        return Ok(format!(
+            "the {} holds no open session: nothing to close",
+            p.name()
+        ));
+    }
+    let track = snap
+        .tracks
+        .iter()
+        .rev()
+        .find(|t| !t.blank)
+        .map_or(1, |t| t.number);
+    held.drive().synchronize_cache(|_| {}).map_err(dev)?;
+    if matches!(
+        p,
+        Profile::CdR
+            | Profile::CdRw
+            | Profile::DvdRSequential
+            | Profile::DvdRwSequential
+            | Profile::DvdRDlSequential
+    ) {
+        // The multi-session field of page 05h decides what CLOSE SESSION does.
+        let drive = held.drive();
+        if let Ok(imapi2_mmc::mode::ModePage::WriteParameters(mut page)) =
+            drive.mode_sense(0x05, imapi2_mmc::mode::PageControl::Current)
+        {
+            page.ps = false;
+            page.multi_session = if finalize {
+                imapi2_mmc::mode::MultiSession::NoNextSession
+            } else {
+                imapi2_mmc::mode::MultiSession::NextSessionAllowed
+            };
+            drive
+                .mode_select(&imapi2_mmc::mode::ModePage::WriteParameters(page))
+                .map_err(dev)?;
+        }
+    }
+    let mut closes = sequence(p, track, finalize);
+    if !open {
+        closes.retain(|c| c.function != CloseFunction::Track);
+    }
+    for c in &closes {
+        held.drive()
+            .close(c.function, c.number, |_| {})
+            .map_err(dev)?;
+    }
+    Ok(if finalize {
+        format!("the {} is finalized", p.name())
+    } else {
+        format!(
+            "the open session of the {} is closed; it stays appendable",
+            p.name()
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
