@@ -9,13 +9,13 @@
 //!    finalized or damaged, blank when overwritable unless `ForceOverwrite`,
 //!    the stream fits) — every refusal before anything is written;
 //! 2. *initializing hardware*: the write speed; then the medium family's
-//!    [strategy](super::strategy) formats a blank DVD+RW or BD-RE
+//!    [strategy] formats a blank DVD+RW or BD-RE
 //!    (*formatting media*), calibrates power on DVD-R (*calibrating
 //!    power*), sets page 05h, reserves, moves a layer break;
 //! 3. *writing data*: the [write engine](super::engine) from the strategy's
 //!    start address, the stream followed by the padding the medium needs;
 //! 4. *finalization*: SYNCHRONIZE CACHE, the closes of the medium's table
-//!    ([`close`](super::close)), then the drive's account of what it holds
+//!    ([`close`]), then the drive's account of what it holds
 //!    checked against what was sent ([`verify::account`]);
 //! 5. *verifying* (quick or full, when asked), then *completed*.
 //!

@@ -3,7 +3,7 @@
 //! The engine does what IMAPI's does: given a recorder, a stream, a start
 //! LBA (negative ones too: a CD's lead-in and pregap), a sector count and a
 //! sector size (2048, or 2352/2448 for raw CD), it reads the stream on a
-//! thread of its own into a bounded host buffer ([`ring`](super::ring)) and
+//! thread of its own into a bounded host buffer ([`ring`]) and
 //! sends WRITE(10) — or WRITE(12) with the Streaming bit — commands of whole
 //! write units, in order, with no gaps. A drive busy draining its buffer
 //! (02/04/08, "long write in progress") is waited out and the same WRITE

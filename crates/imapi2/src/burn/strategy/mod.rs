@@ -32,7 +32,7 @@ pub struct Job {
     /// Sectors of 2048 bytes in the stream.
     pub sectors: u64,
     /// Close the disc after this session (the closing rules already
-    /// applied: see [`close::closes_disc`]).
+    /// applied: see [`crate::burn::close::closes_disc`]).
     pub finalize: bool,
     /// Test write: the laser stays at read power (CD, DVD-R/RW only).
     pub test_write: bool,
