@@ -83,7 +83,12 @@ pub mod media;
 pub mod ranges;
 mod replies;
 pub mod store;
-pub mod subchannel;
+pub mod subchannel {
+    //! The Q sub-channel of raw CD frames, as much as the recorder needs to
+    //! find tracks in a RAW session the host wrote itself: the codec lives in
+    //! [`imapi2_cd::subchannel::q`].
+    pub use imapi2_cd::subchannel::q::{q_crc, SubQ};
+}
 pub mod target;
 
 pub use drive::Personality;
