@@ -32,10 +32,10 @@ mod ops;
 pub const CD_ATIP_LEAD_IN: i64 = -11_634;
 
 /// The lowest LBA a CD can address: MSF 90:00:00 (mmc-notes §0).
-pub const CD_LOWEST_LBA: i64 = -45_150;
+pub const CD_LOWEST_LBA: i64 = imapi2_cd::msf::LOWEST_LBA as i64;
 
 /// Blocks of the mandatory pre-gap before every CD track (2 s).
-pub const CD_PREGAP: u32 = 150;
+pub const CD_PREGAP: u32 = 2 * imapi2_cd::msf::FRAMES_PER_SECOND;
 
 /// The kinds of medium the virtual recorder can hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -25,6 +25,11 @@
 
 use std::path::{Path, PathBuf};
 
+use imapi2_cd::msf::absolute_time;
+use imapi2_cd::sector::{
+    self, Header, MODE1_DATA_SIZE, SECTOR_SIZE, SUBCHANNEL_SIZE, SYNC, SYNC_HEADER_SIZE, SYNC_SIZE,
+};
+use imapi2_cd::subchannel::q::{SubQ, ADR_POSITION, CONTROL_DATA};
 use imapi2_mmc::capacity::{BufferCapacity, Capacity, MechanismStatus};
 use imapi2_mmc::cdb::{
     self, BlankType, CloseFunction, Command, DiscInformationType, HeaderCodes, PerformanceType,
@@ -56,7 +61,6 @@ use crate::media::{
 };
 use crate::replies;
 use crate::store::VirtualDisc;
-use crate::subchannel::SubQ;
 
 /// Knobs of a recorder that are not part of any medium.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,10 +107,14 @@ impl From<MediaError> for Fail {
     }
 }
 
+/// What the drive reports when its backing files fail: internal target
+/// failure.
+const BROKEN_STORE: SenseCode = SenseCode::new(0x04, 0x44, 0x00);
+
 impl From<Error> for Fail {
     fn from(_: Error) -> Fail {
         // The backing files failed: the drive reports an internal target failure.
-        Fail::Check(sense_of(SenseCode::new(0x04, 0x44, 0x00)))
+        Fail::Check(sense_of(BROKEN_STORE))
     }
 }
 
@@ -1458,7 +1466,9 @@ impl VirtualRecorder {
                     let mut frame = vec![0u8; usize::from(size)];
                     for (i, out) in dest.chunks_mut(2048).enumerate() {
                         disc.read_raw(e.lba + i as i64, usize::from(size), &mut frame)?;
-                        out.copy_from_slice(user_data_of(&frame));
+                        let user =
+                            sector::user_data(&frame).map_err(|_| Fail::from(BROKEN_STORE))?;
+                        out.copy_from_slice(user);
                     }
                 }
             }
@@ -1512,6 +1522,7 @@ impl VirtualRecorder {
                             for frame in chunk.chunks(usize::from(size)) {
                                 subq.push(
                                     SubQ::from_frame(frame, params.data_block_type)
+                                        .ok()
                                         .filter(|q| q.adr == 1)
                                         .map(|q| (q.tno, q.index, q.control)),
                                 );
@@ -1776,12 +1787,12 @@ impl VirtualRecorder {
         let disc = self.disc.as_mut().expect("checked");
         let mut pos = 0usize;
         for ((at, content, source, main), tno) in sectors.into_iter().zip(numbers) {
-            let mut frame = vec![0u8; 2448];
+            let mut frame = vec![0u8; SECTOR_SIZE + SUBCHANNEL_SIZE];
             let mut stored_sub = false;
             match source {
-                ReadSource::Raw(size) if size >= 2352 => {
+                ReadSource::Raw(size) if usize::from(size) >= SECTOR_SIZE => {
                     disc.read_raw(at, usize::from(size), &mut frame[..usize::from(size)])?;
-                    stored_sub = size == 2448;
+                    stored_sub = usize::from(size) == SECTOR_SIZE + SUBCHANNEL_SIZE;
                 }
                 ReadSource::Raw(size) => {
                     let mut user = vec![0u8; usize::from(size)];
@@ -1808,7 +1819,7 @@ impl VirtualRecorder {
             pos += f.c2_len;
             match f.subchannel {
                 SubChannelSelection::RawPw if stored_sub => {
-                    buf[pos..pos + 96].copy_from_slice(&frame[2352..2448])
+                    buf[pos..pos + SUBCHANNEL_SIZE].copy_from_slice(&frame[SECTOR_SIZE..])
                 }
                 SubChannelSelection::Q => {
                     let q = q_for(tno, at, content).encode();
@@ -1842,60 +1853,34 @@ fn main_layout(content: TrackContent, f: &ReadCdFlags) -> Vec<(usize, usize)> {
     let header = !matches!(f.header_codes, HeaderCodes::None | HeaderCodes::SubHeader);
     if content == TrackContent::Audio {
         return if f.sync || header || f.user_data || f.edc_ecc {
-            vec![(0, 2352)]
+            vec![(0, SECTOR_SIZE)]
         } else {
             Vec::new()
         };
     }
+    let user_end = SYNC_HEADER_SIZE + MODE1_DATA_SIZE;
     let mut v = Vec::new();
     if f.sync {
-        v.push((0, 12));
+        v.push((0, SYNC_SIZE));
     }
     if header {
-        v.push((12, 16));
+        v.push((SYNC_SIZE, SYNC_HEADER_SIZE));
     }
     if f.user_data {
-        v.push((16, 2064));
+        v.push((SYNC_HEADER_SIZE, user_end));
     }
     if f.edc_ecc {
-        v.push((2064, 2352));
+        v.push((user_end, SECTOR_SIZE));
     }
     v
 }
 
-fn to_bcd(v: u8) -> u8 {
-    ((v / 10) << 4) | (v % 10)
-}
-
 /// A mode 1 frame around 2048 bytes of user data: sync pattern, BCD header
-/// (ECMA-130 §14.2); EDC and ECC are left zero (not computed).
+/// (ECMA-130 §14.1, §14.2); EDC and ECC are left zero (not computed).
 fn cooked_frame(lba: i64, user: &[u8], frame: &mut [u8]) {
-    frame[0] = 0;
-    frame[1..11].fill(0xFF);
-    frame[11] = 0;
-    let a = (lba + 150).max(0);
-    frame[12] = to_bcd(((a / 4500) % 100) as u8);
-    frame[13] = to_bcd(((a / 75) % 60) as u8);
-    frame[14] = to_bcd((a % 75) as u8);
-    frame[15] = 1;
-    frame[16..16 + user.len()].copy_from_slice(user);
-}
-
-/// The user data of a stored raw frame: mode 1 bytes 16–2063, mode 2 form 1
-/// bytes 24–2071; frames without a sync header (2336, 2056, 2332: the
-/// sub-header first) from byte 8; 2048- and 2324-byte frames from byte 0.
-fn user_data_of(frame: &[u8]) -> &[u8] {
-    match frame.len() {
-        n if n >= 2352 => {
-            if frame[15] == 2 {
-                &frame[24..2072]
-            } else {
-                &frame[16..2064]
-            }
-        }
-        2336 | 2056 | 2332 => &frame[8..2056],
-        _ => &frame[..2048],
-    }
+    frame[..SYNC_SIZE].copy_from_slice(&SYNC);
+    frame[SYNC_SIZE..SYNC_HEADER_SIZE].copy_from_slice(&Header::for_lba(lba, 1).encode());
+    frame[SYNC_HEADER_SIZE..SYNC_HEADER_SIZE + user.len()].copy_from_slice(user);
 }
 
 fn m_track_number(m: Option<&Medium>, lba: i64) -> u8 {
@@ -1908,21 +1893,20 @@ fn m_track_number(m: Option<&Medium>, lba: i64) -> u8 {
     .unwrap_or(1)
 }
 
-/// A position Q frame for `lba` (ADR 1).
+/// A position Q frame for `lba` (ADR 1, index 1, relative time zero).
 fn q_for(tno: u8, lba: i64, content: TrackContent) -> SubQ {
-    let a = (lba + 150).max(0);
-    let abs = (
-        ((a / 4500) % 100) as u8,
-        ((a / 75) % 60) as u8,
-        (a % 75) as u8,
-    );
+    let t = absolute_time(lba);
     SubQ {
-        control: if content == TrackContent::Data { 4 } else { 0 },
-        adr: 1,
+        control: if content == TrackContent::Data {
+            CONTROL_DATA
+        } else {
+            0
+        },
+        adr: ADR_POSITION,
         tno,
         index: 1,
         relative: (0, 0, 0),
-        absolute: abs,
+        absolute: (t.m, t.s, t.f),
     }
 }
 

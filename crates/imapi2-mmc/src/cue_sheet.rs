@@ -1,8 +1,9 @@
 //! SEND CUE SHEET parameter data: 8-byte cue sheet entries for session at
 //! once recording (MMC-6 §6.33.3, tables 573–581).
 
+use imapi2_cd::msf::Msf;
+
 use crate::codec::DecodeError;
-use crate::toc::Msf;
 
 /// Data form of a cue sheet entry (byte 3): sub-channel form in bits 7–6,
 /// main data form in bits 5–0 (MMC-6 tables 575–580).
