@@ -13,7 +13,8 @@
 //!   form 1, form 2), the sync pattern and the header;
 //! - [`subchannel`]: the P–W sub-channel ([`subchannel::pw`]) and the Q
 //!   channel's position frames ([`subchannel::q`]);
-//! - [`crc`]: the CRC-16 of Q frames;
+//! - [`crc`]: the CRC-16 of Q frames and CD-TEXT packs;
+//! - [`cdtext`]: CD-TEXT packs;
 //! - [`error`]: the decode error.
 //!
 //! ```
@@ -34,6 +35,7 @@
 #![warn(missing_docs)]
 
 pub mod bcd;
+pub mod cdtext;
 pub mod crc;
 pub mod error;
 pub mod msf;

@@ -1,7 +1,8 @@
 //! READ TOC/PMA/ATIP replies (MMC-6 §6.32.3).
 //!
 //! MSF addresses ([`Msf`], [`msf_to_lba`], [`lba_to_msf`]) live in
-//! [`imapi2_cd::msf`] and are re-exported here.
+//! [`imapi2_cd::msf`], the CD-TEXT pack ([`CdTextPack`]) in
+//! [`imapi2_cd::cdtext`]; both are re-exported here.
 //!
 //! Formats: 0 formatted TOC ([`FormattedToc`]), 1 multisession information
 //! ([`MultisessionInfo`]), 2 raw TOC and 3 PMA ([`RawToc`], 11-byte
@@ -9,7 +10,10 @@
 //! Formats 0 and 1 carry addresses as LBA or MSF depending on the CDB's MSF
 //! bit, so their decoders take it as an argument.
 
+pub use imapi2_cd::cdtext::CdTextPack;
 pub use imapi2_cd::msf::{lba_to_msf, msf_to_lba, Msf};
+
+use imapi2_cd::cdtext::PACK_SIZE;
 
 use crate::codec::{be16, be32, need, put16, DecodeError};
 
@@ -393,29 +397,6 @@ impl Atip {
     }
 }
 
-/// One CD-TEXT pack (18 bytes; MMC-6 table 489, format in the Red Book annex).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct CdTextPack {
-    /// Pack type (80h title, 81h performer, ... 8Fh size information).
-    pub pack_type: u8,
-    /// Extension flag (byte 1 bit 7).
-    pub extension: bool,
-    /// Track number (byte 1 bits 6–0).
-    pub track: u8,
-    /// Sequence number.
-    pub sequence: u8,
-    /// DBCC: double-byte characters (byte 3 bit 7).
-    pub dbcc: bool,
-    /// Block number (byte 3 bits 6–4).
-    pub block: u8,
-    /// Character position (byte 3 bits 3–0).
-    pub char_position: u8,
-    /// Text data.
-    pub text: [u8; 12],
-    /// CRC as recorded (bytes 16–17).
-    pub crc: u16,
-}
-
 /// Format 5: CD-TEXT from the lead-in.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct CdText {
@@ -428,23 +409,10 @@ impl CdText {
     pub fn decode(bytes: &[u8]) -> Result<CdText, DecodeError> {
         need("CD-TEXT", bytes, 4)?;
         let b = covered(bytes);
+        // Every exact 18-byte chunk decodes.
         let packs = b[4..]
-            .chunks_exact(18)
-            .map(|p| {
-                let mut text = [0u8; 12];
-                text.copy_from_slice(&p[4..16]);
-                CdTextPack {
-                    pack_type: p[0],
-                    extension: p[1] & 0x80 != 0,
-                    track: p[1] & 0x7F,
-                    sequence: p[2],
-                    dbcc: p[3] & 0x80 != 0,
-                    block: (p[3] >> 4) & 0x07,
-                    char_position: p[3] & 0x0F,
-                    text,
-                    crc: be16(p, 16),
-                }
-            })
+            .chunks_exact(PACK_SIZE)
+            .filter_map(|p| CdTextPack::decode(p).ok())
             .collect();
         Ok(CdText { packs })
     }
@@ -453,12 +421,7 @@ impl CdText {
     pub fn encode(&self) -> Vec<u8> {
         let mut out = vec![0u8; 4];
         for p in &self.packs {
-            out.push(p.pack_type);
-            out.push((u8::from(p.extension) << 7) | (p.track & 0x7F));
-            out.push(p.sequence);
-            out.push((u8::from(p.dbcc) << 7) | ((p.block & 0x07) << 4) | (p.char_position & 0x0F));
-            out.extend_from_slice(&p.text);
-            out.extend_from_slice(&p.crc.to_be_bytes());
+            out.extend_from_slice(&p.encode());
         }
         with_length(out)
     }
