@@ -21,6 +21,9 @@
 
 use std::fmt;
 
+use imapi2_mmc::mode::DataBlockType;
+pub use imapi2_mmc::mode::WriteType;
+
 use crate::error::{MediaError, SenseCode};
 use crate::ranges::RangeSet;
 
@@ -587,53 +590,10 @@ impl MediaSettings {
     }
 }
 
-/// The write type of page 05h byte 2 bits 3–0 (MMC-6 §7.5.4.2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WriteType {
-    /// 0: packet / incremental.
-    Incremental,
-    /// 1: track at once.
-    Tao,
-    /// 2: session at once / disc at once.
-    Sao,
-    /// 3: raw.
-    Raw,
-    /// 4: layer jump.
-    LayerJump,
-    /// Any other value.
-    Other(u8),
-}
-
-impl WriteType {
-    /// The type from its field value.
-    pub fn from_bits(b: u8) -> WriteType {
-        match b & 0x0F {
-            0 => WriteType::Incremental,
-            1 => WriteType::Tao,
-            2 => WriteType::Sao,
-            3 => WriteType::Raw,
-            4 => WriteType::LayerJump,
-            o => WriteType::Other(o),
-        }
-    }
-
-    /// The field value.
-    pub fn bits(self) -> u8 {
-        match self {
-            WriteType::Incremental => 0,
-            WriteType::Tao => 1,
-            WriteType::Sao => 2,
-            WriteType::Raw => 3,
-            WriteType::LayerJump => 4,
-            WriteType::Other(o) => o & 0x0F,
-        }
-    }
-}
-
 /// The parts of the write parameters page (05h) the medium obeys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WriteParams {
-    /// Write type.
+    /// Write type (byte 2 bits 3–0).
     pub write_type: WriteType,
     /// Multi-session field (11b: a next session is allowed).
     pub multi_session: u8,
@@ -641,8 +601,8 @@ pub struct WriteParams {
     pub test_write: bool,
     /// Track mode (bit 2 set: data).
     pub track_mode: u8,
-    /// Data block type.
-    pub data_block_type: u8,
+    /// Data block type (byte 4 bits 3–0).
+    pub data_block_type: DataBlockType,
 }
 
 impl WriteParams {
@@ -651,14 +611,14 @@ impl WriteParams {
     pub fn default_for(kind: MediaKind) -> WriteParams {
         WriteParams {
             write_type: if kind.is_cd() {
-                WriteType::Tao
+                WriteType::TrackAtOnce
             } else {
-                WriteType::Incremental
+                WriteType::Packet
             },
             multi_session: 0,
             test_write: false,
             track_mode: 4,
-            data_block_type: 8,
+            data_block_type: DataBlockType::Mode1,
         }
     }
 
@@ -666,44 +626,6 @@ impl WriteParams {
     pub fn next_session_allowed(&self) -> bool {
         self.multi_session == 3
     }
-}
-
-/// Bytes per block of a page-05h data block type (MMC-6 table 649), or
-/// `None` for reserved values.
-pub fn data_block_size(data_block_type: u8) -> Option<u16> {
-    Some(match data_block_type {
-        0 => 2352,
-        1 => 2368,
-        2 | 3 => 2448,
-        8 | 10 => 2048,
-        9 => 2336,
-        11 => 2056,
-        12 => 2324,
-        13 => 2332,
-        _ => return None,
-    })
-}
-
-/// Bytes the host sends per block for a cue-sheet data form (MMC-6 §6.33.3.6
-/// main data form), 0 when the drive generates the block, `None` when the form
-/// is not one the drive accepts.
-pub fn cue_block_size(data_form: u8) -> Option<u16> {
-    let sub = if data_form & 0xC0 != 0 { 96 } else { 0 };
-    let main = match data_form & 0x3F {
-        0x00 => 2352,
-        0x01 => 0,
-        0x10 => 2048,
-        0x11 => 2352,
-        0x14 => 0,
-        0x20 => 2336,
-        0x21 => 2352,
-        0x24 => 0,
-        0x30 => 2336,
-        0x31 => 2352,
-        0x34 => 0,
-        _ => return None,
-    };
-    Some(main + sub)
 }
 
 /// Where a run of blocks of a WRITE goes.
@@ -918,6 +840,12 @@ pub struct TrackView {
     pub track_mode: u8,
     /// Data mode nibble (1 mode 1, 0Fh unknown).
     pub data_mode: u8,
+}
+
+/// Bytes per block the host sends for a page-05h data block type (the
+/// table of [`DataBlockType::block_size`]), in the width the model stores.
+fn block_size(t: DataBlockType) -> Option<u16> {
+    t.block_size().and_then(|n| u16::try_from(n).ok())
 }
 
 fn align_up(v: u32, unit: u32) -> u32 {
@@ -1725,7 +1653,7 @@ impl Medium {
         if cd && (params.write_type == WriteType::Raw || self.raw.is_some()) {
             return self.plan_raw(lba, blocks, params);
         }
-        if cd && params.write_type == WriteType::Sao {
+        if cd && params.write_type == WriteType::SessionAtOnce {
             return err(
                 SenseCode::COMMAND_SEQUENCE_ERROR,
                 "session-at-once writing needs a cue sheet first",
@@ -1778,17 +1706,15 @@ impl Medium {
         self.strict_unit_check(lba, blocks)?;
         match self.family() {
             Family::DvdMinus => match params.write_type {
-                WriteType::Incremental
-                    if t.state == TrackState::Invisible && !self.incremental_ok =>
-                {
+                WriteType::Packet if t.state == TrackState::Invisible && !self.incremental_ok => {
                     return err(
                         SenseCode::ILLEGAL_MODE_FOR_TRACK,
                         "incremental recording is not possible on this medium (minimally blanked)",
                     );
                 }
-                WriteType::Incremental => {}
-                WriteType::Sao if t.state == TrackState::Reserved => {}
-                WriteType::Sao => {
+                WriteType::Packet => {}
+                WriteType::SessionAtOnce if t.state == TrackState::Reserved => {}
+                WriteType::SessionAtOnce => {
                     return err(
                         SenseCode::COMMAND_SEQUENCE_ERROR,
                         "disc-at-once writing needs a RESERVE TRACK first",
@@ -1806,7 +1732,7 @@ impl Medium {
                 }
             },
             Family::Cd => match params.write_type {
-                WriteType::Tao | WriteType::Incremental => {}
+                WriteType::TrackAtOnce | WriteType::Packet => {}
                 other => {
                     return err(
                         SenseCode::ILLEGAL_MODE_FOR_TRACK,
@@ -1817,10 +1743,13 @@ impl Medium {
             _ => {}
         }
         let (block_size, dest) = if cd {
-            let size = data_block_size(params.data_block_type).ok_or_else(|| {
+            let size = block_size(params.data_block_type).ok_or_else(|| {
                 MediaError::new(
                     SenseCode::ILLEGAL_MODE_FOR_TRACK,
-                    format!("data block type {} is reserved", params.data_block_type),
+                    format!(
+                        "data block type {} is reserved",
+                        params.data_block_type.bits()
+                    ),
                 )
             })?;
             let storage = if size == 2048 {
@@ -1944,13 +1873,14 @@ impl Medium {
         params: &WriteParams,
     ) -> Result<WritePlan, MediaError> {
         let size = match params.data_block_type {
-            0 => 2352,
-            1 => 2368,
-            2 | 3 => 2448,
+            t @ (DataBlockType::Raw2352
+            | DataBlockType::RawPq2368
+            | DataBlockType::RawPwPacked2448
+            | DataBlockType::RawPwRaw2448) => block_size(t).unwrap_or(2448),
             other => {
                 return err(
                     SenseCode::ILLEGAL_MODE_FOR_TRACK,
-                    format!("data block type {other} is not a raw block type"),
+                    format!("data block type {} is not a raw block type", other.bits()),
                 )
             }
         };
@@ -2041,7 +1971,7 @@ impl Medium {
                     } else {
                         TrackContent::Audio
                     };
-                    let size = data_block_size(params.data_block_type).unwrap_or(2048);
+                    let size = block_size(params.data_block_type).unwrap_or(2048);
                     t.storage = if size == 2048 {
                         Storage::User
                     } else {

@@ -1092,7 +1092,7 @@ mod tests {
         round_trip(&m);
         let mut m = Medium::new(MediaKind::CdRw);
         let sao = WriteParams {
-            write_type: WriteType::Sao,
+            write_type: WriteType::SessionAtOnce,
             ..p
         };
         let cue = [

@@ -1521,7 +1521,7 @@ impl VirtualRecorder {
                         if plan.extents.len() == 1 && disc.medium().sao_layout().is_none() {
                             for frame in chunk.chunks(usize::from(size)) {
                                 subq.push(
-                                    SubQ::from_frame(frame, params.data_block_type)
+                                    SubQ::from_frame(frame, params.data_block_type.bits())
                                         .ok()
                                         .filter(|q| q.adr == 1)
                                         .map(|q| (q.tno, q.index, q.control)),

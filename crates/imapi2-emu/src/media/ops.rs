@@ -1,6 +1,8 @@
 //! State changes of the medium model: close, synchronize, reserve, cue
 //! sheet, blank, format, layer break, background formatting.
 
+use imapi2_mmc::cue_sheet::DataForm;
+
 use super::*;
 
 impl Medium {
@@ -286,7 +288,12 @@ impl Medium {
             return self.complete_raw(params);
         }
         match self.family() {
-            Family::Cd if matches!(params.write_type, WriteType::Tao | WriteType::Incremental) => {
+            Family::Cd
+                if matches!(
+                    params.write_type,
+                    WriteType::TrackAtOnce | WriteType::Packet
+                ) =>
+            {
                 let idx = self
                     .tracks
                     .iter()
@@ -298,7 +305,7 @@ impl Medium {
                 }
                 LongOp::None
             }
-            Family::DvdMinus if params.write_type == WriteType::Sao => {
+            Family::DvdMinus if params.write_type == WriteType::SessionAtOnce => {
                 let Some(sn) = self.open_session() else {
                     return LongOp::None;
                 };
@@ -432,7 +439,7 @@ impl Medium {
                 format!("cue sheets do not apply to {}", self.kind),
             );
         }
-        if params.write_type != WriteType::Sao {
+        if params.write_type != WriteType::SessionAtOnce {
             return err(
                 SenseCode::COMMAND_SEQUENCE_ERROR,
                 format!(
@@ -478,7 +485,10 @@ impl Medium {
             if p.tno != 0 && (p.tno > 99 || p.index > 99) {
                 return bad(format!("track {} index {} is out of range", p.tno, p.index));
             }
-            let Some(size) = cue_block_size(p.data_form) else {
+            let Some(size) = DataForm(p.data_form)
+                .block_size()
+                .and_then(|n| u16::try_from(n).ok())
+            else {
                 return bad(format!(
                     "data form {:02X}h of track {} is not supported",
                     p.data_form, p.tno
