@@ -28,7 +28,7 @@ use crate::error::{MediaError, SenseCode};
 use crate::ranges::RangeSet;
 
 mod invariants;
-mod ops;
+mod close;
 
 /// CD lead-in start of the emulated ATIP, 97:26:66 (LBA −11 634): a typical
 /// value of 80-minute CD-R media (MMC-6 §6.26.3.6, ATIP byte 8–10).
