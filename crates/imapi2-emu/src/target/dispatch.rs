@@ -1,23 +1,14 @@
 //! Every command goes through `execute` here: the checks in their order,
 //! then `dispatch` hands the decoded command to its family's handler.
 
-use imapi2_mmc::capacity::{BufferCapacity, Capacity, MechanismStatus};
-use imapi2_mmc::cdb::{
-    self, Command, DiscInformationType, PerformanceType, TrackAddressType, TrackReservation,
-};
-use imapi2_mmc::mode::ModeParameters;
+use imapi2_mmc::cdb::{self, Command};
 use imapi2_mmc::sense::Sense;
-use imapi2_mmc::streaming::StreamingPerformance;
 use imapi2_mmc::transport::{DataPhase, Request, Response, ScsiTransport, TransportError};
 
-use crate::drive::Tray;
 use crate::error::SenseCode;
 use crate::fault::{CommandFacts, Effect};
-use crate::replies;
 
-use super::data::{give, parameters};
 use super::fail::{sense_of, Fail, Outcome};
-use super::read::ReadCdFlags;
 use super::VirtualRecorder;
 
 fn allow_during_unit_attention(op: u8) -> bool {
@@ -199,424 +190,48 @@ impl VirtualRecorder {
         Response::check_condition(bytes)
     }
 
+    /// Hands a decoded command to the handler of its family (one file
+    /// each): identity, tray, events, mode pages, disc and track
+    /// information, reading, recording, erasing and formatting, speeds.
     pub(super) fn dispatch(&mut self, cmd: Command, data: &mut DataPhase<'_>) -> Outcome {
         match cmd {
-            Command::TestUnitReady => Ok(0),
-            Command::RequestSense {
-                allocation_length, ..
-            } => {
-                let sense = self.request_sense();
-                Ok(give(data, &sense.encode(), usize::from(allocation_length)))
-            }
-            Command::Inquiry {
-                evpd,
-                page_code,
-                allocation_length,
-            } => {
-                let reply = self.inquiry(evpd, page_code)?;
-                Ok(give(data, &reply, usize::from(allocation_length)))
-            }
-            Command::StartStopUnit {
-                load_eject, start, ..
-            } => self.start_stop(load_eject, start),
-            Command::PreventAllowMediumRemoval {
-                persistent,
-                prevent,
-            } => {
-                if persistent {
-                    self.drive.persistent_prevent = prevent;
-                } else if prevent {
-                    self.drive.prevent = self.drive.prevent.saturating_add(1);
-                } else {
-                    self.drive.prevent = self.drive.prevent.saturating_sub(1);
-                }
-                Ok(0)
-            }
-            Command::ReadFormatCapacities { allocation_length } => {
-                let reply =
-                    replies::format_capacities(self.usable_medium(), self.drive.personality)
-                        .encode();
-                Ok(give(data, &reply, usize::from(allocation_length)))
-            }
-            Command::ReadCapacity => {
-                let m = self.medium().expect("checked");
-                let reply = Capacity {
-                    last_lba: m.last_lba(),
-                    block_length: 2048,
-                }
-                .encode();
-                Ok(give(data, &reply, 8))
-            }
-            Command::Read6 {
-                lba,
-                transfer_length,
-            } => {
-                let n = if transfer_length == 0 {
-                    256
-                } else {
-                    u32::from(transfer_length)
-                };
-                self.read(i64::from(lba), n, data, "READ(6)")
-            }
-            Command::Read10 {
-                lba,
-                transfer_length,
-                ..
-            } => self.read(i64::from(lba), u32::from(transfer_length), data, "READ(10)"),
-            Command::Read12 {
-                lba,
-                transfer_length,
-                ..
-            } => self.read(i64::from(lba), transfer_length, data, "READ(12)"),
-            Command::Write10 {
-                lba,
-                transfer_length,
-                ..
-            } => self.write(
-                i64::from(lba),
-                u32::from(transfer_length),
-                data,
-                "WRITE(10)",
-            ),
-            Command::Write12 {
-                lba,
-                transfer_length,
-                ..
-            } => self.write(i64::from(lba), transfer_length, data, "WRITE(12)"),
-            Command::WriteAndVerify10 {
-                lba,
-                transfer_length,
-                ..
-            } => self.write(
-                i64::from(lba),
-                u32::from(transfer_length),
-                data,
-                "WRITE AND VERIFY(10)",
-            ),
-            Command::Verify10 {
-                bytchk,
-                lba,
-                verification_length,
-            } => self.verify(i64::from(lba), u32::from(verification_length), bytchk, data),
-            Command::SynchronizeCache { immed, .. } => self.synchronize(immed),
-            Command::ReadToc {
-                msf,
-                format,
-                track_session,
-                allocation_length,
-            } => {
-                let m = self.medium().expect("checked");
-                let reply = replies::toc(m, format.bits(), msf, track_session)?;
-                Ok(give(data, &reply, usize::from(allocation_length)))
-            }
-            Command::GetConfiguration {
-                request,
-                starting_feature,
-                allocation_length,
-            } => {
-                let c = replies::configuration(
-                    &self.drive,
-                    self.usable_medium(),
-                    request,
-                    starting_feature,
-                )?;
-                Ok(give(data, &c.encode(), usize::from(allocation_length)))
-            }
-            Command::GetEventStatusNotification {
-                polled,
-                class_request,
-                allocation_length,
-            } => {
-                if !polled {
-                    return Err(SenseCode::INVALID_FIELD_IN_CDB.into());
-                }
-                let reply = self.event_status(class_request).encode();
-                Ok(give(data, &reply, usize::from(allocation_length)))
-            }
-            Command::ReadDiscInformation {
-                data_type,
-                allocation_length,
-            } => {
-                if data_type != DiscInformationType::Standard {
-                    return Err(SenseCode::INVALID_FIELD_IN_CDB.into());
-                }
-                let m = self.medium().expect("checked");
-                let reply = replies::disc_information(m, &self.opc).encode();
-                Ok(give(data, &reply, usize::from(allocation_length)))
-            }
-            Command::ReadTrackInformation {
-                open,
-                address_type,
-                number,
-                allocation_length,
-            } => {
-                let m = self.medium().expect("checked");
-                let view = match address_type {
-                    TrackAddressType::Lba => m.track_view_at(i64::from(number as i32)),
-                    TrackAddressType::Track if number == 0 => None,
-                    TrackAddressType::Track => m.track_view(number),
-                    TrackAddressType::Session if open => m
-                        .tracks()
-                        .iter()
-                        .find(|t| t.session == number && t.nwa().is_some())
-                        .and_then(|t| m.track_view(t.number)),
-                    TrackAddressType::Session => m.track_view_of_session(number),
-                    TrackAddressType::Reserved => None,
-                };
-                let Some(view) = view else {
-                    return Err(SenseCode::INVALID_FIELD_IN_CDB.into());
-                };
-                let reply = replies::track_information(&view).encode();
-                Ok(give(data, &reply, usize::from(allocation_length)))
-            }
-            Command::ReserveTrack { rmz, reservation } => {
-                let TrackReservation::Size(blocks) = reservation else {
-                    return Err(SenseCode::INVALID_FIELD_IN_CDB.into());
-                };
-                if rmz {
-                    return Err(SenseCode::INVALID_FIELD_IN_CDB.into());
-                }
-                let simulate = self.simulating();
-                self.target_medium(simulate).reserve_track(blocks)?;
-                self.sync_point();
-                self.persist()?;
-                Ok(0)
-            }
-            Command::SendOpcInformation {
-                do_opc,
-                parameter_length,
-                ..
-            } => {
-                let _ = parameters(data, usize::from(parameter_length), "SEND OPC INFORMATION")?;
-                let m = self.medium().expect("checked");
-                if m.write_protected() {
-                    return Err(SenseCode::WRITE_PROTECTED.into());
-                }
-                if do_opc {
-                    let speed = self
-                        .drive
-                        .current_write_speed(&self.drive.personality.write_speeds(m.kind()));
-                    let speed = speed.min(0xFFFF) as u16;
-                    if !self.opc.contains(&speed) {
-                        self.opc.push(speed);
-                    }
-                }
-                Ok(usize::from(parameter_length))
-            }
-            Command::ModeSelect10 {
-                pf,
-                sp,
-                parameter_length,
-            } => {
-                let list = parameters(data, usize::from(parameter_length), "MODE SELECT(10)")?;
-                self.mode_select(pf, sp, list, true)?;
-                Ok(list.len())
-            }
-            Command::ModeSelect6 {
-                pf,
-                sp,
-                parameter_length,
-            } => {
-                let list = parameters(data, usize::from(parameter_length), "MODE SELECT(6)")?;
-                self.mode_select(pf, sp, list, false)?;
-                Ok(list.len())
-            }
-            Command::ModeSense10 {
-                page_control,
-                page_code,
-                subpage,
-                allocation_length,
-                ..
-            } => {
-                if subpage != 0 {
-                    return Err(SenseCode::INVALID_FIELD_IN_CDB.into());
-                }
-                let pages = replies::mode_pages(
-                    &self.drive,
-                    self.usable_medium(),
-                    page_code,
-                    page_control,
-                )?;
-                let reply = ModeParameters {
-                    pages,
-                    ..Default::default()
-                }
-                .encode10();
-                Ok(give(data, &reply, usize::from(allocation_length)))
-            }
-            Command::ModeSense6 {
-                page_control,
-                page_code,
-                subpage,
-                allocation_length,
-                ..
-            } => {
-                if subpage != 0 {
-                    return Err(SenseCode::INVALID_FIELD_IN_CDB.into());
-                }
-                let pages = replies::mode_pages(
-                    &self.drive,
-                    self.usable_medium(),
-                    page_code,
-                    page_control,
-                )?;
-                let reply = ModeParameters {
-                    pages,
-                    ..Default::default()
-                }
-                .encode6();
-                Ok(give(data, &reply, usize::from(allocation_length)))
-            }
-            Command::CloseTrackSession {
-                immed,
-                function,
-                number,
-            } => self.close(immed, function, number),
-            Command::ReadBufferCapacity {
-                block,
-                allocation_length,
-            } => {
-                let reply = if block {
-                    BufferCapacity::Blocks {
-                        available: self.buffer.free() / 2048,
-                    }
-                } else {
-                    BufferCapacity::Bytes {
-                        length: self.buffer.size,
-                        available: self.buffer.free(),
-                    }
-                };
-                Ok(give(data, &reply.encode(), usize::from(allocation_length)))
-            }
-            Command::SendCueSheet { size } => self.send_cue_sheet(size as usize, data),
-            Command::Blank {
-                immed,
-                blank_type,
-                address,
-            } => self.blank(immed, blank_type, address),
-            Command::FormatUnit {
-                fmt_data,
-                format_code,
-                ..
-            } => self.format_unit(fmt_data, format_code, data),
-            Command::GetPerformance {
-                data_type,
-                max_descriptors,
-                performance_type,
-                ..
-            } => {
-                let m = self.medium().expect("checked");
-                let reply = match performance_type {
-                    PerformanceType::WriteSpeed => {
-                        // Header (8 bytes) with the length of the whole list,
-                        // then at most `max_descriptors` 16-byte descriptors.
-                        let mut r = replies::write_speed_list(&self.drive, m).encode();
-                        r.truncate(8 + 16 * usize::from(max_descriptors));
-                        r
-                    }
-                    PerformanceType::Performance => {
-                        replies::performance(&self.drive, m, data_type).encode()
-                    }
-                    _ => return Err(SenseCode::INVALID_FIELD_IN_CDB.into()),
-                };
-                Ok(give(data, &reply, usize::MAX))
-            }
-            Command::ReadDiscStructure {
-                media_type,
-                layer,
-                format,
-                allocation_length,
-                ..
-            } => {
-                let m = self.medium().expect("checked");
-                let reply = replies::disc_structure(m, media_type, format, layer)?.encode();
-                Ok(give(data, &reply, usize::from(allocation_length)))
-            }
-            Command::SendDiscStructure {
-                media_type,
-                format,
-                parameter_length,
-                ..
-            } => self.send_disc_structure(media_type, format, usize::from(parameter_length), data),
-            Command::SetStreaming {
-                streaming_type,
-                parameter_length,
-            } => {
-                let list = parameters(data, usize::from(parameter_length), "SET STREAMING")?;
-                match streaming_type {
-                    0x00 => {
-                        let p = StreamingPerformance::decode(list)
-                            .map_err(|_| Fail::from(SenseCode::PARAMETER_LIST_LENGTH))?;
-                        let speeds = self.speeds();
-                        if let Some(w) = p.write_kbps() {
-                            self.drive
-                                .select_write_speed(w.min(u64::from(u32::MAX)) as u32, &speeds);
-                        }
-                        if let Some(r) = p.read_kbps() {
-                            self.drive.read_speed = Some(r.min(u64::from(u32::MAX)) as u32);
-                        }
-                    }
-                    0x05 => {}
-                    _ => return Err(SenseCode::INVALID_FIELD_IN_CDB.into()),
-                }
-                Ok(list.len())
-            }
-            Command::SetCdSpeed {
-                read_speed,
-                write_speed,
-                ..
-            } => {
-                let speeds = self.speeds();
-                self.drive
-                    .select_write_speed(u32::from(write_speed), &speeds);
-                self.drive.read_speed = (read_speed != 0xFFFF).then_some(u32::from(read_speed));
-                Ok(0)
-            }
-            Command::MechanismStatus { allocation_length } => {
-                let reply = MechanismStatus {
-                    fault: false,
-                    changer_state: 0,
-                    current_slot: 0,
-                    mechanism_state: if self.busy.is_some() { 3 } else { 0 },
-                    door_open: self.drive.tray == Tray::Open,
-                    current_lba: 0,
-                    slots_available: 0,
-                    slots: Vec::new(),
-                }
-                .encode();
-                Ok(give(data, &reply, usize::from(allocation_length)))
-            }
-            Command::ReadCd {
-                sector_type,
-                lba,
-                transfer_length,
-                sync,
-                header_codes,
-                user_data,
-                edc_ecc,
-                c2,
-                subchannel,
-                ..
-            } => {
-                let c2_len = match c2 {
-                    cdb::C2ErrorInfo::None => 0,
-                    cdb::C2ErrorInfo::Reserved => {
-                        return Err(SenseCode::INVALID_FIELD_IN_CDB.into())
-                    }
-                    cdb::C2ErrorInfo::C2Bits => 294,
-                    cdb::C2ErrorInfo::C2AndBlockBits => 296,
-                };
-                let flags = ReadCdFlags {
-                    sector_type,
-                    sync,
-                    header_codes,
-                    user_data,
-                    edc_ecc,
-                    c2_len,
-                    subchannel,
-                };
-                self.read_cd(i64::from(lba), transfer_length, flags, data)
-            }
+            Command::TestUnitReady
+            | Command::RequestSense { .. }
+            | Command::Inquiry { .. }
+            | Command::GetConfiguration { .. } => self.identity_command(cmd, data),
+            Command::StartStopUnit { .. }
+            | Command::PreventAllowMediumRemoval { .. }
+            | Command::MechanismStatus { .. } => self.tray_command(cmd, data),
+            Command::GetEventStatusNotification { .. } => self.events_command(cmd, data),
+            Command::ModeSense10 { .. }
+            | Command::ModeSense6 { .. }
+            | Command::ModeSelect10 { .. }
+            | Command::ModeSelect6 { .. } => self.mode_command(cmd, data),
+            Command::ReadCapacity
+            | Command::ReadFormatCapacities { .. }
+            | Command::ReadDiscInformation { .. }
+            | Command::ReadTrackInformation { .. }
+            | Command::ReadToc { .. }
+            | Command::ReadDiscStructure { .. }
+            | Command::ReadBufferCapacity { .. } => self.info_command(cmd, data),
+            Command::Read6 { .. }
+            | Command::Read10 { .. }
+            | Command::Read12 { .. }
+            | Command::Verify10 { .. }
+            | Command::ReadCd { .. } => self.read_command(cmd, data),
+            Command::Write10 { .. }
+            | Command::Write12 { .. }
+            | Command::WriteAndVerify10 { .. }
+            | Command::SynchronizeCache { .. }
+            | Command::CloseTrackSession { .. }
+            | Command::ReserveTrack { .. }
+            | Command::SendCueSheet { .. }
+            | Command::SendOpcInformation { .. }
+            | Command::SendDiscStructure { .. } => self.write_command(cmd, data),
+            Command::Blank { .. } | Command::FormatUnit { .. } => self.format_command(cmd, data),
+            Command::GetPerformance { .. }
+            | Command::SetStreaming { .. }
+            | Command::SetCdSpeed { .. } => self.speed_command(cmd, data),
         }
     }
 }

@@ -1,16 +1,33 @@
 //! GET EVENT STATUS NOTIFICATION (polled): operational change, power
 //! management, media and device busy classes.
 
+use imapi2_mmc::cdb::Command;
 use imapi2_mmc::event::{
     class, Event, EventStatus, MediaEventCode, OperationalEventCode, PowerEventCode,
 };
+use imapi2_mmc::transport::DataPhase;
 
 use crate::drive::Tray;
+use crate::error::SenseCode;
 
+use super::data::give;
+use super::fail::Outcome;
 use super::VirtualRecorder;
 
 impl VirtualRecorder {
-    pub(super) fn event_status(&mut self, request: u8) -> EventStatus {
+    /// GET EVENT STATUS NOTIFICATION, routed here by `dispatch`.
+    pub(super) fn events_command(&mut self, cmd: Command, data: &mut DataPhase<'_>) -> Outcome {
+        match cmd {
+            Command::GetEventStatusNotification {
+                polled,
+                class_request,
+                allocation_length,
+            } => self.get_event_status(polled, class_request, usize::from(allocation_length), data),
+            other => unreachable!("{} is not routed to events_command", other.name()),
+        }
+    }
+
+    fn event_status(&mut self, request: u8) -> EventStatus {
         let supported = (1 << class::OPERATIONAL_CHANGE)
             | (1 << class::POWER_MANAGEMENT)
             | (1 << class::MEDIA)
@@ -80,5 +97,20 @@ impl VirtualRecorder {
             supported_classes: supported,
             event: Some(event),
         }
+    }
+
+    /// GET EVENT STATUS NOTIFICATION: polled only.
+    fn get_event_status(
+        &mut self,
+        polled: bool,
+        class_request: u8,
+        allocation: usize,
+        data: &mut DataPhase<'_>,
+    ) -> Outcome {
+        if !polled {
+            return Err(SenseCode::INVALID_FIELD_IN_CDB.into());
+        }
+        let reply = self.event_status(class_request).encode();
+        Ok(give(data, &reply, allocation))
     }
 }

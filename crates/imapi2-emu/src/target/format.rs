@@ -1,6 +1,6 @@
 //! Erasing and formatting: BLANK and FORMAT UNIT.
 
-use imapi2_mmc::cdb::BlankType;
+use imapi2_mmc::cdb::{BlankType, Command};
 use imapi2_mmc::format::FormatUnitParameters;
 use imapi2_mmc::sense::Sense;
 use imapi2_mmc::transport::DataPhase;
@@ -14,7 +14,24 @@ use super::fail::{Fail, Outcome};
 use super::VirtualRecorder;
 
 impl VirtualRecorder {
-    pub(super) fn blank(&mut self, immed: bool, blank_type: BlankType, address: u32) -> Outcome {
+    /// BLANK and FORMAT UNIT, routed here by `dispatch`.
+    pub(super) fn format_command(&mut self, cmd: Command, data: &mut DataPhase<'_>) -> Outcome {
+        match cmd {
+            Command::Blank {
+                immed,
+                blank_type,
+                address,
+            } => self.blank(immed, blank_type, address),
+            Command::FormatUnit {
+                fmt_data,
+                format_code,
+                ..
+            } => self.format_unit(fmt_data, format_code, data),
+            other => unreachable!("{} is not routed to format_command", other.name()),
+        }
+    }
+
+    fn blank(&mut self, immed: bool, blank_type: BlankType, address: u32) -> Outcome {
         self.shadow = None;
         let disc = self.disc.as_mut().expect("checked");
         let out = disc.medium_mut().blank(blank_type.bits(), address)?;
@@ -31,7 +48,7 @@ impl VirtualRecorder {
         Ok(0)
     }
 
-    pub(super) fn format_unit(
+    fn format_unit(
         &mut self,
         fmt_data: bool,
         format_code: u8,

@@ -1,7 +1,8 @@
-//! [`VirtualRecorder`]: the drive as a [`ScsiTransport`].
+//! [`VirtualRecorder`]: the drive as a [`ScsiTransport`](imapi2_mmc::ScsiTransport).
 //!
 //! Every command goes through the same steps, in the order real drives and
-//! QEMU's ATAPI table use (mmc-notes §6.2):
+//! QEMU's ATAPI table use (mmc-notes §6.2), all in one place: `execute` in
+//! `dispatch.rs`:
 //!
 //! 1. the virtual clock ticks (long operations progress, the write buffer
 //!    drains, background formatting advances);
@@ -22,10 +23,23 @@
 //! the host's buffer); `transferred` reports what moved. CHECK CONDITION
 //! carries 18 bytes of fixed-format sense; REQUEST SENSE returns the last
 //! sense, a pending unit attention, or the progress of a long operation.
+//!
+//! The handlers, one file per command family: `identity` (INQUIRY, REQUEST
+//! SENSE, GET CONFIGURATION), `tray` (START STOP UNIT, PREVENT ALLOW MEDIUM
+//! REMOVAL, MECHANISM STATUS), `events` (GET EVENT STATUS NOTIFICATION),
+//! `mode` (MODE SENSE, MODE SELECT), `info` (READ CAPACITY, READ FORMAT
+//! CAPACITIES, READ DISC INFORMATION, READ TRACK INFORMATION, READ TOC, READ
+//! DISC STRUCTURE, READ BUFFER CAPACITY), `read` (READ, VERIFY, READ CD),
+//! `write` (WRITE, SYNCHRONIZE CACHE, CLOSE TRACK/SESSION, RESERVE TRACK,
+//! SEND CUE SHEET, SEND OPC INFORMATION, SEND DISC STRUCTURE), `format`
+//! (BLANK, FORMAT UNIT), `speed` (GET PERFORMANCE, SET STREAMING, SET CD
+//! SPEED); `fail` and `data` hold what they share (the sense of a refusal,
+//! allocation lengths and parameter lists). This file keeps the recorder
+//! itself: tray, medium, clock, journal, power.
 
 use std::path::{Path, PathBuf};
 
-use imapi2_mmc::cdb::{self};
+use imapi2_mmc::cdb;
 use imapi2_mmc::event::OperationalEventCode;
 use imapi2_mmc::sense::Sense;
 
@@ -45,6 +59,7 @@ mod events;
 mod fail;
 mod format;
 mod identity;
+mod info;
 mod mode;
 mod read;
 mod speed;
@@ -82,7 +97,7 @@ struct Journal {
 
 /// The virtual recorder: a drive with a personality, a tray that may hold a
 /// [`VirtualDisc`], a virtual clock and a fault plan, answering MMC command
-/// blocks through [`ScsiTransport`].
+/// blocks through [`ScsiTransport`](imapi2_mmc::ScsiTransport).
 #[derive(Debug)]
 pub struct VirtualRecorder {
     drive: DriveState,

@@ -6,7 +6,7 @@ use imapi2_cd::sector::{
     self, Header, MODE1_DATA_SIZE, SECTOR_SIZE, SUBCHANNEL_SIZE, SYNC, SYNC_HEADER_SIZE, SYNC_SIZE,
 };
 use imapi2_cd::subchannel::q::{SubQ, ADR_POSITION, CONTROL_DATA};
-use imapi2_mmc::cdb::{HeaderCodes, SectorType, SubChannelSelection};
+use imapi2_mmc::cdb::{C2ErrorInfo, Command, HeaderCodes, SectorType, SubChannelSelection};
 use imapi2_mmc::sense::Sense;
 use imapi2_mmc::transport::DataPhase;
 
@@ -18,13 +18,56 @@ use super::fail::{bad_request, sense_of, Fail, Outcome, BROKEN_STORE};
 use super::VirtualRecorder;
 
 impl VirtualRecorder {
-    pub(super) fn read(
-        &mut self,
-        lba: i64,
-        blocks: u32,
-        data: &mut DataPhase<'_>,
-        name: &str,
-    ) -> Outcome {
+    /// The reading commands, routed here by `dispatch`.
+    pub(super) fn read_command(&mut self, cmd: Command, data: &mut DataPhase<'_>) -> Outcome {
+        match cmd {
+            Command::Read6 {
+                lba,
+                transfer_length,
+            } => self.read6(lba, transfer_length, data),
+            Command::Read10 {
+                lba,
+                transfer_length,
+                ..
+            } => self.read(i64::from(lba), u32::from(transfer_length), data, "READ(10)"),
+            Command::Read12 {
+                lba,
+                transfer_length,
+                ..
+            } => self.read(i64::from(lba), transfer_length, data, "READ(12)"),
+            Command::Verify10 {
+                bytchk,
+                lba,
+                verification_length,
+            } => self.verify(i64::from(lba), u32::from(verification_length), bytchk, data),
+            Command::ReadCd {
+                sector_type,
+                lba,
+                transfer_length,
+                sync,
+                header_codes,
+                user_data,
+                edc_ecc,
+                c2,
+                subchannel,
+                ..
+            } => {
+                let flags = ReadCdFlags::new(
+                    sector_type,
+                    sync,
+                    header_codes,
+                    user_data,
+                    edc_ecc,
+                    c2,
+                    subchannel,
+                )?;
+                self.read_cd(i64::from(lba), transfer_length, flags, data)
+            }
+            other => unreachable!("{} is not routed to read_command", other.name()),
+        }
+    }
+
+    fn read(&mut self, lba: i64, blocks: u32, data: &mut DataPhase<'_>, name: &str) -> Outcome {
         let needed = blocks as usize * 2048;
         let DataPhase::In(buf) = data else {
             if blocks == 0 {
@@ -67,13 +110,7 @@ impl VirtualRecorder {
         Ok(needed)
     }
 
-    pub(super) fn verify(
-        &mut self,
-        lba: i64,
-        blocks: u32,
-        bytchk: bool,
-        data: &mut DataPhase<'_>,
-    ) -> Outcome {
+    fn verify(&mut self, lba: i64, blocks: u32, bytchk: bool, data: &mut DataPhase<'_>) -> Outcome {
         let needed = blocks as usize * 2048;
         let out = data_out(data);
         if bytchk && out.len() < needed {
@@ -106,7 +143,7 @@ impl VirtualRecorder {
         Ok(if bytchk { needed } else { 0 })
     }
 
-    pub(super) fn read_cd(
+    fn read_cd(
         &mut self,
         lba: i64,
         blocks: u32,
@@ -217,18 +254,57 @@ impl VirtualRecorder {
         }
         Ok(pos)
     }
+
+    /// READ(6): a transfer length of 0 asks for 256 blocks.
+    fn read6(&mut self, lba: u32, transfer_length: u8, data: &mut DataPhase<'_>) -> Outcome {
+        let n = if transfer_length == 0 {
+            256
+        } else {
+            u32::from(transfer_length)
+        };
+        self.read(i64::from(lba), n, data, "READ(6)")
+    }
+}
+
+impl ReadCdFlags {
+    /// The flags of a READ CD command; a reserved C2 error field is refused.
+    fn new(
+        sector_type: SectorType,
+        sync: bool,
+        header_codes: HeaderCodes,
+        user_data: bool,
+        edc_ecc: bool,
+        c2: C2ErrorInfo,
+        subchannel: SubChannelSelection,
+    ) -> std::result::Result<ReadCdFlags, Fail> {
+        let c2_len = match c2 {
+            C2ErrorInfo::None => 0,
+            C2ErrorInfo::Reserved => return Err(SenseCode::INVALID_FIELD_IN_CDB.into()),
+            C2ErrorInfo::C2Bits => 294,
+            C2ErrorInfo::C2AndBlockBits => 296,
+        };
+        Ok(ReadCdFlags {
+            sector_type,
+            sync,
+            header_codes,
+            user_data,
+            edc_ecc,
+            c2_len,
+            subchannel,
+        })
+    }
 }
 
 /// The READ CD flags of one command.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct ReadCdFlags {
-    pub(super) sector_type: SectorType,
-    pub(super) sync: bool,
-    pub(super) header_codes: HeaderCodes,
-    pub(super) user_data: bool,
-    pub(super) edc_ecc: bool,
-    pub(super) c2_len: usize,
-    pub(super) subchannel: SubChannelSelection,
+struct ReadCdFlags {
+    sector_type: SectorType,
+    sync: bool,
+    header_codes: HeaderCodes,
+    user_data: bool,
+    edc_ecc: bool,
+    c2_len: usize,
+    subchannel: SubChannelSelection,
 }
 
 /// The byte ranges of a 2352-byte frame READ CD returns (MMC-6 table 357,

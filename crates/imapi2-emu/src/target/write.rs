@@ -1,11 +1,12 @@
 //! Recording: WRITE(10/12), WRITE AND VERIFY(10), SYNCHRONIZE CACHE, CLOSE
-//! TRACK/SESSION, SEND CUE SHEET, SEND DISC STRUCTURE.
+//! TRACK/SESSION, RESERVE TRACK, SEND CUE SHEET, SEND OPC INFORMATION, SEND
+//! DISC STRUCTURE.
 
+use imapi2_cd::msf::msf_to_lba;
 use imapi2_cd::subchannel::q::SubQ;
-use imapi2_mmc::cdb::CloseFunction;
+use imapi2_mmc::cdb::{CloseFunction, Command, TrackReservation};
 use imapi2_mmc::cue_sheet::{CueSheet, CueSheetEntry};
 use imapi2_mmc::disc_structure::DiscStructure;
-use imapi2_mmc::toc::msf_to_lba;
 use imapi2_mmc::transport::DataPhase;
 
 use crate::error::SenseCode;
@@ -16,13 +17,58 @@ use super::fail::{bad_request, Fail, Outcome};
 use super::VirtualRecorder;
 
 impl VirtualRecorder {
-    pub(super) fn write(
-        &mut self,
-        lba: i64,
-        blocks: u32,
-        data: &mut DataPhase<'_>,
-        name: &str,
-    ) -> Outcome {
+    /// The recording commands, routed here by `dispatch`.
+    pub(super) fn write_command(&mut self, cmd: Command, data: &mut DataPhase<'_>) -> Outcome {
+        match cmd {
+            Command::Write10 {
+                lba,
+                transfer_length,
+                ..
+            } => self.write(
+                i64::from(lba),
+                u32::from(transfer_length),
+                data,
+                "WRITE(10)",
+            ),
+            Command::Write12 {
+                lba,
+                transfer_length,
+                ..
+            } => self.write(i64::from(lba), transfer_length, data, "WRITE(12)"),
+            Command::WriteAndVerify10 {
+                lba,
+                transfer_length,
+                ..
+            } => self.write(
+                i64::from(lba),
+                u32::from(transfer_length),
+                data,
+                "WRITE AND VERIFY(10)",
+            ),
+            Command::SynchronizeCache { immed, .. } => self.synchronize(immed),
+            Command::CloseTrackSession {
+                immed,
+                function,
+                number,
+            } => self.close(immed, function, number),
+            Command::ReserveTrack { rmz, reservation } => self.reserve_track(rmz, reservation),
+            Command::SendCueSheet { size } => self.send_cue_sheet(size as usize, data),
+            Command::SendOpcInformation {
+                do_opc,
+                parameter_length,
+                ..
+            } => self.send_opc(do_opc, usize::from(parameter_length), data),
+            Command::SendDiscStructure {
+                media_type,
+                format,
+                parameter_length,
+                ..
+            } => self.send_disc_structure(media_type, format, usize::from(parameter_length), data),
+            other => unreachable!("{} is not routed to write_command", other.name()),
+        }
+    }
+
+    fn write(&mut self, lba: i64, blocks: u32, data: &mut DataPhase<'_>, name: &str) -> Outcome {
         let params = self.drive.write_params();
         let simulate = self.simulating();
         let plan = self
@@ -84,7 +130,7 @@ impl VirtualRecorder {
         Ok(bytes)
     }
 
-    pub(super) fn synchronize(&mut self, immed: bool) -> Outcome {
+    fn synchronize(&mut self, immed: bool) -> Outcome {
         self.buffer.flush();
         let params = self.drive.write_params();
         let simulate = self.shadow.is_some();
@@ -101,7 +147,7 @@ impl VirtualRecorder {
         Ok(0)
     }
 
-    pub(super) fn close(&mut self, immed: bool, function: CloseFunction, number: u16) -> Outcome {
+    fn close(&mut self, immed: bool, function: CloseFunction, number: u16) -> Outcome {
         let params = self.drive.write_params();
         let simulate = self.shadow.is_some();
         let op = self
@@ -116,7 +162,7 @@ impl VirtualRecorder {
         Ok(0)
     }
 
-    pub(super) fn send_cue_sheet(&mut self, size: usize, data: &mut DataPhase<'_>) -> Outcome {
+    fn send_cue_sheet(&mut self, size: usize, data: &mut DataPhase<'_>) -> Outcome {
         let list = parameters(data, size, "SEND CUE SHEET")?;
         let sheet =
             CueSheet::decode(list).map_err(|_| Fail::from(SenseCode::PARAMETER_LIST_LENGTH))?;
@@ -142,7 +188,7 @@ impl VirtualRecorder {
         Ok(size)
     }
 
-    pub(super) fn send_disc_structure(
+    fn send_disc_structure(
         &mut self,
         media_type: u8,
         format: u8,
@@ -163,6 +209,42 @@ impl VirtualRecorder {
             _ => return Err(SenseCode::INVALID_FIELD_IN_CDB.into()),
         }
         self.persist()?;
+        Ok(len)
+    }
+
+    /// RESERVE TRACK of a number of blocks (RMZ and address reservations
+    /// are refused).
+    fn reserve_track(&mut self, rmz: bool, reservation: TrackReservation) -> Outcome {
+        let TrackReservation::Size(blocks) = reservation else {
+            return Err(SenseCode::INVALID_FIELD_IN_CDB.into());
+        };
+        if rmz {
+            return Err(SenseCode::INVALID_FIELD_IN_CDB.into());
+        }
+        let simulate = self.simulating();
+        self.target_medium(simulate).reserve_track(blocks)?;
+        self.sync_point();
+        self.persist()?;
+        Ok(0)
+    }
+
+    /// SEND OPC INFORMATION: with DoOpc, the current write speed joins the
+    /// OPC table READ DISC INFORMATION reports.
+    fn send_opc(&mut self, do_opc: bool, len: usize, data: &mut DataPhase<'_>) -> Outcome {
+        let _ = parameters(data, len, "SEND OPC INFORMATION")?;
+        let m = self.medium().expect("checked");
+        if m.write_protected() {
+            return Err(SenseCode::WRITE_PROTECTED.into());
+        }
+        if do_opc {
+            let speed = self
+                .drive
+                .current_write_speed(&self.drive.personality.write_speeds(m.kind()));
+            let speed = speed.min(0xFFFF) as u16;
+            if !self.opc.contains(&speed) {
+                self.opc.push(speed);
+            }
+        }
         Ok(len)
     }
 }
