@@ -45,7 +45,6 @@ impl Medium {
                 "session-at-once writing needs a blank disc",
             );
         }
-        let bad = |why: String| err(SenseCode::INVALID_FIELD_IN_PARAMETER_LIST, why);
         if points.is_empty() {
             return bad("the cue sheet is empty".into());
         }
@@ -67,95 +66,14 @@ impl Medium {
                 self.seq_end()
             ));
         }
-        let mut regions: Vec<CdRegion> = Vec::new();
-        let mut starts: Vec<(u8, i64, TrackContent)> = Vec::new();
-        for (i, p) in points.iter().enumerate() {
-            if p.tno == 0xAA {
-                break;
-            }
-            if p.tno != 0 && (p.tno > 99 || p.index > 99) {
-                return bad(format!("track {} index {} is out of range", p.tno, p.index));
-            }
-            let Some(size) = DataForm(p.data_form)
-                .block_size()
-                .and_then(|n| u16::try_from(n).ok())
-            else {
-                return bad(format!(
-                    "data form {:02X}h of track {} is not supported",
-                    p.data_form, p.tno
-                ));
-            };
-            let content = if p.control & 0x04 != 0 {
-                TrackContent::Data
-            } else {
-                TrackContent::Audio
-            };
-            let (start, size) = if p.tno == 0 {
-                if p.data_form & 0xC0 == 0 {
-                    continue;
-                }
-                (CD_ATIP_LEAD_IN, 96)
-            } else {
-                (p.lba, size)
-            };
-            let end = points.get(i + 1).map(|n| n.lba).unwrap_or(lead_out);
-            if p.tno != 0 && p.index == 1 {
-                if starts.last().is_some_and(|&(t, _, _)| t >= p.tno) {
-                    return bad(format!(
-                        "track {} does not follow track {}",
-                        p.tno,
-                        starts.last().map(|s| s.0).unwrap_or(0)
-                    ));
-                }
-                starts.push((p.tno, p.lba, content));
-            }
-            // Split at LBA 0: negative blocks never go to the user store.
-            for (a, b) in [(start, end.min(0)), (start.max(0), end)] {
-                if a >= b {
-                    continue;
-                }
-                let storage = if size == 2048 && a >= 0 && p.data_form & 0x3F == 0x10 {
-                    Storage::User
-                } else {
-                    Storage::Raw(size)
-                };
-                regions.push(CdRegion {
-                    start: a,
-                    end: b,
-                    block_size: size,
-                    storage,
-                    content,
-                });
-            }
-        }
+        let (regions, starts) = cue_layout(points, lead_out)?;
         if starts.is_empty() {
             return bad("the cue sheet has no track with index 01".into());
         }
         let Some(cursor) = regions.iter().find(|r| r.block_size > 0).map(|r| r.start) else {
             return bad("the cue sheet leaves nothing for the host to send".into());
         };
-        let mut tracks = Vec::new();
-        for (i, &(_, start, content)) in starts.iter().enumerate() {
-            let end = starts.get(i + 1).map(|s| s.1).unwrap_or(lead_out);
-            if end <= start {
-                return bad(format!("track at {start} is empty"));
-            }
-            tracks.push(Track {
-                number: i as u32 + 1,
-                session: 1,
-                start,
-                size: (end - start) as u32,
-                recorded: 0,
-                state: TrackState::Reserved,
-                content,
-                storage: regions
-                    .iter()
-                    .find(|r| r.start <= start && start < r.end)
-                    .map(|r| r.storage)
-                    .unwrap_or(Storage::User),
-                damaged: false,
-            });
-        }
+        let tracks = cue_tracks(&starts, &regions, lead_out)?;
         self.tracks = tracks;
         self.sessions = vec![Session {
             number: 1,
@@ -264,4 +182,116 @@ impl Medium {
         }
         self.finish_session(1, lead_out, !params.next_session_allowed())
     }
+}
+
+/// A track a cue sheet starts: its number, the LBA of its index 01 and what
+/// it holds.
+type TrackStart = (u8, i64, TrackContent);
+
+/// A cue sheet the drive refuses: 05/26/00.
+fn bad<T>(why: String) -> Result<T, MediaError> {
+    err(SenseCode::INVALID_FIELD_IN_PARAMETER_LIST, why)
+}
+
+/// The regions (split at LBA 0: negative blocks never go to the user store)
+/// and the track starts of the cue points before the lead-out at
+/// `lead_out`.
+fn cue_layout(
+    points: &[CuePoint],
+    lead_out: i64,
+) -> Result<(Vec<CdRegion>, Vec<TrackStart>), MediaError> {
+    let mut regions: Vec<CdRegion> = Vec::new();
+    let mut starts: Vec<TrackStart> = Vec::new();
+    for (i, p) in points.iter().enumerate() {
+        if p.tno == 0xAA {
+            break;
+        }
+        if p.tno != 0 && (p.tno > 99 || p.index > 99) {
+            return bad(format!("track {} index {} is out of range", p.tno, p.index));
+        }
+        let Some(size) = DataForm(p.data_form)
+            .block_size()
+            .and_then(|n| u16::try_from(n).ok())
+        else {
+            return bad(format!(
+                "data form {:02X}h of track {} is not supported",
+                p.data_form, p.tno
+            ));
+        };
+        let content = if p.control & 0x04 != 0 {
+            TrackContent::Data
+        } else {
+            TrackContent::Audio
+        };
+        let (start, size) = if p.tno == 0 {
+            if p.data_form & 0xC0 == 0 {
+                continue;
+            }
+            (CD_ATIP_LEAD_IN, 96)
+        } else {
+            (p.lba, size)
+        };
+        let end = points.get(i + 1).map(|n| n.lba).unwrap_or(lead_out);
+        if p.tno != 0 && p.index == 1 {
+            if starts.last().is_some_and(|&(t, _, _)| t >= p.tno) {
+                return bad(format!(
+                    "track {} does not follow track {}",
+                    p.tno,
+                    starts.last().map(|s| s.0).unwrap_or(0)
+                ));
+            }
+            starts.push((p.tno, p.lba, content));
+        }
+        // Split at LBA 0: negative blocks never go to the user store.
+        for (a, b) in [(start, end.min(0)), (start.max(0), end)] {
+            if a >= b {
+                continue;
+            }
+            let storage = if size == 2048 && a >= 0 && p.data_form & 0x3F == 0x10 {
+                Storage::User
+            } else {
+                Storage::Raw(size)
+            };
+            regions.push(CdRegion {
+                start: a,
+                end: b,
+                block_size: size,
+                storage,
+                content,
+            });
+        }
+    }
+    Ok((regions, starts))
+}
+
+/// The reserved tracks of a cue sheet: one per track start, up to the next
+/// one or the lead-out, stored as the region it starts in.
+fn cue_tracks(
+    starts: &[TrackStart],
+    regions: &[CdRegion],
+    lead_out: i64,
+) -> Result<Vec<Track>, MediaError> {
+    let mut tracks = Vec::new();
+    for (i, &(_, start, content)) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).map(|s| s.1).unwrap_or(lead_out);
+        if end <= start {
+            return bad(format!("track at {start} is empty"));
+        }
+        tracks.push(Track {
+            number: i as u32 + 1,
+            session: 1,
+            start,
+            size: (end - start) as u32,
+            recorded: 0,
+            state: TrackState::Reserved,
+            content,
+            storage: regions
+                .iter()
+                .find(|r| r.start <= start && start < r.end)
+                .map(|r| r.storage)
+                .unwrap_or(Storage::User),
+            damaged: false,
+        });
+    }
+    Ok(tracks)
 }

@@ -73,173 +73,182 @@ impl Medium {
     /// FORMAT UNIT (MMC-6 §6.5) with one format descriptor.
     pub fn format(&mut self, req: FormatRequest) -> Result<Outcome, MediaError> {
         self.check_writable()?;
-        let was_ro = self.restricted_overwrite;
-        let unsupported = |kind: MediaKind, t: u8| {
-            err(
-                SenseCode::INVALID_FIELD_IN_PARAMETER_LIST,
-                format!("format type {t:02X}h is not offered for {kind}"),
-            )
-        };
         match self.kind {
-            MediaKind::DvdPlusRw => {
-                if req.format_type != 0x26 {
-                    return unsupported(self.kind, req.format_type);
-                }
-                self.format = match self.format {
-                    FormatState::Unformatted => FormatState::Background {
-                        blocks: self.capacity,
-                        done: 0,
-                        running: true,
-                    },
-                    FormatState::Background { blocks, done, .. } => FormatState::Background {
-                        blocks,
-                        done,
-                        running: true,
-                    },
-                    other => other,
-                };
-                Ok(Outcome {
-                    clear_data: false,
-                    profile_changed: false,
-                    long_op: LongOp::None,
-                })
-            }
-            MediaKind::DvdMinusRw => {
-                let blocks = match req.format_type {
-                    0x00 | 0x10 => {
-                        self.written.clear();
-                        self.format = FormatState::Formatted {
-                            blocks: self.capacity,
-                        };
-                        None
-                    }
-                    0x15 => Some(align_up(req.blocks.min(self.capacity), 16).min(self.capacity)),
-                    0x13 if was_ro => {
-                        let cur = self.formatted_blocks().unwrap_or(0);
-                        Some(
-                            align_up(req.blocks.min(self.capacity), 16)
-                                .min(self.capacity)
-                                .max(cur),
-                        )
-                    }
-                    t => return unsupported(self.kind, t),
-                };
-                if let Some(b) = blocks {
-                    self.format = FormatState::Intermediate { blocks: b };
-                }
-                let full = blocks.is_none();
-                self.restricted_overwrite = true;
-                self.sessions.clear();
-                self.tracks.clear();
-                self.sao = None;
-                self.raw = None;
-                self.cd_regions.clear();
-                self.finalized = false;
-                Ok(Outcome {
-                    clear_data: full,
-                    profile_changed: !was_ro,
-                    long_op: LongOp::Format,
-                })
-            }
-            MediaKind::DvdRam => match req.format_type {
-                0x00 | 0x01 => {
-                    self.written.clear();
-                    self.format = FormatState::Formatted {
-                        blocks: self.capacity,
-                    };
-                    Ok(Outcome {
-                        clear_data: true,
-                        profile_changed: false,
-                        long_op: LongOp::Format,
-                    })
-                }
-                t => unsupported(self.kind, t),
-            },
-            MediaKind::BdRe => {
-                let default = self.capacity - self.bd_default_spare();
-                let blocks = match req.format_type {
-                    0x00 => default,
-                    0x30 if req.blocks > 0
-                        && req.blocks <= self.capacity
-                        && req.blocks != u32::MAX =>
-                    {
-                        req.blocks / 32 * 32
-                    }
-                    0x30 => default,
-                    0x31 => self.capacity,
-                    t => return unsupported(self.kind, t),
-                };
-                let full = req.format_type == 0x30 && req.subtype == 2;
-                if full {
-                    self.written.clear();
-                }
-                self.written
-                    .remove(i64::from(blocks), i64::from(self.capacity));
-                self.format = FormatState::Formatted { blocks };
-                Ok(Outcome {
-                    clear_data: full,
-                    profile_changed: false,
-                    long_op: LongOp::Format,
-                })
-            }
-            MediaKind::BdR => {
-                if self.disc_status() != DiscStatus::Blank
-                    || self.format != FormatState::Unformatted
-                {
-                    return err(
-                        SenseCode::COMMAND_SEQUENCE_ERROR,
-                        "a BD-R can be formatted only while blank",
-                    );
-                }
-                let blocks = match (req.format_type, req.subtype) {
-                    (0x00, 1) => self.capacity - self.bd_default_spare(),
-                    (0x32, _) => {
-                        // The host picks the user capacity between the
-                        // maximum- and minimum-spare descriptors (libburn
-                        // sends any size in between, type parameter 0);
-                        // 0 asks for the default spares.
-                        let least = self.capacity - self.bd_spare(BdSpare::Maximum);
-                        let most = self.capacity - self.bd_spare(BdSpare::Minimum);
-                        match req.blocks {
-                            0 => self.capacity - self.bd_default_spare(),
-                            b if (least..=most).contains(&b) => b / 32 * 32,
-                            b => {
-                                return err(
-                                    SenseCode::INVALID_FIELD_IN_PARAMETER_LIST,
-                                    format!(
-                                        "{b} user blocks are outside the {least}..={most} a BD-R with spares can hold"
-                                    ),
-                                )
-                            }
-                        }
-                    }
-                    (0x00, 0) => {
-                        return err(
-                            SenseCode::INVALID_FIELD_IN_PARAMETER_LIST,
-                            "pseudo-overwrite (POW) formatting is not supported by this drive",
-                        )
-                    }
-                    (0x00, 2) => {
-                        return err(
-                            SenseCode::INVALID_FIELD_IN_PARAMETER_LIST,
-                            "random recording mode (RRM) is not supported by this drive",
-                        )
-                    }
-                    (t, _) => return unsupported(self.kind, t),
-                };
-                self.format = FormatState::Formatted { blocks };
-                self.reset_sequential();
-                Ok(Outcome {
-                    clear_data: false,
-                    profile_changed: false,
-                    long_op: LongOp::Format,
-                })
-            }
+            MediaKind::DvdPlusRw => self.format_dvd_plus_rw(req),
+            MediaKind::DvdMinusRw => self.format_dvd_minus_rw(req),
+            MediaKind::DvdRam => self.format_dvd_ram(req),
+            MediaKind::BdRe => self.format_bd_re(req),
+            MediaKind::BdR => self.format_bd_r(req),
             _ => err(
                 SenseCode::CANNOT_FORMAT_MEDIUM,
                 format!("a {} cannot be formatted", self.kind),
             ),
         }
+    }
+
+    /// DVD+RW: format type 26h starts (or restarts) background formatting.
+    fn format_dvd_plus_rw(&mut self, req: FormatRequest) -> Result<Outcome, MediaError> {
+        if req.format_type != 0x26 {
+            return unsupported(self.kind, req.format_type);
+        }
+        self.format = match self.format {
+            FormatState::Unformatted => FormatState::Background {
+                blocks: self.capacity,
+                done: 0,
+                running: true,
+            },
+            FormatState::Background { blocks, done, .. } => FormatState::Background {
+                blocks,
+                done,
+                running: true,
+            },
+            other => other,
+        };
+        Ok(Outcome {
+            clear_data: false,
+            profile_changed: false,
+            long_op: LongOp::None,
+        })
+    }
+
+    /// DVD-RW: full formats 00h and 10h, quick format 15h, growing the
+    /// restricted-overwrite area with 13h; all leave sequential recording.
+    fn format_dvd_minus_rw(&mut self, req: FormatRequest) -> Result<Outcome, MediaError> {
+        let was_ro = self.restricted_overwrite;
+        let blocks = match req.format_type {
+            0x00 | 0x10 => {
+                self.written.clear();
+                self.format = FormatState::Formatted {
+                    blocks: self.capacity,
+                };
+                None
+            }
+            0x15 => Some(align_up(req.blocks.min(self.capacity), 16).min(self.capacity)),
+            0x13 if was_ro => {
+                let cur = self.formatted_blocks().unwrap_or(0);
+                Some(
+                    align_up(req.blocks.min(self.capacity), 16)
+                        .min(self.capacity)
+                        .max(cur),
+                )
+            }
+            t => return unsupported(self.kind, t),
+        };
+        if let Some(b) = blocks {
+            self.format = FormatState::Intermediate { blocks: b };
+        }
+        let full = blocks.is_none();
+        self.restricted_overwrite = true;
+        self.sessions.clear();
+        self.tracks.clear();
+        self.sao = None;
+        self.raw = None;
+        self.cd_regions.clear();
+        self.finalized = false;
+        Ok(Outcome {
+            clear_data: full,
+            profile_changed: !was_ro,
+            long_op: LongOp::Format,
+        })
+    }
+
+    /// DVD-RAM: formats 00h and 01h, the whole medium.
+    fn format_dvd_ram(&mut self, req: FormatRequest) -> Result<Outcome, MediaError> {
+        match req.format_type {
+            0x00 | 0x01 => {
+                self.written.clear();
+                self.format = FormatState::Formatted {
+                    blocks: self.capacity,
+                };
+                Ok(Outcome {
+                    clear_data: true,
+                    profile_changed: false,
+                    long_op: LongOp::Format,
+                })
+            }
+            t => unsupported(self.kind, t),
+        }
+    }
+
+    /// BD-RE: 00h with the default spares, 30h with the spares asked, 31h
+    /// without spares.
+    fn format_bd_re(&mut self, req: FormatRequest) -> Result<Outcome, MediaError> {
+        let default = self.capacity - self.bd_default_spare();
+        let blocks = match req.format_type {
+            0x00 => default,
+            0x30 if req.blocks > 0 && req.blocks <= self.capacity && req.blocks != u32::MAX => {
+                req.blocks / 32 * 32
+            }
+            0x30 => default,
+            0x31 => self.capacity,
+            t => return unsupported(self.kind, t),
+        };
+        let full = req.format_type == 0x30 && req.subtype == 2;
+        if full {
+            self.written.clear();
+        }
+        self.written
+            .remove(i64::from(blocks), i64::from(self.capacity));
+        self.format = FormatState::Formatted { blocks };
+        Ok(Outcome {
+            clear_data: full,
+            profile_changed: false,
+            long_op: LongOp::Format,
+        })
+    }
+
+    /// BD-R, while blank: 00h subtype 1 (SRM with default spares) or 32h
+    /// (SRM with the user capacity asked).
+    fn format_bd_r(&mut self, req: FormatRequest) -> Result<Outcome, MediaError> {
+        if self.disc_status() != DiscStatus::Blank || self.format != FormatState::Unformatted {
+            return err(
+                SenseCode::COMMAND_SEQUENCE_ERROR,
+                "a BD-R can be formatted only while blank",
+            );
+        }
+        let blocks = match (req.format_type, req.subtype) {
+            (0x00, 1) => self.capacity - self.bd_default_spare(),
+            (0x32, _) => {
+                // The host picks the user capacity between the
+                // maximum- and minimum-spare descriptors (libburn
+                // sends any size in between, type parameter 0);
+                // 0 asks for the default spares.
+                let least = self.capacity - self.bd_spare(BdSpare::Maximum);
+                let most = self.capacity - self.bd_spare(BdSpare::Minimum);
+                match req.blocks {
+                    0 => self.capacity - self.bd_default_spare(),
+                    b if (least..=most).contains(&b) => b / 32 * 32,
+                    b => {
+                        return err(
+                            SenseCode::INVALID_FIELD_IN_PARAMETER_LIST,
+                            format!(
+                                "{b} user blocks are outside the {least}..={most} a BD-R with spares can hold"
+                            ),
+                        )
+                    }
+                }
+            }
+            (0x00, 0) => {
+                return err(
+                    SenseCode::INVALID_FIELD_IN_PARAMETER_LIST,
+                    "pseudo-overwrite (POW) formatting is not supported by this drive",
+                )
+            }
+            (0x00, 2) => {
+                return err(
+                    SenseCode::INVALID_FIELD_IN_PARAMETER_LIST,
+                    "random recording mode (RRM) is not supported by this drive",
+                )
+            }
+            (t, _) => return unsupported(self.kind, t),
+        };
+        self.format = FormatState::Formatted { blocks };
+        self.reset_sequential();
+        Ok(Outcome {
+            clear_data: false,
+            profile_changed: false,
+            long_op: LongOp::Format,
+        })
     }
 
     /// READ FORMAT CAPACITIES (MMC-6 §6.24).
@@ -351,4 +360,12 @@ enum BdSpare {
     Maximum,
     /// The smallest spare area (largest user capacity).
     Minimum,
+}
+
+/// A format type the medium does not offer: 05/26/00 on the descriptor.
+fn unsupported(kind: MediaKind, t: u8) -> Result<Outcome, MediaError> {
+    err(
+        SenseCode::INVALID_FIELD_IN_PARAMETER_LIST,
+        format!("format type {t:02X}h is not offered for {kind}"),
+    )
 }

@@ -9,7 +9,7 @@ use crate::error::{MediaError, SenseCode};
 use super::kind::{MediaKind, CD_ATIP_LEAD_IN};
 use super::medium::{align_up, err, unreachable_rom, Family, Medium};
 use super::state::{
-    DiscStatus, FormatState, RawSession, SessionState, Storage, TrackContent, TrackState,
+    DiscStatus, FormatState, RawSession, SessionState, Storage, Track, TrackContent, TrackState,
 };
 
 /// The parts of the write parameters page (05h) the medium obeys.
@@ -279,6 +279,34 @@ impl Medium {
             );
         }
         self.strict_unit_check(lba, blocks)?;
+        self.check_track_write_type(t, params)?;
+        let (block_size, dest) = if cd {
+            self.cd_track_block(t, params)?
+        } else {
+            (2048, WriteDest::User)
+        };
+        let dest = if params.test_write && self.test_write_supported() {
+            WriteDest::Discard
+        } else {
+            dest
+        };
+        Ok(WritePlan {
+            lba,
+            blocks,
+            extents: vec![WriteExtent {
+                lba,
+                count: blocks,
+                block_size,
+                dest,
+            }],
+            target: WriteTarget::Track(idx),
+        })
+    }
+
+    /// The write types a track of this family takes (page 05h): DVD-R/-RW
+    /// packet (incremental, when the medium still allows it) or disc at once
+    /// into a reservation; CD track at once (or packet).
+    fn check_track_write_type(&self, t: &Track, params: &WriteParams) -> Result<(), MediaError> {
         match self.family() {
             Family::DvdMinus => match params.write_type {
                 WriteType::Packet if t.state == TrackState::Invisible && !self.incremental_ok => {
@@ -317,54 +345,42 @@ impl Medium {
             },
             _ => {}
         }
-        let (block_size, dest) = if cd {
-            let size = block_size(params.data_block_type).ok_or_else(|| {
-                MediaError::new(
-                    SenseCode::ILLEGAL_MODE_FOR_TRACK,
-                    format!(
-                        "data block type {} is reserved",
-                        params.data_block_type.bits()
-                    ),
-                )
-            })?;
-            let storage = if size == 2048 {
-                Storage::User
-            } else {
-                Storage::Raw(size)
-            };
-            if t.recorded > 0 && storage != t.storage {
-                return err(
-                    SenseCode::ILLEGAL_MODE_FOR_TRACK,
-                    format!("track {} was started with another block size", t.number),
-                );
-            }
-            (
-                size,
-                if size == 2048 {
-                    WriteDest::User
-                } else {
-                    WriteDest::Raw(size)
-                },
+        Ok(())
+    }
+
+    /// The bytes per block and the store of a CD track write: from the data
+    /// block type, the same for the whole track.
+    fn cd_track_block(
+        &self,
+        t: &Track,
+        params: &WriteParams,
+    ) -> Result<(u16, WriteDest), MediaError> {
+        let size = block_size(params.data_block_type).ok_or_else(|| {
+            MediaError::new(
+                SenseCode::ILLEGAL_MODE_FOR_TRACK,
+                format!(
+                    "data block type {} is reserved",
+                    params.data_block_type.bits()
+                ),
             )
+        })?;
+        let storage = if size == 2048 {
+            Storage::User
         } else {
-            (2048, WriteDest::User)
+            Storage::Raw(size)
         };
-        let dest = if params.test_write && self.test_write_supported() {
-            WriteDest::Discard
+        if t.recorded > 0 && storage != t.storage {
+            return err(
+                SenseCode::ILLEGAL_MODE_FOR_TRACK,
+                format!("track {} was started with another block size", t.number),
+            );
+        }
+        let dest = if size == 2048 {
+            WriteDest::User
         } else {
-            dest
+            WriteDest::Raw(size)
         };
-        Ok(WritePlan {
-            lba,
-            blocks,
-            extents: vec![WriteExtent {
-                lba,
-                count: blocks,
-                block_size,
-                dest,
-            }],
-            target: WriteTarget::Track(idx),
-        })
+        Ok((size, dest))
     }
 
     fn plan_sao(&self, lba: i64, blocks: u32) -> Result<WritePlan, MediaError> {
