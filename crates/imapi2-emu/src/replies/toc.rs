@@ -86,217 +86,242 @@ pub(crate) fn toc(
 ) -> Result<Vec<u8>, SenseCode> {
     let cd = m.kind().is_cd();
     let sessions = toc_sessions(m);
-    let no_toc = SenseCode::INVALID_FIELD_IN_CDB;
     match format {
-        0 => {
-            if sessions.is_empty() {
-                return Err(no_toc);
-            }
-            let first = sessions[0].tracks.first().map(|t| t.0).unwrap_or(1);
-            let last = sessions
-                .iter()
-                .flat_map(|s| s.tracks.iter())
-                .map(|t| t.0)
-                .max()
-                .unwrap_or(first);
-            if track_session != LEAD_OUT_TRACK && track_session > last {
-                return Err(no_toc);
-            }
-            let mut entries = Vec::new();
-            if track_session != LEAD_OUT_TRACK {
-                for s in &sessions {
-                    for &(n, start, control) in &s.tracks {
-                        if n >= track_session {
-                            entries.push(TocEntry {
-                                adr: 1,
-                                control,
-                                track: n,
-                                address: address(start, msf)?,
-                            });
-                        }
-                    }
-                }
-            }
-            let lead_out = sessions.last().map(|s| s.lead_out).unwrap_or(0);
-            let control = sessions
-                .last()
-                .and_then(|s| s.tracks.last())
-                .map(|t| t.2)
-                .unwrap_or(4);
-            entries.push(TocEntry {
-                adr: 1,
-                control,
-                track: LEAD_OUT_TRACK,
-                address: address(lead_out, msf)?,
-            });
-            Ok(FormattedToc {
-                first_track: first,
-                last_track: last,
-                entries,
-            }
-            .encode())
-        }
-        1 => {
-            let Some(last) = sessions.last() else {
-                return Err(no_toc);
-            };
-            let (tno, start, control) = last.tracks.first().copied().unwrap_or((1, 0, 4));
-            Ok(MultisessionInfo {
-                first_session: 1,
-                last_session: last.number,
-                adr: 1,
-                control,
-                first_track_last_session: tno,
-                start: address(start, msf)?,
-            }
-            .encode())
-        }
-        2 if cd => {
-            if sessions.is_empty() {
-                return Err(no_toc);
-            }
-            let entry =
-                |session: u8, adr: u8, control: u8, pt: u8, time: Msf, pointer: Msf| RawTocEntry {
-                    session,
-                    adr,
-                    control,
-                    tno: 0,
-                    point: pt,
-                    time,
-                    zero: 0,
-                    pointer,
-                };
-            let zero = Msf::default();
-            let mut entries = Vec::new();
-            let last_number = sessions.last().map(|s| s.number).unwrap_or(1);
-            // The Session Number field names the first session returned (0
-            // asks for all, like 1); past the last complete one, nothing.
-            let from = track_session.max(1);
-            if from > last_number {
-                return Err(no_toc);
-            }
-            for s in sessions.iter().filter(|s| s.number >= from) {
-                let first = s.tracks.first().copied().unwrap_or((1, 0, 4));
-                let lastt = s.tracks.last().copied().unwrap_or(first);
-                entries.push(entry(
-                    s.number,
-                    1,
-                    first.2,
-                    point::FIRST_TRACK,
-                    zero,
-                    Msf {
-                        m: first.0,
-                        s: 0,
-                        f: 0,
-                    },
-                ));
-                entries.push(entry(
-                    s.number,
-                    1,
-                    lastt.2,
-                    point::LAST_TRACK,
-                    zero,
-                    Msf {
-                        m: lastt.0,
-                        s: 0,
-                        f: 0,
-                    },
-                ));
-                entries.push(entry(
-                    s.number,
-                    1,
-                    lastt.2,
-                    point::LEAD_OUT,
-                    zero,
-                    msf_of(s.lead_out),
-                ));
-                for &(n, start, control) in &s.tracks {
-                    entries.push(entry(s.number, 1, control, n, zero, msf_of(start)));
-                }
-                let next = m
-                    .sessions()
-                    .iter()
-                    .find(|x| u32::from(s.number) + 1 == x.number)
-                    .and_then(|x| m.tracks().iter().find(|t| t.session == x.number))
-                    .map(|t| t.start);
-                if let Some(next) = next {
-                    entries.push(entry(
-                        s.number,
-                        5,
-                        first.2,
-                        point::NEXT_PROGRAM_AREA,
-                        msf_of(next),
-                        msf_of(m.sequential_end()),
-                    ));
-                } else if s.number == last_number && m.is_finalized() {
-                    // Multi-session field 00b: no B0 pointer at all.
-                }
-                if s.number == 1 {
-                    entries.push(entry(
-                        1,
-                        5,
-                        first.2,
-                        point::FIRST_LEAD_IN,
-                        zero,
-                        msf_of(CD_ATIP_LEAD_IN),
-                    ));
-                }
-            }
-            Ok(RawToc {
-                first_session: 1,
-                last_session: last_number,
-                entries,
-            }
-            .encode())
-        }
-        3 if cd => {
-            let entries = m
-                .tracks()
-                .iter()
-                .filter(|t| t.state != TrackState::Invisible || t.recorded > 0)
-                .map(|t| RawTocEntry {
-                    session: 0,
-                    adr: 1,
-                    control: if t.content == TrackContent::Data {
-                        4
-                    } else {
-                        0
-                    },
-                    tno: 0,
-                    point: t.number as u8,
-                    time: msf_of(t.end()),
-                    zero: 0,
-                    pointer: msf_of(t.start),
-                })
-                .collect();
-            Ok(RawToc {
-                first_session: 0,
-                last_session: 0,
-                entries,
-            }
-            .encode())
-        }
-        4 if cd && !m.kind().is_rom() => Ok(Atip {
-            writing_power: 5,
-            ddcd: false,
-            reference_speed: 2,
-            uru: true,
-            cd_rw: m.kind() == MediaKind::CdRw,
-            disc_subtype: 0,
-            a1_valid: false,
-            a2_valid: false,
-            a3_valid: false,
-            lead_in_start: msf_of(CD_ATIP_LEAD_IN),
-            last_lead_out_start: msf_of(m.sequential_end()),
-            a1: [0; 3],
-            a2: [0; 3],
-            a3: [0; 3],
-            s4: [0; 3],
-        }
-        .encode()),
+        0 => formatted_toc(&sessions, msf, track_session),
+        1 => multisession(&sessions, msf),
+        2 if cd => raw_toc(m, &sessions, track_session),
+        3 if cd => Ok(pma(m)),
+        4 if cd && !m.kind().is_rom() => Ok(atip(m)),
         5 if cd => Ok(vec![0, 2, 0, 0]),
         _ => Err(SenseCode::INVALID_FIELD_IN_CDB),
     }
+}
+
+/// Format 0: the tracks of the closed sessions from track `track_session`
+/// on (AAh: the lead-out alone), then the lead-out.
+fn formatted_toc(
+    sessions: &[TocSession],
+    msf: bool,
+    track_session: u8,
+) -> Result<Vec<u8>, SenseCode> {
+    let no_toc = SenseCode::INVALID_FIELD_IN_CDB;
+    if sessions.is_empty() {
+        return Err(no_toc);
+    }
+    let first = sessions[0].tracks.first().map(|t| t.0).unwrap_or(1);
+    let last = sessions
+        .iter()
+        .flat_map(|s| s.tracks.iter())
+        .map(|t| t.0)
+        .max()
+        .unwrap_or(first);
+    if track_session != LEAD_OUT_TRACK && track_session > last {
+        return Err(no_toc);
+    }
+    let mut entries = Vec::new();
+    if track_session != LEAD_OUT_TRACK {
+        for s in sessions {
+            for &(n, start, control) in &s.tracks {
+                if n >= track_session {
+                    entries.push(TocEntry {
+                        adr: 1,
+                        control,
+                        track: n,
+                        address: address(start, msf)?,
+                    });
+                }
+            }
+        }
+    }
+    let lead_out = sessions.last().map(|s| s.lead_out).unwrap_or(0);
+    let control = sessions
+        .last()
+        .and_then(|s| s.tracks.last())
+        .map(|t| t.2)
+        .unwrap_or(4);
+    entries.push(TocEntry {
+        adr: 1,
+        control,
+        track: LEAD_OUT_TRACK,
+        address: address(lead_out, msf)?,
+    });
+    Ok(FormattedToc {
+        first_track: first,
+        last_track: last,
+        entries,
+    }
+    .encode())
+}
+
+/// Format 1: the first track of the last closed session.
+fn multisession(sessions: &[TocSession], msf: bool) -> Result<Vec<u8>, SenseCode> {
+    let no_toc = SenseCode::INVALID_FIELD_IN_CDB;
+    let Some(last) = sessions.last() else {
+        return Err(no_toc);
+    };
+    let (tno, start, control) = last.tracks.first().copied().unwrap_or((1, 0, 4));
+    Ok(MultisessionInfo {
+        first_session: 1,
+        last_session: last.number,
+        adr: 1,
+        control,
+        first_track_last_session: tno,
+        start: address(start, msf)?,
+    }
+    .encode())
+}
+
+/// Format 2 (CD): A0h, A1h, A2h and the track points of each closed session
+/// from session `track_session` on, B0h where a next session exists, C0h in
+/// session 1.
+fn raw_toc(m: &Medium, sessions: &[TocSession], track_session: u8) -> Result<Vec<u8>, SenseCode> {
+    let no_toc = SenseCode::INVALID_FIELD_IN_CDB;
+    if sessions.is_empty() {
+        return Err(no_toc);
+    }
+    let entry = |session: u8, adr: u8, control: u8, pt: u8, time: Msf, pointer: Msf| RawTocEntry {
+        session,
+        adr,
+        control,
+        tno: 0,
+        point: pt,
+        time,
+        zero: 0,
+        pointer,
+    };
+    let zero = Msf::default();
+    let mut entries = Vec::new();
+    let last_number = sessions.last().map(|s| s.number).unwrap_or(1);
+    // The Session Number field names the first session returned (0
+    // asks for all, like 1); past the last complete one, nothing.
+    let from = track_session.max(1);
+    if from > last_number {
+        return Err(no_toc);
+    }
+    for s in sessions.iter().filter(|s| s.number >= from) {
+        let first = s.tracks.first().copied().unwrap_or((1, 0, 4));
+        let lastt = s.tracks.last().copied().unwrap_or(first);
+        entries.push(entry(
+            s.number,
+            1,
+            first.2,
+            point::FIRST_TRACK,
+            zero,
+            Msf {
+                m: first.0,
+                s: 0,
+                f: 0,
+            },
+        ));
+        entries.push(entry(
+            s.number,
+            1,
+            lastt.2,
+            point::LAST_TRACK,
+            zero,
+            Msf {
+                m: lastt.0,
+                s: 0,
+                f: 0,
+            },
+        ));
+        entries.push(entry(
+            s.number,
+            1,
+            lastt.2,
+            point::LEAD_OUT,
+            zero,
+            msf_of(s.lead_out),
+        ));
+        for &(n, start, control) in &s.tracks {
+            entries.push(entry(s.number, 1, control, n, zero, msf_of(start)));
+        }
+        let next = m
+            .sessions()
+            .iter()
+            .find(|x| u32::from(s.number) + 1 == x.number)
+            .and_then(|x| m.tracks().iter().find(|t| t.session == x.number))
+            .map(|t| t.start);
+        if let Some(next) = next {
+            entries.push(entry(
+                s.number,
+                5,
+                first.2,
+                point::NEXT_PROGRAM_AREA,
+                msf_of(next),
+                msf_of(m.sequential_end()),
+            ));
+        } else if s.number == last_number && m.is_finalized() {
+            // Multi-session field 00b: no B0 pointer at all.
+        }
+        if s.number == 1 {
+            entries.push(entry(
+                1,
+                5,
+                first.2,
+                point::FIRST_LEAD_IN,
+                zero,
+                msf_of(CD_ATIP_LEAD_IN),
+            ));
+        }
+    }
+    Ok(RawToc {
+        first_session: 1,
+        last_session: last_number,
+        entries,
+    }
+    .encode())
+}
+
+/// Format 3 (CD): the PMA, one entry per recorded or reserved track.
+fn pma(m: &Medium) -> Vec<u8> {
+    let entries = m
+        .tracks()
+        .iter()
+        .filter(|t| t.state != TrackState::Invisible || t.recorded > 0)
+        .map(|t| RawTocEntry {
+            session: 0,
+            adr: 1,
+            control: if t.content == TrackContent::Data {
+                4
+            } else {
+                0
+            },
+            tno: 0,
+            point: t.number as u8,
+            time: msf_of(t.end()),
+            zero: 0,
+            pointer: msf_of(t.start),
+        })
+        .collect();
+    RawToc {
+        first_session: 0,
+        last_session: 0,
+        entries,
+    }
+    .encode()
+}
+
+/// Format 4 (recordable CD): the ATIP of an 80-minute CD-R or CD-RW.
+fn atip(m: &Medium) -> Vec<u8> {
+    Atip {
+        writing_power: 5,
+        ddcd: false,
+        reference_speed: 2,
+        uru: true,
+        cd_rw: m.kind() == MediaKind::CdRw,
+        disc_subtype: 0,
+        a1_valid: false,
+        a2_valid: false,
+        a3_valid: false,
+        lead_in_start: msf_of(CD_ATIP_LEAD_IN),
+        last_lead_out_start: msf_of(m.sequential_end()),
+        a1: [0; 3],
+        a2: [0; 3],
+        a3: [0; 3],
+        s4: [0; 3],
+    }
+    .encode()
 }
 
 #[cfg(test)]
