@@ -15,29 +15,60 @@ pub(crate) fn serial(p: Personality) -> String {
     format!("EMU{:04X}", p.name().len() * 0x101)
 }
 
+/// What the features and their Current bits depend on: the drive's
+/// personality and the medium in the tray.
+#[derive(Clone, Copy)]
+struct Ctx<'a> {
+    m: Option<&'a Medium>,
+    p: Personality,
+    kind: Option<MediaKind>,
+    family: Option<Family>,
+    writable: bool,
+    cd: bool,
+    dvd: bool,
+    bd: bool,
+    dvd_drive: bool,
+    bd_drive: bool,
+    unit: u16,
+}
+
+/// A feature descriptor; persistent features are always current.
+fn f(body: FeatureBody, version: u8, persistent: bool, current: bool) -> FeatureDescriptor {
+    FeatureDescriptor::new(body, version, persistent, current || persistent)
+}
+
 /// Every feature the drive reports, with Current bits for the medium
 /// (MMC-6 §5.3; mmc-notes §1.3), in feature-code order.
 pub(crate) fn features(d: &DriveState, m: Option<&Medium>) -> Vec<FeatureDescriptor> {
     let p = d.personality;
     let kind = m.map(Medium::kind);
-    let family = m.map(Medium::family);
-    let writable = m.is_some_and(|m| !m.write_protected() && !m.is_finalized());
-    let is = |k: MediaKind| kind == Some(k);
-    let cd = kind.is_some_and(MediaKind::is_cd);
-    let dvd = kind.is_some_and(MediaKind::is_dvd);
-    let bd = kind.is_some_and(MediaKind::is_bd);
-    let dvd_drive = matches!(p, Personality::DvdWriter | Personality::BdWriter);
-    let bd_drive = p == Personality::BdWriter;
-    let readable = m.is_some_and(|m| match m.family() {
-        Family::Overwritable => m.formatted_blocks().is_some(),
-        Family::Rom => true,
-        _ => m.disc_status() != DiscStatus::Blank,
-    });
-    let unit = kind.map(MediaKind::write_unit).unwrap_or(1) as u16;
-    let current_profile = m.map(Medium::profile).unwrap_or(0);
-    let f = |body: FeatureBody, version: u8, persistent: bool, current: bool| {
-        FeatureDescriptor::new(body, version, persistent, current || persistent)
+    let c = Ctx {
+        m,
+        p,
+        kind,
+        family: m.map(Medium::family),
+        writable: m.is_some_and(|m| !m.write_protected() && !m.is_finalized()),
+        cd: kind.is_some_and(MediaKind::is_cd),
+        dvd: kind.is_some_and(MediaKind::is_dvd),
+        bd: kind.is_some_and(MediaKind::is_bd),
+        dvd_drive: matches!(p, Personality::DvdWriter | Personality::BdWriter),
+        bd_drive: p == Personality::BdWriter,
+        unit: kind.map(MediaKind::write_unit).unwrap_or(1) as u16,
     };
+    let mut out = base_features(&c);
+    out.extend(read_features(&c));
+    out.extend(rewritable_features(&c));
+    out.extend(recording_features(&c));
+    out.extend(bd_and_drive_features(&c));
+    out
+}
+
+/// Features 0000h–0004h: profile list, core, morphing, removable medium, write protect.
+fn base_features(c: &Ctx) -> Vec<FeatureDescriptor> {
+    let Ctx {
+        m, p, dvd_drive, ..
+    } = *c;
+    let current_profile = m.map(Medium::profile).unwrap_or(0);
     let mut out = vec![
         f(
             FeatureBody::ProfileList(
@@ -99,6 +130,26 @@ pub(crate) fn features(d: &DriveState, m: Option<&Medium>) -> Vec<FeatureDescrip
             m.is_some_and(|m| m.write_protected() || m.kind() == MediaKind::DvdRam),
         ));
     }
+    out
+}
+
+/// Features 0010h–0020h: random readable, multi-read, CD read, DVD read, random writable.
+fn read_features(c: &Ctx) -> Vec<FeatureDescriptor> {
+    let Ctx {
+        m,
+        writable,
+        cd,
+        dvd,
+        dvd_drive,
+        unit,
+        ..
+    } = *c;
+    let readable = m.is_some_and(|m| match m.family() {
+        Family::Overwritable => m.formatted_blocks().is_some(),
+        Family::Rom => true,
+        _ => m.disc_status() != DiscStatus::Blank,
+    });
+    let mut out = Vec::new();
     out.push(f(
         FeatureBody::RandomReadable {
             block_size: 2048,
@@ -151,6 +202,21 @@ pub(crate) fn features(d: &DriveState, m: Option<&Medium>) -> Vec<FeatureDescrip
             current,
         ));
     }
+    out
+}
+
+/// Features 0021h–0027h: incremental streaming writable, formattable, hardware defect management, CD-RW CAV write.
+fn rewritable_features(c: &Ctx) -> Vec<FeatureDescriptor> {
+    let Ctx {
+        m,
+        kind,
+        writable,
+        dvd,
+        dvd_drive,
+        ..
+    } = *c;
+    let is = |k: MediaKind| kind == Some(k);
+    let mut out = Vec::new();
     let incremental = writable
         && m.is_some_and(|m| {
             matches!(m.family(), Family::Cd | Family::DvdMinus) && m.incremental_allowed()
@@ -208,6 +274,22 @@ pub(crate) fn features(d: &DriveState, m: Option<&Medium>) -> Vec<FeatureDescrip
         false,
         is(MediaKind::CdRw) && writable,
     ));
+    out
+}
+
+/// Features 002Ah–003Bh: DVD+RW, DVD+R, rigid restricted overwrite, CD track at once, CD mastering, DVD-R write, CD-RW media, DVD+R DL.
+fn recording_features(c: &Ctx) -> Vec<FeatureDescriptor> {
+    let Ctx {
+        m,
+        kind,
+        family,
+        writable,
+        cd,
+        dvd_drive,
+        ..
+    } = *c;
+    let is = |k: MediaKind| kind == Some(k);
+    let mut out = Vec::new();
     if dvd_drive {
         out.push(f(
             FeatureBody::DvdPlusRw {
@@ -295,6 +377,21 @@ pub(crate) fn features(d: &DriveState, m: Option<&Medium>) -> Vec<FeatureDescrip
             is(MediaKind::DvdPlusRDl),
         ));
     }
+    out
+}
+
+/// Features 0040h–010Ch: BD read and write, power management, timeout, real-time streaming, serial number, firmware.
+fn bd_and_drive_features(c: &Ctx) -> Vec<FeatureDescriptor> {
+    let Ctx {
+        m,
+        p,
+        kind,
+        writable,
+        bd,
+        bd_drive,
+        ..
+    } = *c;
+    let mut out = Vec::new();
     if bd_drive {
         out.push(f(
             FeatureBody::BdRead {
