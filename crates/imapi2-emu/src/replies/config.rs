@@ -205,7 +205,8 @@ fn read_features(c: &Ctx) -> Vec<FeatureDescriptor> {
     out
 }
 
-/// Features 0021h–0027h: incremental streaming writable, formattable, hardware defect management, CD-RW CAV write.
+/// Features 0021h–0027h: incremental streaming writable, formattable, hardware
+/// defect management, CD-RW CAV write.
 fn rewritable_features(c: &Ctx) -> Vec<FeatureDescriptor> {
     let Ctx {
         m,
@@ -277,7 +278,8 @@ fn rewritable_features(c: &Ctx) -> Vec<FeatureDescriptor> {
     out
 }
 
-/// Features 002Ah–003Bh: DVD+RW, DVD+R, rigid restricted overwrite, CD track at once, CD mastering, DVD-R write, CD-RW media, DVD+R DL.
+/// Features 002Ah–003Bh: DVD+RW, DVD+R, rigid restricted overwrite, CD track at
+/// once, CD mastering, DVD-R write, CD-RW media, DVD+R DL.
 fn recording_features(c: &Ctx) -> Vec<FeatureDescriptor> {
     let Ctx {
         m,
@@ -380,7 +382,8 @@ fn recording_features(c: &Ctx) -> Vec<FeatureDescriptor> {
     out
 }
 
-/// Features 0040h–010Ch: BD read and write, power management, timeout, real-time streaming, serial number, firmware.
+/// Features 0040h–010Ch: BD read and write, power management, timeout,
+/// real-time streaming, serial number, firmware.
 fn bd_and_drive_features(c: &Ctx) -> Vec<FeatureDescriptor> {
     let Ctx {
         m,
