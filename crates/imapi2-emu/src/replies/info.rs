@@ -1,10 +1,10 @@
 //! READ DISC INFORMATION and READ TRACK INFORMATION from the model's views.
 
+use imapi2_cd::msf::lba_to_msf;
 use imapi2_mmc::disc_info::{
     BgFormatStatus as WireBg, DiscInformation, DiscStatus as WireStatus, DiscType, OpcEntry,
     SessionState as WireSession,
 };
-use imapi2_mmc::toc::lba_to_msf;
 use imapi2_mmc::track_info::{DataMode, TrackInformation, TrackMode};
 
 use crate::media::{DiscStatus, Medium, SessionState, TrackView};

@@ -1,9 +1,10 @@
 //! READ TOC/PMA/ATIP: the formatted TOC, multisession information, raw TOC,
 //! PMA and ATIP, from the sessions the medium has closed.
 
+use imapi2_cd::msf::{lba_to_msf, Msf};
 use imapi2_mmc::toc::{
-    lba_to_msf, point, Atip, FormattedToc, Msf, MultisessionInfo, RawToc, RawTocEntry, TocAddress,
-    TocEntry, LEAD_OUT_TRACK,
+    point, Atip, FormattedToc, MultisessionInfo, RawToc, RawTocEntry, TocAddress, TocEntry,
+    LEAD_OUT_TRACK,
 };
 
 use crate::error::SenseCode;
