@@ -9,12 +9,12 @@ use std::path::{Path, PathBuf};
 use imapi2_mmc::cdb::opcode;
 use imapi2_mmc::mode::{
     CapabilitiesPage, DataBlockType, ErrorRecoveryPage, LoadingMechanism, MultiSession,
-    PageWriteSpeed, WriteParametersPage, WriteType as PageWriteType,
+    PageWriteSpeed, WriteParametersPage, WriteType,
 };
 use imapi2_mmc::performance::RotationControl;
 
 use crate::error::{Error, Result, SenseCode};
-use crate::media::{MediaKind, WriteParams, WriteType};
+use crate::media::{MediaKind, WriteParams};
 
 /// Vendor identification of every personality (INQUIRY bytes 8–15).
 pub const VENDOR: &str = "IMAPI2";
@@ -282,7 +282,7 @@ impl DriveState {
         let mut p = WriteParametersPage::default();
         if let Some(k) = kind {
             if !k.is_cd() {
-                p.write_type = PageWriteType::Packet;
+                p.write_type = WriteType::Packet;
                 p.fp = true;
                 p.ls_v = true;
                 p.link_size = 16;
@@ -297,11 +297,11 @@ impl DriveState {
     pub fn write_params(&self) -> WriteParams {
         let p = &self.write_parameters;
         WriteParams {
-            write_type: WriteType::from_bits(p.write_type.bits()),
+            write_type: p.write_type,
             multi_session: p.multi_session.bits(),
             test_write: p.test_write,
             track_mode: p.track_mode.nibble(),
-            data_block_type: p.data_block_type.bits(),
+            data_block_type: p.data_block_type,
         }
     }
 
@@ -402,7 +402,7 @@ impl DriveState {
         p: &WriteParametersPage,
         kind: Option<MediaKind>,
     ) -> Result<(), u16> {
-        if matches!(p.write_type, PageWriteType::Reserved(_)) {
+        if matches!(p.write_type, WriteType::Reserved(_)) {
             return Err(2);
         }
         if p.multi_session == MultiSession::Reserved {
@@ -412,16 +412,12 @@ impl DriveState {
             return Err(4);
         }
         match kind {
-            Some(k) if k.is_cd() && p.write_type == PageWriteType::LayerJump => return Err(2),
+            Some(k) if k.is_cd() && p.write_type == WriteType::LayerJump => return Err(2),
             Some(MediaKind::DvdMinusR | MediaKind::DvdMinusRw | MediaKind::DvdMinusRDl) => {
-                if matches!(
-                    p.write_type,
-                    PageWriteType::TrackAtOnce | PageWriteType::Raw
-                ) {
+                if matches!(p.write_type, WriteType::TrackAtOnce | WriteType::Raw) {
                     return Err(2);
                 }
-                if p.write_type == PageWriteType::LayerJump && kind != Some(MediaKind::DvdMinusRDl)
-                {
+                if p.write_type == WriteType::LayerJump && kind != Some(MediaKind::DvdMinusRDl) {
                     return Err(2);
                 }
             }

@@ -8,9 +8,13 @@
 //!   DVD-RAM, BD-R, BD-RE, pressed CD/DVD/BD-ROM), sessions and tracks,
 //!   next writable address rules, closing and finalizing, formatting and
 //!   blanking state machines, with errors that carry the (key, ASC, ASCQ)
-//!   a drive reports;
+//!   a drive reports; one job per file (`media/kind.rs`, `medium.rs`,
+//!   `state.rs`, `settings.rs`, `write.rs` planning, `read.rs`, `view.rs`,
+//!   `close.rs`, `cue.rs`, `blank.rs`, `format.rs`, `layer.rs`,
+//!   `outcome.rs`, `invariants.rs`);
 //! - [`store`]: a medium on disk ([`VirtualDisc`]): sparse data file, raw
-//!   frame store, a strict text state file;
+//!   frame store (`store/mod.rs`, `layout.rs`), a strict text state file
+//!   (`store/state_file.rs`);
 //! - [`clock`]: the virtual clock: long operations report "not ready,
 //!   in progress" with progress for a number of commands; nothing sleeps;
 //! - [`drive`]: personalities (CD, DVD, BD writers and an MMC-1 CD writer),
@@ -19,7 +23,20 @@
 //!   in an LBA range, media defects, a power loss;
 //! - [`target`]: [`VirtualRecorder`], which implements
 //!   [`imapi2_mmc::ScsiTransport`]: CDBs are decoded and replies encoded by
-//!   the `imapi2-mmc` codecs, never by code of this crate.
+//!   the `imapi2-mmc` codecs, never by code of this crate. The checks every
+//!   command goes through are in `target/dispatch.rs`; the handlers, one
+//!   file per command family, beside it (`identity`, `tray`, `events`,
+//!   `mode`, `info`, `read`, `write`, `format`, `speed`); the replies they
+//!   build from the model in `replies/` (`config`, `info`, `toc`, `format`,
+//!   `structure`, `speed`, `mode`);
+//! - [`subchannel`]: the Q sub-channel codec, re-exported from
+//!   [`imapi2_cd::subchannel::q`].
+//!
+//! What a CD is (MSF addresses, BCD, sector layouts, sync and header, the Q
+//! sub-channel and its CRC) comes from `imapi2-cd`; page 05h write types,
+//! data block sizes and cue-sheet data forms from the `imapi2-mmc` codecs.
+//! The emulator links only the protocol codecs of `imapi2-mmc`, never its
+//! initiator-side command layer (`imapi2_mmc::drive`).
 //!
 //! ```
 //! use std::time::Duration;
@@ -83,7 +100,12 @@ pub mod media;
 pub mod ranges;
 mod replies;
 pub mod store;
-pub mod subchannel;
+pub mod subchannel {
+    //! The Q sub-channel of raw CD frames, as much as the recorder needs to
+    //! find tracks in a RAW session the host wrote itself: the codec lives in
+    //! [`imapi2_cd::subchannel::q`].
+    pub use imapi2_cd::subchannel::q::{q_crc, SubQ};
+}
 pub mod target;
 
 pub use drive::Personality;

@@ -97,7 +97,7 @@ fn cd_r_tao_two_sessions_then_finalize() {
 fn cd_sao_cue_sheet() {
     let mut m = Medium::new(MediaKind::CdR);
     let p = WriteParams {
-        write_type: WriteType::Sao,
+        write_type: WriteType::SessionAtOnce,
         ..WriteParams::default_for(MediaKind::CdR)
     };
     // Lead-in, track 1 index 0 at -150 (drive-generated pre-gap), index 1 at 0, an audio track, lead-out.

@@ -9,6 +9,18 @@
 //!   decorators that log, record, replay and inject faults;
 //! - typed commands with one sense/retry policy.
 //!
+//! Where things live: the codecs one module per structure ([`cdb`],
+//! [`sense`], [`feature`], [`mode`], [`toc`], [`cue_sheet`], ...); the
+//! transport trait in [`transport`], the Linux SG_IO transport in `linux`;
+//! the decorators and the trace format in [`trace`] (`trace/format.rs`,
+//! `names.rs`, `logging.rs`, `record.rs`, `replay.rs`); the typed commands
+//! in [`drive`] (`drive/mod.rs` the retry loop, `error.rs`, `retry.rs`,
+//! `clock.rs`, `query.rs` the commands that ask, `record.rs` the commands
+//! that record, `mechanism.rs` the tray). What a CD is (MSF addresses,
+//! CD-TEXT packs) comes from `imapi2-cd` and is re-exported where it always
+//! was ([`toc::Msf`], [`toc::msf_to_lba`], [`toc::lba_to_msf`],
+//! [`toc::CdTextPack`]).
+//!
 //! ## Codecs
 //!
 //! Every CDB and reply is a plain type with `encode` and `decode`; the

@@ -271,7 +271,11 @@ impl DataBlockType {
         }
     }
 
-    /// Bytes per block the host sends with WRITE for this type.
+    /// Bytes per block the host sends with WRITE for this type (MMC-6 table
+    /// 647: 0 raw 2352, 1 raw with PQ 2368, 2 and 3 raw with P–W 2448, 8
+    /// mode 1 2048, 9 mode 2 2336, 10 form 1 2048, 11 form 1 with sub-header
+    /// 2056, 12 form 2 2324, 13 mixed forms with sub-header 2332), or `None`
+    /// for the reserved and vendor-specific values.
     pub fn block_size(self) -> Option<u32> {
         Some(match self {
             DataBlockType::Raw2352 => 2352,

@@ -1,4 +1,8 @@
-//! READ TOC/PMA/ATIP replies (MMC-6 §6.32.3) and MSF addresses.
+//! READ TOC/PMA/ATIP replies (MMC-6 §6.32.3).
+//!
+//! MSF addresses ([`Msf`], [`msf_to_lba`], [`lba_to_msf`]) live in
+//! [`imapi2_cd::msf`], the CD-TEXT pack ([`CdTextPack`]) in
+//! [`imapi2_cd::cdtext`]; both are re-exported here.
 //!
 //! Formats: 0 formatted TOC ([`FormattedToc`]), 1 multisession information
 //! ([`MultisessionInfo`]), 2 raw TOC and 3 PMA ([`RawToc`], 11-byte
@@ -6,75 +10,12 @@
 //! Formats 0 and 1 carry addresses as LBA or MSF depending on the CDB's MSF
 //! bit, so their decoders take it as an argument.
 
+pub use imapi2_cd::cdtext::CdTextPack;
+pub use imapi2_cd::msf::{lba_to_msf, msf_to_lba, Msf};
+
+use imapi2_cd::cdtext::PACK_SIZE;
+
 use crate::codec::{be16, be32, need, put16, DecodeError};
-
-/// A CD address as minute, second, frame (75 frames per second).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub struct Msf {
-    /// Minute.
-    pub m: u8,
-    /// Second (0–59).
-    pub s: u8,
-    /// Frame (0–74).
-    pub f: u8,
-}
-
-impl Msf {
-    /// An MSF with second < 60 and frame < 75, or `None`.
-    pub fn new(m: u8, s: u8, f: u8) -> Option<Msf> {
-        (s < 60 && f < 75).then_some(Msf { m, s, f })
-    }
-
-    /// The LBA of this address (see [`msf_to_lba`]).
-    pub fn to_lba(self) -> i32 {
-        msf_to_lba(self)
-    }
-}
-
-impl std::fmt::Display for Msf {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:02}:{:02}:{:02}", self.m, self.s, self.f)
-    }
-}
-
-/// Frames in 90 minutes: MSF times from 90:00:00 on are lead-in times and
-/// map to negative LBAs.
-const NINETY_MINUTES: i32 = 90 * 60 * 75;
-
-/// The LBA of an MSF address: `(M·60 + S)·75 + F − 150` for M < 90 and
-/// `− 450150` for M ≥ 90 (lead-in times; MMC-6 §4.2.3.5, table 19).
-/// Fields are not range-checked (S ≥ 60 or F ≥ 75 just add up).
-pub fn msf_to_lba(msf: Msf) -> i32 {
-    let frames = (i32::from(msf.m) * 60 + i32::from(msf.s)) * 75 + i32::from(msf.f);
-    if msf.m >= 90 {
-        frames - 450_150
-    } else {
-        frames - 150
-    }
-}
-
-/// The MSF address of an LBA, for LBAs −45150..=404849 (00:00:00–89:59:74
-/// for −150 on, 90:00:00–99:59:74 below −150); `None` outside.
-pub fn lba_to_msf(lba: i32) -> Option<Msf> {
-    let frames = if lba >= -150 {
-        lba.checked_add(150)?
-    } else {
-        lba + 450_150
-    };
-    let in_range = if lba >= -150 {
-        frames < NINETY_MINUTES
-    } else {
-        (NINETY_MINUTES..100 * 60 * 75).contains(&frames)
-    };
-    if !in_range {
-        return None;
-    }
-    Some(Msf {
-        m: (frames / 4500) as u8,
-        s: ((frames / 75) % 60) as u8,
-        f: (frames % 75) as u8,
-    })
-}
 
 /// An address in a formatted-TOC or multisession descriptor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -456,29 +397,6 @@ impl Atip {
     }
 }
 
-/// One CD-TEXT pack (18 bytes; MMC-6 table 489, format in the Red Book annex).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct CdTextPack {
-    /// Pack type (80h title, 81h performer, ... 8Fh size information).
-    pub pack_type: u8,
-    /// Extension flag (byte 1 bit 7).
-    pub extension: bool,
-    /// Track number (byte 1 bits 6–0).
-    pub track: u8,
-    /// Sequence number.
-    pub sequence: u8,
-    /// DBCC: double-byte characters (byte 3 bit 7).
-    pub dbcc: bool,
-    /// Block number (byte 3 bits 6–4).
-    pub block: u8,
-    /// Character position (byte 3 bits 3–0).
-    pub char_position: u8,
-    /// Text data.
-    pub text: [u8; 12],
-    /// CRC as recorded (bytes 16–17).
-    pub crc: u16,
-}
-
 /// Format 5: CD-TEXT from the lead-in.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct CdText {
@@ -491,23 +409,10 @@ impl CdText {
     pub fn decode(bytes: &[u8]) -> Result<CdText, DecodeError> {
         need("CD-TEXT", bytes, 4)?;
         let b = covered(bytes);
+        // Every exact 18-byte chunk decodes.
         let packs = b[4..]
-            .chunks_exact(18)
-            .map(|p| {
-                let mut text = [0u8; 12];
-                text.copy_from_slice(&p[4..16]);
-                CdTextPack {
-                    pack_type: p[0],
-                    extension: p[1] & 0x80 != 0,
-                    track: p[1] & 0x7F,
-                    sequence: p[2],
-                    dbcc: p[3] & 0x80 != 0,
-                    block: (p[3] >> 4) & 0x07,
-                    char_position: p[3] & 0x0F,
-                    text,
-                    crc: be16(p, 16),
-                }
-            })
+            .chunks_exact(PACK_SIZE)
+            .filter_map(|p| CdTextPack::decode(p).ok())
             .collect();
         Ok(CdText { packs })
     }
@@ -516,84 +421,8 @@ impl CdText {
     pub fn encode(&self) -> Vec<u8> {
         let mut out = vec![0u8; 4];
         for p in &self.packs {
-            out.push(p.pack_type);
-            out.push((u8::from(p.extension) << 7) | (p.track & 0x7F));
-            out.push(p.sequence);
-            out.push((u8::from(p.dbcc) << 7) | ((p.block & 0x07) << 4) | (p.char_position & 0x0F));
-            out.extend_from_slice(&p.text);
-            out.extend_from_slice(&p.crc.to_be_bytes());
+            out.extend_from_slice(&p.encode());
         }
         with_length(out)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn msf_edges() {
-        assert_eq!(lba_to_msf(-150), Some(Msf { m: 0, s: 0, f: 0 }));
-        assert_eq!(lba_to_msf(0), Some(Msf { m: 0, s: 2, f: 0 }));
-        assert_eq!(msf_to_lba(Msf { m: 0, s: 2, f: 0 }), 0);
-        assert_eq!(msf_to_lba(Msf { m: 0, s: 0, f: 0 }), -150);
-        // Last address before the 90-minute boundary.
-        assert_eq!(
-            lba_to_msf(404_849),
-            Some(Msf {
-                m: 89,
-                s: 59,
-                f: 74
-            })
-        );
-        assert_eq!(lba_to_msf(404_850), None);
-        // Lead-in times: M ≥ 90 maps below −150.
-        assert_eq!(
-            msf_to_lba(Msf {
-                m: 99,
-                s: 59,
-                f: 74
-            }),
-            -151
-        );
-        assert_eq!(
-            lba_to_msf(-151),
-            Some(Msf {
-                m: 99,
-                s: 59,
-                f: 74
-            })
-        );
-        assert_eq!(msf_to_lba(Msf { m: 90, s: 0, f: 0 }), -45_150);
-        assert_eq!(lba_to_msf(-45_150), Some(Msf { m: 90, s: 0, f: 0 }));
-        assert_eq!(lba_to_msf(-45_151), None);
-        // A typical CD-R lead-in start: 97:26:66.
-        let lead_in = Msf {
-            m: 97,
-            s: 26,
-            f: 66,
-        };
-        assert_eq!(msf_to_lba(lead_in), -11_634);
-        assert_eq!(lba_to_msf(-11_634), Some(lead_in));
-        // 80-minute disc: last possible lead-out 79:59:74.
-        assert_eq!(
-            msf_to_lba(Msf {
-                m: 79,
-                s: 59,
-                f: 74
-            }),
-            359_849
-        );
-        assert_eq!(lba_to_msf(i32::MAX), None);
-        assert_eq!(lba_to_msf(i32::MIN), None);
-    }
-
-    #[test]
-    fn every_representable_lba_round_trips() {
-        for lba in -45_150..=404_849 {
-            let msf = lba_to_msf(lba).unwrap();
-            assert!(msf.s < 60 && msf.f < 75 && msf.m < 100);
-            assert_eq!(msf_to_lba(msf), lba);
-        }
     }
 }

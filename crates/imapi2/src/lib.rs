@@ -121,6 +121,7 @@ pub mod virtual_recorder;
 
 pub use disc_reader::DiscReader;
 pub use error::{Error, Result};
+pub use imapi2_cd as cd;
 pub use imapi2_emu as emu;
 pub use imapi2_fs as fs;
 pub use imapi2_mmc as mmc;

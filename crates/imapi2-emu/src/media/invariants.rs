@@ -1,7 +1,9 @@
 //! The invariants of the medium model (mmc-notes §2.10), checked after
 //! every command by the tests and when a state file is loaded.
 
-use super::*;
+use super::kind::MediaKind;
+use super::medium::{Family, Medium};
+use super::state::{DiscStatus, FormatState, SessionState, TrackState};
 
 impl Medium {
     /// Checks the invariants of mmc-notes §2.10; the error names the first

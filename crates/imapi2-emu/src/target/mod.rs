@@ -1,0 +1,560 @@
+//! [`VirtualRecorder`]: the drive as a [`ScsiTransport`](imapi2_mmc::ScsiTransport).
+//!
+//! Every command goes through the same steps, in the order real drives and
+//! QEMU's ATAPI table use (mmc-notes §6.2), all in one place: `execute` in
+//! `dispatch.rs`:
+//!
+//! 1. the virtual clock ticks (long operations progress, the write buffer
+//!    drains, background formatting advances);
+//! 2. the fault plan is consulted (a planned failure fires exactly where
+//!    planned; a power loss happens before the command);
+//! 3. a pending unit attention is reported, except to INQUIRY, REQUEST
+//!    SENSE, GET CONFIGURATION and GET EVENT STATUS NOTIFICATION (when the
+//!    personality knows them);
+//! 4. the operation code: unknown to the codec or to the personality →
+//!    05/20/00;
+//! 5. commands that need a medium get 02/3A/02 (tray open), 02/3A/00 (tray
+//!    closed, empty) or 02/30/00 (a medium the drive cannot use), then
+//!    02/04/04, 02/04/07 with progress while a long operation runs;
+//! 6. field checks (05/24/00, 05/26/00, 05/1A/00), then the command itself,
+//!    whose medium rules come from [`crate::media`].
+//!
+//! Replies are built whole and truncated to the allocation length (and to
+//! the host's buffer); `transferred` reports what moved. CHECK CONDITION
+//! carries 18 bytes of fixed-format sense; REQUEST SENSE returns the last
+//! sense, a pending unit attention, or the progress of a long operation.
+//!
+//! The handlers, one file per command family: `identity` (INQUIRY, REQUEST
+//! SENSE, GET CONFIGURATION), `tray` (START STOP UNIT, PREVENT ALLOW MEDIUM
+//! REMOVAL, MECHANISM STATUS), `events` (GET EVENT STATUS NOTIFICATION),
+//! `mode` (MODE SENSE, MODE SELECT), `info` (READ CAPACITY, READ FORMAT
+//! CAPACITIES, READ DISC INFORMATION, READ TRACK INFORMATION, READ TOC, READ
+//! DISC STRUCTURE, READ BUFFER CAPACITY), `read` (READ, VERIFY, READ CD),
+//! `write` (WRITE, SYNCHRONIZE CACHE, CLOSE TRACK/SESSION, RESERVE TRACK,
+//! SEND CUE SHEET, SEND OPC INFORMATION, SEND DISC STRUCTURE), `format`
+//! (BLANK, FORMAT UNIT), `speed` (GET PERFORMANCE, SET STREAMING, SET CD
+//! SPEED); `fail` and `data` hold what they share (the sense of a refusal,
+//! allocation lengths and parameter lists). This file keeps the recorder
+//! itself: tray, medium, clock, journal, power.
+
+use std::path::{Path, PathBuf};
+
+use imapi2_mmc::cdb;
+use imapi2_mmc::event::OperationalEventCode;
+use imapi2_mmc::sense::Sense;
+
+use crate::clock::{Busy, LongOpTicks, VirtualClock, WriteBuffer};
+use crate::drive::{
+    DriveRecord, DriveState, MediaEvent, Personality, Tray, BUFFER_BYTES, FAULT_PLAN_FILE,
+};
+use crate::error::{Error, Result, SenseCode};
+use crate::fault::FaultPlan;
+use crate::media::{BgFormatStatus, LongOp, Medium};
+use crate::replies;
+use crate::store::VirtualDisc;
+
+mod data;
+mod dispatch;
+mod events;
+mod fail;
+mod format;
+mod identity;
+mod info;
+mod mode;
+mod read;
+mod speed;
+mod tray;
+mod write;
+
+use fail::Fail;
+
+/// Knobs of a recorder that are not part of any medium.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecorderConfig {
+    /// Ticks each long operation keeps the unit busy (with Immed).
+    pub ticks: LongOpTicks,
+    /// The write buffer model (off by default: it never fills).
+    pub buffer: WriteBuffer,
+}
+
+impl Default for RecorderConfig {
+    fn default() -> RecorderConfig {
+        RecorderConfig {
+            ticks: LongOpTicks::default(),
+            buffer: WriteBuffer::unlimited(BUFFER_BYTES),
+        }
+    }
+}
+
+/// What the recorder keeps to undo writes after the last synchronization
+/// when a power loss is planned.
+#[derive(Debug, Clone)]
+struct Journal {
+    snapshot: Medium,
+    undo: Vec<(i64, Vec<u8>)>,
+    lost_sequential: bool,
+}
+
+/// The virtual recorder: a drive with a personality, a tray that may hold a
+/// [`VirtualDisc`], a virtual clock and a fault plan, answering MMC command
+/// blocks through [`ScsiTransport`](imapi2_mmc::ScsiTransport).
+#[derive(Debug)]
+pub struct VirtualRecorder {
+    drive: DriveState,
+    disc: Option<VirtualDisc>,
+    shadow: Option<Medium>,
+    clock: VirtualClock,
+    busy: Option<Busy>,
+    config: RecorderConfig,
+    buffer: WriteBuffer,
+    faults: FaultPlan,
+    journal: Option<Journal>,
+    last_sense: Option<Sense>,
+    commands: u64,
+    dir: Option<PathBuf>,
+    opc: Vec<u16>,
+    bg_seen: BgFormatStatus,
+}
+
+impl VirtualRecorder {
+    /// A drive with an empty, closed tray, just powered on (06/29/00 pending).
+    pub fn new(personality: Personality) -> VirtualRecorder {
+        VirtualRecorder::with_config(personality, RecorderConfig::default())
+    }
+
+    /// A drive with custom timing and buffer knobs.
+    pub fn with_config(personality: Personality, config: RecorderConfig) -> VirtualRecorder {
+        VirtualRecorder {
+            drive: DriveState::power_on(personality),
+            disc: None,
+            shadow: None,
+            clock: VirtualClock::new(),
+            busy: None,
+            config,
+            buffer: config.buffer,
+            faults: FaultPlan::new(),
+            journal: None,
+            last_sense: None,
+            commands: 0,
+            dir: None,
+            opc: Vec::new(),
+            bg_seen: BgFormatStatus::None,
+        }
+    }
+
+    /// A drive powered on with `disc` loaded.
+    pub fn with_disc(personality: Personality, disc: VirtualDisc) -> VirtualRecorder {
+        let mut r = VirtualRecorder::new(personality);
+        r.load(disc);
+        r.drive.media_events.clear();
+        r.drive
+            .unit_attention
+            .retain(|&s| s != SenseCode::MEDIUM_CHANGED);
+        r
+    }
+
+    /// Creates a drive whose state lives in directory `dir` (`drive.state`;
+    /// a `faults.plan` there is loaded when the drive is opened).
+    pub fn create(dir: impl AsRef<Path>, personality: Personality) -> Result<VirtualRecorder> {
+        let dir = dir.as_ref().to_path_buf();
+        let mut r = VirtualRecorder::new(personality);
+        r.dir = Some(dir);
+        r.save()?;
+        Ok(r)
+    }
+
+    /// Opens the drive stored in `dir`: its personality, tray, the medium it
+    /// held (reloaded from that medium's directory) and its fault plan.
+    pub fn open(dir: impl AsRef<Path>) -> Result<VirtualRecorder> {
+        let dir = dir.as_ref().to_path_buf();
+        let rec = DriveRecord::load(&dir)?;
+        let mut r = VirtualRecorder::new(rec.personality);
+        r.dir = Some(dir.clone());
+        if let Some(m) = &rec.medium {
+            r.disc = Some(VirtualDisc::open(m)?);
+        }
+        r.drive.tray = rec.tray;
+        r.drive.write_speed = rec.write_speed;
+        let kind = r.disc.as_ref().map(|d| d.medium().kind());
+        r.drive.reset_write_parameters(kind);
+        r.bg_seen = r
+            .disc
+            .as_ref()
+            .map(|d| d.medium().bg_format_status())
+            .unwrap_or(BgFormatStatus::None);
+        let plan = dir.join(FAULT_PLAN_FILE);
+        if plan.exists() {
+            r.set_fault_plan(FaultPlan::load(&plan)?);
+        }
+        Ok(r)
+    }
+
+    /// Writes the drive and medium state files.
+    pub fn save(&self) -> Result<()> {
+        if let Some(d) = &self.disc {
+            d.save()?;
+        }
+        if let Some(dir) = &self.dir {
+            DriveRecord {
+                personality: self.drive.personality,
+                tray: self.drive.tray,
+                medium: self.disc.as_ref().map(|d| d.dir().to_path_buf()),
+                write_speed: self.drive.write_speed,
+            }
+            .save(dir)?;
+        }
+        Ok(())
+    }
+
+    fn load(&mut self, disc: VirtualDisc) {
+        let kind = disc.medium().kind();
+        self.bg_seen = disc.medium().bg_format_status();
+        self.disc = Some(disc);
+        self.shadow = None;
+        self.busy = None;
+        self.opc.clear();
+        self.drive.tray = Tray::Closed;
+        self.drive.raise(SenseCode::MEDIUM_CHANGED);
+        self.drive.media_events.push_back(MediaEvent::NewMedia);
+        self.drive.reset_write_parameters(Some(kind));
+        self.reset_journal();
+    }
+
+    /// Loads `disc` and closes the tray: 06/28/00 and a "new media" event
+    /// follow. Refused when the tray already holds a medium.
+    pub fn insert(&mut self, disc: VirtualDisc) -> Result<()> {
+        if self.disc.is_some() {
+            return Err(Error::InvalidArgument {
+                name: "disc",
+                reason: "the tray already holds a medium".into(),
+            });
+        }
+        self.load(disc);
+        self.save()
+    }
+
+    /// Opens the tray and takes the medium out (its state saved). Refused
+    /// while the host prevents removal.
+    pub fn eject(&mut self) -> Result<Option<VirtualDisc>> {
+        if self.drive.locked() {
+            return Err(Error::RemovalPrevented);
+        }
+        self.open_tray_inner();
+        let disc = self.disc.take();
+        if let Some(d) = &disc {
+            d.save()?;
+        }
+        self.save()?;
+        Ok(disc)
+    }
+
+    /// The user presses the eject button: the tray opens, unless the host
+    /// prevents removal, in which case the host sees an "eject request"
+    /// event.
+    pub fn press_eject_button(&mut self) {
+        if self.drive.locked() {
+            self.drive.media_events.push_back(MediaEvent::EjectRequest);
+        } else {
+            self.open_tray_inner();
+        }
+    }
+
+    /// Closes the tray (reloading a medium left on it).
+    pub fn close_tray(&mut self) {
+        self.close_tray_inner();
+    }
+
+    fn open_tray_inner(&mut self) {
+        if self.drive.tray == Tray::Open {
+            return;
+        }
+        if let Some(d) = &self.disc {
+            let _ = d.save();
+            self.drive.media_events.push_back(MediaEvent::MediaRemoval);
+        }
+        self.drive.tray = Tray::Open;
+        self.shadow = None;
+        self.busy = None;
+    }
+
+    fn close_tray_inner(&mut self) {
+        if self.drive.tray == Tray::Closed {
+            return;
+        }
+        self.drive.tray = Tray::Closed;
+        if let Some(d) = self.disc.take() {
+            self.load(d);
+        }
+    }
+
+    /// The medium in the drive (on the tray, if the tray is open).
+    pub fn disc(&self) -> Option<&VirtualDisc> {
+        self.disc.as_ref()
+    }
+
+    /// The medium, to inspect or change it directly.
+    pub fn disc_mut(&mut self) -> Option<&mut VirtualDisc> {
+        self.disc.as_mut()
+    }
+
+    /// The model the host sees (the simulation copy during a test write).
+    pub fn medium(&self) -> Option<&Medium> {
+        self.shadow
+            .as_ref()
+            .or(self.disc.as_ref().map(VirtualDisc::medium))
+    }
+
+    /// True while a test write (simulation) runs on a copy of the medium.
+    pub fn is_simulating(&self) -> bool {
+        self.shadow.is_some()
+    }
+
+    /// The drive state (tray, lock, unit attentions, pages, speeds).
+    pub fn drive(&self) -> &DriveState {
+        &self.drive
+    }
+
+    /// The virtual clock.
+    pub fn clock(&self) -> VirtualClock {
+        self.clock
+    }
+
+    /// Lets `ticks` of virtual time pass without a command.
+    pub fn advance(&mut self, ticks: u64) {
+        for _ in 0..ticks {
+            self.tick();
+        }
+    }
+
+    /// Commands received so far.
+    pub fn commands(&self) -> u64 {
+        self.commands
+    }
+
+    /// The long operation in progress, if any.
+    pub fn busy(&self) -> Option<Busy> {
+        self.busy
+    }
+
+    /// Installs a fault plan (replacing the previous one).
+    pub fn set_fault_plan(&mut self, plan: FaultPlan) {
+        self.faults = plan;
+        self.reset_journal();
+    }
+
+    /// The fault plan (with its firing counts).
+    pub fn fault_plan(&self) -> &FaultPlan {
+        &self.faults
+    }
+
+    fn reset_journal(&mut self) {
+        self.journal = match (&self.disc, self.faults.has_power_loss()) {
+            (Some(d), true) => Some(Journal {
+                snapshot: d.medium().clone(),
+                undo: Vec::new(),
+                lost_sequential: false,
+            }),
+            _ => None,
+        };
+    }
+
+    fn sync_point(&mut self) {
+        if let (Some(j), Some(d)) = (&mut self.journal, &self.disc) {
+            j.snapshot = d.medium().clone();
+            j.undo.clear();
+            j.lost_sequential = false;
+        }
+    }
+
+    /// Cuts the power: writes after the last synchronization are lost, the
+    /// drive forgets its mode pages, locks and operations, and reports
+    /// 06/29/00 to the next command. The tray and medium stay as they are.
+    pub fn power_loss(&mut self) {
+        if let (Some(j), Some(d)) = (self.journal.take(), self.disc.as_mut()) {
+            for (lba, old) in j.undo.iter().rev() {
+                let _ = d.write_user(*lba, old);
+            }
+            *d.medium_mut() = j.snapshot;
+            if j.lost_sequential {
+                d.medium_mut().mark_open_tracks_damaged();
+            }
+            let _ = d.save();
+        }
+        let tray = self.drive.tray;
+        let speed = self.drive.write_speed;
+        self.drive = DriveState::power_on(self.drive.personality);
+        self.drive.tray = tray;
+        self.drive.write_speed = speed;
+        let kind = self.disc.as_ref().map(|d| d.medium().kind());
+        self.drive.reset_write_parameters(kind);
+        self.shadow = None;
+        self.busy = None;
+        self.buffer.flush();
+        self.last_sense = None;
+        self.opc.clear();
+        self.reset_journal();
+    }
+
+    /// GET CONFIGURATION (all features) as the host would see it now, built
+    /// by the same code as the command, without sending one (no tick, no
+    /// unit attention consumed).
+    pub fn configuration(&self) -> imapi2_mmc::feature::Configuration {
+        replies::configuration(
+            &self.drive,
+            self.usable_medium(),
+            cdb::ConfigurationRequest::All,
+            0,
+        )
+        .expect("request type All is valid")
+    }
+
+    /// READ DISC INFORMATION as the host would see it now (None without a
+    /// usable medium).
+    pub fn disc_information(&self) -> Option<imapi2_mmc::disc_info::DiscInformation> {
+        self.usable_medium()
+            .map(|m| replies::disc_information(m, &self.opc))
+    }
+
+    /// READ TRACK INFORMATION of track `number` as the host would see it now
+    /// (0xFF: the invisible track, except on DVD-R/-RW sequential media,
+    /// which answer only by track number).
+    pub fn track_information(
+        &self,
+        number: u32,
+    ) -> Option<imapi2_mmc::track_info::TrackInformation> {
+        self.usable_medium()?
+            .track_view(number)
+            .map(|v| replies::track_information(&v))
+    }
+
+    /// Checks the model's invariants (mmc-notes §2.10) and the drive's own.
+    pub fn check_invariants(&self) -> std::result::Result<(), String> {
+        if let Some(d) = &self.disc {
+            d.medium()
+                .check_invariants()
+                .map_err(|e| format!("medium: {e}"))?;
+        }
+        if let Some(s) = &self.shadow {
+            s.check_invariants()
+                .map_err(|e| format!("test-write copy: {e}"))?;
+            if self.disc.is_none() {
+                return Err("a test-write copy without a medium".into());
+            }
+        }
+        if let Some(b) = &self.busy {
+            if b.started > self.clock.now() {
+                return Err("a long operation started in the future".into());
+            }
+        }
+        if self.buffer.fill > self.buffer.size {
+            return Err("the write buffer holds more than its size".into());
+        }
+        if DriveState::check_write_parameters(
+            &self.drive.write_parameters,
+            self.medium().map(Medium::kind),
+        )
+        .is_err()
+        {
+            return Err("page 05h holds values the medium cannot use".into());
+        }
+        Ok(())
+    }
+
+    fn tick(&mut self) {
+        self.clock.advance(1);
+        self.buffer.tick();
+        if let Some(b) = self.busy {
+            if !b.active(self.clock.now()) {
+                self.busy = None;
+            }
+        }
+        if self.drive.tray == Tray::Closed {
+            if let Some(d) = self.disc.as_mut() {
+                d.medium_mut().tick();
+                let now = d.medium().bg_format_status();
+                if now == BgFormatStatus::Complete && self.bg_seen == BgFormatStatus::InProgress {
+                    self.drive
+                        .media_events
+                        .push_back(MediaEvent::BgFormatCompleted);
+                }
+                self.bg_seen = now;
+            }
+        }
+    }
+
+    fn start_long(&mut self, op: LongOp, immed: bool, sense: SenseCode) {
+        let ticks = self.config.ticks.ticks(op);
+        if immed && ticks > 0 {
+            self.busy = Some(Busy::new(sense, self.clock.now(), ticks));
+        }
+    }
+
+    /// The current profile changed (DVD-RW sequential ↔ restricted
+    /// overwrite): announced by a GESN operational change event (class 1)
+    /// only. No unit attention: libburn polls a long BLANK or FORMAT with
+    /// TEST UNIT READY and tolerates only 02/04/xx, 02/3A/xx and 06/28/00
+    /// there; 06/3F/02 would cancel the operation (mmc-notes §1.5, §2.3).
+    fn profile_changed(&mut self) {
+        self.drive
+            .operational_events
+            .push_back((OperationalEventCode::StateChanged.bits(), 1));
+    }
+
+    fn persist(&mut self) -> std::result::Result<(), Fail> {
+        if let Some(d) = &self.disc {
+            d.save()?;
+        }
+        Ok(())
+    }
+
+    fn medium_ready(&self) -> std::result::Result<(), SenseCode> {
+        match (self.drive.tray, &self.disc) {
+            (Tray::Open, _) => Err(SenseCode::NO_MEDIUM_TRAY_OPEN),
+            (Tray::Closed, None) => Err(SenseCode::NO_MEDIUM),
+            (Tray::Closed, Some(d)) if !self.drive.personality.can_hold(d.medium().kind()) => {
+                Err(SenseCode::INCOMPATIBLE_MEDIUM_NOT_READY)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn usable_medium(&self) -> Option<&Medium> {
+        self.medium_ready().ok()?;
+        self.medium()
+    }
+
+    fn busy_sense(&self) -> Option<Sense> {
+        let b = self.busy?;
+        let now = self.clock.now();
+        b.active(now)
+            .then(|| Sense::not_ready_with_progress(b.sense.asc, b.sense.ascq, b.progress(now)))
+    }
+
+    /// The medium commands act on: the test-write copy while simulating.
+    fn target_medium(&mut self, simulate: bool) -> &mut Medium {
+        if simulate && self.shadow.is_none() {
+            let copy = self.disc.as_ref().map(|d| d.medium().clone());
+            self.shadow = copy;
+        }
+        match (self.shadow.as_mut(), self.disc.as_mut()) {
+            (Some(s), _) => s,
+            (None, Some(d)) => d.medium_mut(),
+            (None, None) => unreachable!("commands that change the medium check for one first"),
+        }
+    }
+
+    fn simulating(&self) -> bool {
+        let p = self.drive.write_params();
+        p.test_write
+            && self
+                .disc
+                .as_ref()
+                .is_some_and(|d| d.medium().test_write_supported())
+    }
+}
+
+impl Drop for VirtualRecorder {
+    fn drop(&mut self) {
+        let _ = self.save();
+    }
+}
