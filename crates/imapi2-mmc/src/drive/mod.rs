@@ -167,7 +167,12 @@ impl<T: ScsiTransport> Drive<T> {
                     if sense.is_unit_attention() {
                         attentions += 1;
                         self.attention = Some(sense.clone());
-                        if attentions > self.policy.unit_attention_retries {
+                        // A reset or a medium change in the middle of a
+                        // write: what the drive buffered may be gone, so the
+                        // WRITE is not sent again (libburn and growisofs
+                        // end the burn there too).
+                        if class == Class::Write || attentions > self.policy.unit_attention_retries
+                        {
                             return Err(MmcError::Sense {
                                 command: name,
                                 sense,
@@ -397,6 +402,20 @@ mod tests {
         ]);
         d.load_eject(true).unwrap();
         assert_eq!(d.transport().seen.len(), 3);
+    }
+
+    #[test]
+    fn a_unit_attention_ends_a_write_instead_of_resending_it() {
+        for asc in [0x28, 0x29] {
+            let mut d = drive(vec![
+                check(SenseKey::UnitAttention, asc, 0),
+                Response::good(2048),
+            ]);
+            let e = d.write10(100, &[0u8; 2048], 2048).unwrap_err();
+            assert_eq!(e.sense().map(|s| s.asc), Some(asc));
+            assert_eq!(d.transport().seen.len(), 1, "not sent again");
+            assert_eq!(d.take_attention().map(|s| s.asc), Some(asc), "remembered");
+        }
     }
 
     #[test]
