@@ -57,7 +57,7 @@
 //! let sense = Sense::new(SenseKey::NotReady, 0x3A, 0x02).encode();
 //! let sense = Sense::decode(&sense)?;
 //! assert!(sense.is_no_medium());
-//! assert_eq!(sense.to_string(), "NOT READY, 3A/02: medium not present - tray open");
+//! assert_eq!(sense.to_string(), "02/3A/02 NOT READY: medium not present - tray open");
 //! # Ok::<(), imapi2_mmc::DecodeError>(())
 //! ```
 

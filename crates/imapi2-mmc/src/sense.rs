@@ -400,9 +400,17 @@ impl Sense {
 }
 
 impl fmt::Display for Sense {
-    /// "NOT READY, 04/01: logical unit is in process of becoming ready".
+    /// "02/04/01 NOT READY: logical unit is in process of becoming ready":
+    /// the key, ASC and ASCQ as burners print them, then their meaning.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}, {:02X}/{:02X}", self.key.name(), self.asc, self.ascq)?;
+        write!(
+            f,
+            "{:02X}/{:02X}/{:02X} {}",
+            self.key.to_u8(),
+            self.asc,
+            self.ascq,
+            self.key.name()
+        )?;
         if let Some(text) = self.text() {
             write!(f, ": {text}")?;
         }
@@ -819,10 +827,10 @@ mod tests {
         let s = Sense::new(SenseKey::NotReady, 0x04, 0x01);
         assert_eq!(
             s.to_string(),
-            "NOT READY, 04/01: logical unit is in process of becoming ready"
+            "02/04/01 NOT READY: logical unit is in process of becoming ready"
         );
         let s = Sense::new(SenseKey::IllegalRequest, 0x99, 0x42);
-        assert_eq!(s.to_string(), "ILLEGAL REQUEST, 99/42");
+        assert_eq!(s.to_string(), "05/99/42 ILLEGAL REQUEST");
     }
 
     #[test]

@@ -595,7 +595,7 @@ fn sense_fixed_format_from_qemu() {
     assert!(s.is_becoming_ready());
     assert_eq!(
         s.to_string(),
-        "NOT READY, 04/01: logical unit is in process of becoming ready"
+        "02/04/01 NOT READY: logical unit is in process of becoming ready"
     );
     assert_eq!(s.encode(), b);
 }
