@@ -328,3 +328,37 @@ fn cancel_from_another_thread_and_from_the_handler() {
     drop(w);
     first_session_readable(&d, "bd2");
 }
+
+#[test]
+fn exclusive_access_and_the_tray_lock_go_on_a_panic_too() {
+    let d = scratch("panic");
+    virtual_recorder::create(
+        &d.join("bd"),
+        imapi2_emu::Personality::BdWriter,
+        virtual_recorder::parse_media("bd-re"),
+    )
+    .unwrap();
+    let mut w = writer(open(&d, "bd"));
+    w.set_update(|p| {
+        if p.engine.sectors_written() > 0 {
+            panic!("a handler that fails");
+        }
+        Flow::Continue
+    });
+    let img = image("big", noise(4 << 20, 5), 0);
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = w.write(&mut Cursor::new(img));
+    }));
+    assert!(caught.is_err(), "the handler's panic comes through");
+    assert!(!w.cancel_handle().in_progress());
+    let rec = w.recorder().unwrap();
+    assert_eq!(
+        rec.exclusive_access_owner(),
+        None,
+        "exclusive access released"
+    );
+    rec.eject_media().expect("the tray is not locked");
+    // and another client can take the drive
+    let mut other = open(&d, "bd");
+    other.acquire_exclusive_access(false, "another").unwrap();
+}
