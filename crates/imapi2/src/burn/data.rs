@@ -33,7 +33,7 @@ use super::engine::{self, CancelHandle, EngineSettings};
 use super::events::{
     DataWriteAction, DataWriteProgress, Flow, VerificationLevel, WriteEngineProgress,
 };
-use super::format::{self, DiscFormat2};
+use super::disc_format::{self, DiscFormat2};
 use super::prepare::{self, Held};
 use super::ring;
 use super::strategy::{self, Ctx, Job, Placement};
@@ -431,12 +431,12 @@ impl DiscFormat2Data {
                 && self.rec()?.drive().read_disc_information().is_ok_and(|d| {
                     d.bg_format_status == imapi2_mmc::disc_info::BgFormatStatus::None
                 });
-        Ok(format::physically_blank(&snap, unformatted))
+        Ok(disc_format::physically_blank(&snap, unformatted))
     }
 
     /// `MediaHeuristicallyBlank`.
     pub fn media_heuristically_blank(&mut self) -> Result<bool> {
-        Ok(format::heuristically_blank(&self.snapshot()?))
+        Ok(disc_format::heuristically_blank(&self.snapshot()?))
     }
 
     /// `DDiscFormat2DataEvents::Update`.

@@ -4,7 +4,7 @@ pub mod close;
 pub mod data;
 pub mod engine;
 pub mod events;
-pub mod format;
+pub mod disc_format;
 pub mod prepare;
 pub mod ring;
 pub mod strategy;

@@ -14,10 +14,10 @@
 //! lead-out, then the pregap and the data from LBA −150; the drive closes
 //! the session itself at SYNCHRONIZE CACHE.
 
+use imapi2_cd::msf::lba_to_msf;
 use imapi2_mmc::cue_sheet::{CueSheet, CueSheetEntry, DataForm, TrackCue};
 use imapi2_mmc::mode::{DataBlockType, MultiSession, SessionFormat, WriteType};
 use imapi2_mmc::profile::Profile;
-use imapi2_cd::msf::lba_to_msf;
 use imapi2_mmc::track_info::TrackMode;
 
 use super::{next_track_number, next_writable, open_session_note, Ctx, Placement, Strategy};
