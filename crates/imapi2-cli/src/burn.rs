@@ -117,55 +117,64 @@ fn parse_speed(s: &str, family: MediaFamily) -> Result<i32, String> {
     Ok((n * one_x(family)).round() as i32)
 }
 
-/// The recorder to burn to: the one named, or the only one there is.
-fn open_recorder(args: &Args) -> Result<DiscRecorder, CliError> {
-    let json = args.json;
+/// The recorder named, or the only one there is (with a clear list to
+/// choose from when there are several).
+pub fn recorder_for(name: Option<&str>, json: bool) -> Result<DiscRecorder, CliError> {
     let usage = |message: String| CliError {
         message,
         code: None,
         json,
     };
     let master = DiscMaster::new();
-    let name =
-        match &args.drive {
-            Some(d) => d.clone(),
-            None => {
-                let entries = master.entries();
-                match entries.len() {
-                    1 => entries[0].id.clone(),
-                    0 => return Err(usage(
+    let name = match name {
+        Some(d) => d.to_string(),
+        None => {
+            let entries = master.entries();
+            match entries.len() {
+                1 => entries[0].id.clone(),
+                0 => {
+                    return Err(usage(
                         "no recorder found: name one with --drive (virtual:DIR makes a virtual \
-                         one with --blank KIND)"
+                         one with burn --blank KIND)"
                             .into(),
-                    )),
-                    _ => {
-                        let list: Vec<String> = entries
-                            .iter()
-                            .map(|e| match &e.kind {
-                                RecorderKind::Real { node, .. } => {
-                                    format!("{} ({})", e.id, node.display())
-                                }
-                                RecorderKind::Virtual { .. } => e.id.clone(),
-                            })
-                            .collect();
-                        return Err(usage(format!(
-                            "{} recorders: choose one with --drive: {}",
-                            list.len(),
-                            list.join(", ")
-                        )));
-                    }
+                    ))
+                }
+                _ => {
+                    let list: Vec<String> = entries
+                        .iter()
+                        .map(|e| match &e.kind {
+                            RecorderKind::Real { node, .. } => {
+                                format!("{} ({})", e.id, node.display())
+                            }
+                            RecorderKind::Virtual { .. } => e.id.clone(),
+                        })
+                        .collect();
+                    return Err(usage(format!(
+                        "{} recorders: choose one with --drive: {}",
+                        list.len(),
+                        list.join(", ")
+                    )));
                 }
             }
-        };
+        }
+    };
+    master.open(&name).map_err(|e| dev_error(e, json))
+}
+
+/// The recorder to burn to, with a new blank medium in it first when
+/// `--blank` asks.
+fn open_recorder(args: &Args) -> Result<DiscRecorder, CliError> {
+    let json = args.json;
     if let Some(kind) = &args.blank {
-        let dir = virtual_dir(&name).ok_or_else(|| {
-            usage(format!(
-                "--blank {kind}: {name} is not a virtual recorder (virtual:DIR)"
-            ))
+        let name = args.drive.as_deref().unwrap_or_default();
+        let dir = virtual_dir(name).ok_or_else(|| CliError {
+            message: format!("--blank {kind}: --drive must name a virtual recorder (virtual:DIR)"),
+            code: None,
+            json,
         })?;
         insert_blank(&dir, kind).map_err(|e| dev_error(e, json))?;
     }
-    master.open(&name).map_err(|e| dev_error(e, json))
+    recorder_for(args.drive.as_deref(), json)
 }
 
 /// DIR of `virtual:DIR`.
@@ -518,23 +527,7 @@ pub struct CloseArgs {
 /// write-once disc, or finalizes an appendable one.
 pub fn close(args: CloseArgs) -> Result<(), CliError> {
     let json = args.json;
-    let burn_args = Args {
-        drive: args.drive.clone(),
-        blank: None,
-        image: None,
-        fs: FsArgs::default(),
-        close: false,
-        verify: Verify::None,
-        speed: "max".into(),
-        dummy: false,
-        sao: false,
-        overwrite: false,
-        eject: false,
-        json,
-        quiet: true,
-        sources: Vec::new(),
-    };
-    let mut rec = open_recorder(&burn_args)?;
+    let mut rec = recorder_for(args.drive.as_deref(), json)?;
     let done = imapi2::burn::close::close_media(&mut rec, "imapi2", args.finalize)
         .map_err(|e| dev_error(e, json))?;
     if json {

@@ -16,6 +16,7 @@ macro_rules! outln {
 
 mod burn;
 mod device;
+mod erase;
 mod extract;
 mod info;
 mod ls;
@@ -46,6 +47,10 @@ enum Command {
     Burn(burn::Args),
     /// Close the session an interrupted burn left open, or finalize a disc.
     Close(burn::CloseArgs),
+    /// Erase a rewritable medium (CD-RW, DVD-RW; DVD+RW, DVD-RAM, BD-RE).
+    Erase(erase::EraseArgs),
+    /// Format a rewritable medium (DVD+RW, DVD-RW, DVD-RAM, BD-RE, a blank BD-R).
+    Format(erase::FormatArgs),
     /// List the files of an image (ISO 9660, Joliet, Rock Ridge or UDF).
     Ls(ls::Args),
     /// Copy the files of an image to a folder.
@@ -70,6 +75,8 @@ fn main() -> ExitCode {
         Command::Mkimage(args) => mkimage::run(args),
         Command::Burn(args) => burn::run(args),
         Command::Close(args) => burn::close(args),
+        Command::Erase(args) => erase::erase(args),
+        Command::Format(args) => erase::format(args),
         Command::Ls(args) => ls::run(args),
         Command::Extract(args) => extract::run(args),
         Command::Info(args) => info::run(args),

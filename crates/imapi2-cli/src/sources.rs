@@ -9,7 +9,7 @@ use imapi2::fs::{FileSystemImage, FileSystems, ItemId, ItemKind};
 const LEVEL2_MAX_FILE: u64 = 0xFFFF_F800;
 
 /// The file-system options of `mkimage` and `burn`.
-#[derive(clap::Args, Debug, Clone, Default)]
+#[derive(clap::Args, Debug, Clone)]
 pub struct FsArgs {
     /// File systems, comma separated: iso9660, joliet, rockridge, udf
     /// [default: iso9660,joliet,rockridge]. `udf` alone makes a UDF-only

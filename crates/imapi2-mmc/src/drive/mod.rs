@@ -84,6 +84,24 @@ impl<T: ScsiTransport> Drive<T> {
         self.policy = policy;
     }
 
+    /// Waits `d` on the drive's clock (a virtual clock only counts it):
+    /// for callers that poll a long operation themselves.
+    pub fn sleep(&mut self, d: Duration) {
+        self.clock.sleep(d);
+    }
+
+    /// The retry policy in force.
+    pub fn policy(&self) -> &RetryPolicy {
+        &self.policy
+    }
+
+    /// The drive's clock: the time since it started counting. With a
+    /// virtual recorder's [`VirtualClock`] this is the time the waits asked
+    /// for, so long operations report virtual seconds.
+    pub fn now(&self) -> Duration {
+        self.clock.now()
+    }
+
     /// The transport underneath.
     pub fn transport(&mut self) -> &mut T {
         &mut self.transport
@@ -308,11 +326,25 @@ impl<T: ScsiTransport> Drive<T> {
         budget: Duration,
         mut progress: impl FnMut(Option<f64>),
     ) -> Result<Readiness> {
+        self.wait_until_ready_timed(operation, budget, |p, _| progress(p))
+    }
+
+    /// [`Drive::wait_until_ready_within`] reporting, with the drive's
+    /// progress, the time waited so far on the drive's clock. Polls every
+    /// 0.1 s, growing to 0.5 s.
+    pub fn wait_until_ready_timed(
+        &mut self,
+        operation: &'static str,
+        budget: Duration,
+        mut progress: impl FnMut(Option<f64>, Duration),
+    ) -> Result<Readiness> {
         let start = self.clock.now();
         let mut pause = Duration::from_millis(100);
         loop {
             match self.test_unit_ready()? {
-                Readiness::Busy { progress: p } => progress(p),
+                Readiness::Busy { progress: p } => {
+                    progress(p, self.clock.now().saturating_sub(start))
+                }
                 done => return Ok(done),
             }
             if self.clock.now().saturating_sub(start) >= budget {

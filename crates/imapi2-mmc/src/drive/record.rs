@@ -70,7 +70,8 @@ impl<T: ScsiTransport> Drive<T> {
             blocks: 0,
         };
         self.run(&cmd, DataPhase::None, Class::Write)?;
-        self.wait_until_ready(cmd.name(), progress).map(|_| ())
+        let ready = self.wait_until_ready(cmd.name(), progress)?;
+        medium_stayed(cmd.name(), ready)
     }
 
     /// CLOSE TRACK/SESSION with Immed, then waits until the drive is ready.
@@ -86,14 +87,27 @@ impl<T: ScsiTransport> Drive<T> {
             number,
         };
         self.run(&cmd, DataPhase::None, Class::Short)?;
-        self.wait_until_ready(cmd.name(), progress).map(|_| ())
+        let ready = self.wait_until_ready(cmd.name(), progress)?;
+        medium_stayed(cmd.name(), ready)
     }
 
     /// BLANK with Immed, then waits until the drive is ready.
     pub fn blank(
         &mut self,
         blank_type: BlankType,
-        progress: impl FnMut(Option<f64>),
+        mut progress: impl FnMut(Option<f64>),
+    ) -> Result<()> {
+        let budget = self.policy.long;
+        self.blank_timed(blank_type, budget, |p, _| progress(p))
+    }
+
+    /// BLANK with Immed, waiting at most `budget`; the progress comes with
+    /// the time waited on the drive's clock.
+    pub fn blank_timed(
+        &mut self,
+        blank_type: BlankType,
+        budget: std::time::Duration,
+        progress: impl FnMut(Option<f64>, std::time::Duration),
     ) -> Result<()> {
         let cmd = Command::Blank {
             immed: true,
@@ -101,7 +115,8 @@ impl<T: ScsiTransport> Drive<T> {
             address: 0,
         };
         self.run(&cmd, DataPhase::None, Class::Short)?;
-        self.wait_until_ready(cmd.name(), progress).map(|_| ())
+        let ready = self.wait_until_ready_timed(cmd.name(), budget, progress)?;
+        medium_stayed(cmd.name(), ready)
     }
 
     /// WRITE(12) of `data` (whole blocks of `block_size`) at `lba`, with the
@@ -166,7 +181,8 @@ impl<T: ScsiTransport> Drive<T> {
             parameter_length: 0,
         };
         self.run(&cmd, DataPhase::None, Class::Short)?;
-        self.wait_until_ready(cmd.name(), progress).map(|_| ())
+        let ready = self.wait_until_ready(cmd.name(), progress)?;
+        medium_stayed(cmd.name(), ready)
     }
 
     /// FORMAT UNIT with one format descriptor (MMC-6 §6.5); with Immed in
@@ -175,7 +191,19 @@ impl<T: ScsiTransport> Drive<T> {
     pub fn format_unit(
         &mut self,
         params: &crate::format::FormatUnitParameters,
-        progress: impl FnMut(Option<f64>),
+        mut progress: impl FnMut(Option<f64>),
+    ) -> Result<()> {
+        let budget = self.policy.long;
+        self.format_unit_timed(params, budget, |p, _| progress(p))
+    }
+
+    /// FORMAT UNIT waiting at most `budget`; the progress comes with the
+    /// time waited on the drive's clock.
+    pub fn format_unit_timed(
+        &mut self,
+        params: &crate::format::FormatUnitParameters,
+        budget: std::time::Duration,
+        progress: impl FnMut(Option<f64>, std::time::Duration),
     ) -> Result<()> {
         let list = params.encode();
         let cmd = Command::FormatUnit {
@@ -185,7 +213,8 @@ impl<T: ScsiTransport> Drive<T> {
         };
         self.run(&cmd, DataPhase::Out(&list), Class::Short)?;
         if params.immed {
-            self.wait_until_ready(cmd.name(), progress)?;
+            let ready = self.wait_until_ready_timed(cmd.name(), budget, progress)?;
+            medium_stayed(cmd.name(), ready)?;
         }
         Ok(())
     }
@@ -197,5 +226,17 @@ impl<T: ScsiTransport> Drive<T> {
         };
         self.run(&cmd, DataPhase::Out(sheet), Class::Short)
             .map(|_| ())
+    }
+}
+
+/// A long operation whose medium went away while the drive worked on it
+/// (02/3A/00 while polling) failed, whatever the command returned at once.
+fn medium_stayed(command: &'static str, ready: super::retry::Readiness) -> Result<()> {
+    match ready {
+        super::retry::Readiness::NoMedium { .. } => Err(super::error::MmcError::Sense {
+            command,
+            sense: crate::sense::Sense::new(crate::sense::SenseKey::NotReady, 0x3A, 0x00),
+        }),
+        _ => Ok(()),
     }
 }

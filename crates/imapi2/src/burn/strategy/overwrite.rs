@@ -14,14 +14,12 @@
 //! verify-after-write: full speed).
 
 use imapi2_mmc::disc_info::BgFormatStatus;
-use imapi2_mmc::format::{
-    CapacityDescriptorType, FormatType, FormatUnitParameters, FormattableDescriptor,
-};
 use imapi2_mmc::profile::Profile;
 
 use super::{round_up, Ctx, Placement, Strategy};
 use crate::burn::close;
 use crate::burn::events::DataWriteAction;
+use crate::burn::formatting::{self, FormatRequest};
 use crate::error::Result;
 
 /// The overwrite strategy.
@@ -38,64 +36,33 @@ impl Overwrite {
         }
     }
 
-    /// Formats a blank DVD+RW or an unformatted BD-RE; true when it did.
+    /// Formats a blank DVD+RW or an unformatted BD-RE (quick, default
+    /// spares); true when it did.
     fn format_if_blank(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<bool> {
         let profile = ctx.snap.profile;
+        if !matches!(profile, Profile::DvdPlusRw | Profile::BdRe) {
+            return Ok(false);
+        }
         let drive = ctx.held.drive();
-        let params = match profile {
-            Profile::DvdPlusRw => {
-                let di = drive
-                    .read_disc_information()
-                    .map_err(|e| ctx.device_error(e))?;
-                if di.bg_format_status != BgFormatStatus::None {
-                    return Ok(false);
-                }
-                FormatUnitParameters::immediate(FormatType::DVD_PLUS_RW_BASIC, u32::MAX, 0)
-            }
-            Profile::BdRe => {
-                let caps = drive
-                    .read_format_capacities()
-                    .map_err(|e| ctx.device_error(e))?;
-                if caps.current.descriptor_type != CapacityDescriptorType::Unformatted {
-                    return Ok(false);
-                }
-                let d = default_bd_format(&caps.formattable).ok_or_else(|| {
-                    ctx.refuse(
-                        0xC0AA_0212,
-                        "the BD-RE is not formatted and the drive offers no format for it",
-                    )
-                })?;
-                let mut p =
-                    FormatUnitParameters::immediate(d.format_type, d.blocks, d.type_parameter);
-                p.descriptor.subtype = 0;
-                p
-            }
-            _ => return Ok(false),
+        let caps = drive.read_format_capacities();
+        let bg = drive.read_disc_information().map(|d| d.bg_format_status);
+        let (caps, bg) = match (caps, bg) {
+            (Ok(c), Ok(b)) => (c, b),
+            (Err(e), _) | (_, Err(e)) => return Err(ctx.device_error(e)),
         };
+        if !formatting::needs_format(profile, &caps, bg) {
+            return Ok(false);
+        }
+        let params = formatting::choose(profile, &caps, bg, FormatRequest::default())
+            .map_err(|why| ctx.refuse(0xC0AA_0212, why))?;
         let _ = (ctx.report)(DataWriteAction::FormattingMedia, Some(0.0));
         let report = &mut *ctx.report;
-        ctx.held
-            .drive()
-            .format_unit(&params, |p| {
-                let _ = report(DataWriteAction::FormattingMedia, p);
-            })
-            .map_err(|e| ctx.device_error(e))?;
+        let budget = ctx.held.drive().policy().long;
+        formatting::run(ctx.held, &params, budget, false, &mut |p, _| {
+            let _ = report(DataWriteAction::FormattingMedia, p);
+        })?;
         Ok(true)
     }
-}
-
-/// The format a BD-RE gets by default: full format with spares (type 00h),
-/// else with spares (30h), as offered.
-fn default_bd_format(offered: &[FormattableDescriptor]) -> Option<FormattableDescriptor> {
-    offered
-        .iter()
-        .find(|d| d.format_type == FormatType::FULL)
-        .or_else(|| {
-            offered
-                .iter()
-                .find(|d| d.format_type == FormatType::BD_RE_WITH_SPARES)
-        })
-        .copied()
 }
 
 impl Strategy for Overwrite {
