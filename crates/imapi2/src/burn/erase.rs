@@ -238,9 +238,11 @@ pub fn erase(
     match snap.profile {
         Profile::CdRw | Profile::DvdRwSequential | Profile::DvdRwRestrictedOverwrite => {
             let kind = if full { BlankType::Full } else { BlankType::Minimal };
+            let _ = held.drive().take_attention();
             held.drive()
                 .blank_timed(kind, ERASE_LIMIT, &mut report)
                 .map_err(failed)?;
+            formatting::reset_while_working(&mut held, "erase")?;
         }
         Profile::DvdPlusRw | Profile::DvdRam | Profile::BdRe if full => {
             let drive = held.drive();
@@ -259,6 +261,11 @@ pub fn erase(
                 Error::Device { error, .. } => failed(error),
                 other => other,
             })?;
+            // Whatever a new format leaves in place, the structures go too.
+            zero_structures(&mut held, &snap).map_err(|e| match e {
+                Error::Device { error, .. } => failed(error),
+                other => other,
+            })?;
         }
         Profile::DvdPlusRw | Profile::DvdRam | Profile::BdRe => {
             zero_structures(&mut held, &snap).map_err(|e| match e {
@@ -267,6 +274,19 @@ pub fn erase(
             })?;
         }
         _ => unreachable!("checked by check_erasable"),
+    }
+    // The drive's own account: blank now (overwrite-only media: nothing
+    // left that a reader would take for a file system).
+    let after = media::snapshot(held.drive()).map_err(|error| Error::Device {
+        device: device.clone(),
+        error,
+    })?;
+    if after.state & state::BLANK == 0 {
+        return Err(erase_error(
+            &device,
+            0x80AA_0907,
+            format!("the drive reported the erase done, but the {} is not blank", after.profile.name()),
+        ));
     }
     let end = held.drive().now();
     report(Some(1.0), end.saturating_sub(start));

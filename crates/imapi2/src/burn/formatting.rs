@@ -174,9 +174,11 @@ pub fn run(
     };
     let drive = recorder.drive();
     let start = drive.now();
+    let _ = drive.take_attention();
     drive
         .format_unit_timed(params, budget, &mut *progress)
         .map_err(dev)?;
+    reset_while_working(recorder, "format")?;
     if until_complete && params.descriptor.format_type == FormatType::DVD_PLUS_RW_BASIC {
         loop {
             let d = recorder.drive();
@@ -199,6 +201,41 @@ pub fn run(
             // The background format runs on its own: ask once a second.
             d.sleep(Duration::from_secs(1));
         }
+        reset_while_working(recorder, "format")?;
+    }
+    formatted(recorder)
+}
+
+/// A reset (power loss, bus reset) while the drive worked on a long
+/// operation ends it, whatever the polling saw afterwards: the drive
+/// reports 06/29/00 and is ready again with the work undone.
+pub fn reset_while_working(recorder: &mut DiscRecorder, what: &str) -> Result<()> {
+    match recorder.drive().take_attention() {
+        Some(s) if s.asc == 0x29 => Err(Error::Burn {
+            device: recorder.device().to_string(),
+            reason: format!(
+                "the drive was reset while it worked ({s}): the {what} did not complete; run it again"
+            ),
+            code: 0xC0AA_0301,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// After a format: the medium reports itself formatted.
+fn formatted(recorder: &mut DiscRecorder) -> Result<()> {
+    let device = recorder.device().to_string();
+    let drive = recorder.drive();
+    let caps = drive.read_format_capacities().map_err(|error| Error::Device {
+        device: device.clone(),
+        error,
+    })?;
+    if caps.current.descriptor_type == CapacityDescriptorType::Unformatted {
+        return Err(Error::Burn {
+            device,
+            reason: "the drive accepted the format but the medium is not formatted".into(),
+            code: 0xC0AA_0301,
+        });
     }
     Ok(())
 }
