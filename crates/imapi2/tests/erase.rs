@@ -49,10 +49,18 @@ fn image(tag: &str) -> Vec<u8> {
     img.set_file_systems_to_create(FileSystems::ISO9660 | FileSystems::JOLIET)
         .unwrap();
     let root = img.root();
-    img.add_file(root, "tag.txt", DataSource::Bytes(tag.as_bytes().to_vec().into()))
-        .unwrap();
-    img.add_file(root, "fill.bin", DataSource::Bytes(vec![7u8; 600_000].into()))
-        .unwrap();
+    img.add_file(
+        root,
+        "tag.txt",
+        DataSource::Bytes(tag.as_bytes().to_vec().into()),
+    )
+    .unwrap();
+    img.add_file(
+        root,
+        "fill.bin",
+        DataSource::Bytes(vec![7u8; 600_000].into()),
+    )
+    .unwrap();
     let r = img.create_result_image().unwrap();
     let mut out = Vec::new();
     std::io::Read::read_to_end(&mut r.image_stream(), &mut out).unwrap();
@@ -95,7 +103,8 @@ fn erase(rec: DiscRecorder, full: bool) -> (DiscRecorder, Vec<(f64, f64)>) {
     let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let ev = events.clone();
     e.set_update(move |a, b| ev.lock().unwrap().push((a, b)));
-    e.erase_media().unwrap_or_else(|err| panic!("erase (full {full}): {err}"));
+    e.erase_media()
+        .unwrap_or_else(|err| panic!("erase (full {full}): {err}"));
     let got = events.lock().unwrap().clone();
     (e.take_recorder().unwrap(), got)
 }
@@ -122,10 +131,19 @@ fn every_rewritable_medium_erases_from_every_state_then_burns_again() {
             let before = rec.media().unwrap();
             let (mut rec, events) = erase(rec, full);
             let after = rec.media().unwrap();
-            assert_ne!(after.state & state::BLANK, 0, "{name}: blank after erase: {:?}", state::names(after.state));
+            assert_ne!(
+                after.state & state::BLANK,
+                0,
+                "{name}: blank after erase: {:?}",
+                state::names(after.state)
+            );
             assert_eq!(after.state & state::FINALIZED, 0, "{name}");
             if before.profile == Profile::DvdRwRestrictedOverwrite {
-                assert_eq!(after.profile, Profile::DvdRwSequential, "{name}: back to sequential");
+                assert_eq!(
+                    after.profile,
+                    Profile::DvdRwSequential,
+                    "{name}: back to sequential"
+                );
             }
             assert!(!events.is_empty(), "{name}: Update events");
             let (e, t) = *events.last().unwrap();
@@ -140,7 +158,11 @@ fn every_rewritable_medium_erases_from_every_state_then_burns_again() {
 #[test]
 fn write_once_and_pressed_media_are_refused_with_their_codes() {
     let d = scratch("refused");
-    for (media, code) in [("cd-r", 0x80AA_0904u32), ("dvd+r", 0x80AA_0904), ("bd-r", 0x80AA_0904)] {
+    for (media, code) in [
+        ("cd-r", 0x80AA_0904u32),
+        ("dvd+r", 0x80AA_0904),
+        ("bd-r", 0x80AA_0904),
+    ] {
         let rec = new_recorder(&d, media, media);
         let mut e = DiscFormat2Erase::new();
         e.set_recorder(rec).unwrap();
@@ -155,11 +177,22 @@ fn write_once_and_pressed_media_are_refused_with_their_codes() {
     }
     let mut e = DiscFormat2Erase::new();
     e.set_recorder(new_recorder(&d, "noname", "cd-rw")).unwrap();
-    assert_eq!(e.erase_media().unwrap_err().imapi_code(), Some(0xC0AA_090B), "ClientName first");
+    assert_eq!(
+        e.erase_media().unwrap_err().imapi_code(),
+        Some(0xC0AA_090B),
+        "ClientName first"
+    );
 }
 
-fn format(rec: &mut DiscRecorder, thoroughness: Thoroughness, spares: Spares) -> imapi2::Result<()> {
-    let req = FormatRequest { thoroughness, spares };
+fn format(
+    rec: &mut DiscRecorder,
+    thoroughness: Thoroughness,
+    spares: Spares,
+) -> imapi2::Result<()> {
+    let req = FormatRequest {
+        thoroughness,
+        spares,
+    };
     formatting::format_media(rec, "format tests", req, &mut |_, _| {})
 }
 
@@ -202,7 +235,13 @@ fn every_format_of_every_medium_then_burns() {
         assert_eq!(tag_on(rec), "formatted", "{name}");
     }
     // Refused: media that are not formatted so.
-    for (media, s) in [("cd-rw", Default), ("cd-r", Default), ("dvd+r", Default), ("dvd+rw", Max), ("dvd-ram", None)] {
+    for (media, s) in [
+        ("cd-rw", Default),
+        ("cd-r", Default),
+        ("dvd+r", Default),
+        ("dvd+rw", Max),
+        ("dvd-ram", None),
+    ] {
         let mut rec = new_recorder(&d, &format!("no-{media}-{s:?}"), media);
         let e = format(&mut rec, Quick, s).unwrap_err();
         assert_eq!(e.imapi_code(), Some(0xC0AA_0909), "{media}: {e}");
@@ -215,18 +254,36 @@ fn a_partly_formatted_dvd_plus_rw_is_formatted_to_the_end() {
     let mut rec = new_recorder(&d, "dvd", "dvd+rw");
     let p = FormatUnitParameters::immediate(FormatType::DVD_PLUS_RW_BASIC, u32::MAX, 0);
     rec.drive().format_unit(&p, |_| {}).unwrap();
-    rec.drive().close(CloseFunction::StopBackgroundFormat, 0, |_| {}).unwrap();
-    let bg = rec.drive().read_disc_information().unwrap().bg_format_status;
-    assert_eq!(bg, imapi2::mmc::disc_info::BgFormatStatus::Suspended, "partly formatted");
+    rec.drive()
+        .close(CloseFunction::StopBackgroundFormat, 0, |_| {})
+        .unwrap();
+    let bg = rec
+        .drive()
+        .read_disc_information()
+        .unwrap()
+        .bg_format_status;
+    assert_eq!(
+        bg,
+        imapi2::mmc::disc_info::BgFormatStatus::Suspended,
+        "partly formatted"
+    );
     format(&mut rec, Thoroughness::Full, Spares::Default).unwrap();
-    let bg = rec.drive().read_disc_information().unwrap().bg_format_status;
+    let bg = rec
+        .drive()
+        .read_disc_information()
+        .unwrap()
+        .bg_format_status;
     assert_eq!(bg, imapi2::mmc::disc_info::BgFormatStatus::Complete);
     let rec = burn(rec, "after", false);
     assert_eq!(tag_on(rec), "after");
 }
 
 fn plan(d: &Path, name: &str, rules: &str) {
-    std::fs::write(d.join(name).join("faults.plan"), format!("imapi2-emu-faults 1\n{rules}\n")).unwrap();
+    std::fs::write(
+        d.join(name).join("faults.plan"),
+        format!("imapi2-emu-faults 1\n{rules}\n"),
+    )
+    .unwrap();
 }
 
 #[test]
@@ -254,7 +311,9 @@ fn faults_while_erasing_and_formatting() {
     assert_eq!(tag_on(rec), "after power");
     // A long operation in progress: events keep coming, nothing waits for real.
     drop(burn(new_recorder(&d, "slow", "dvd-rw"), "old", false));
-    let busy: Vec<String> = (2..200).map(|n| format!("at-opcode 00 nth={n} sense 02/04/07 once")).collect();
+    let busy: Vec<String> = (2..200)
+        .map(|n| format!("at-opcode 00 nth={n} sense 02/04/07 once"))
+        .collect();
     plan(&d, "slow", &busy.join("\n"));
     let (_, events) = erase(open(&d, "slow"), true);
     assert!(events.len() > 100, "an event per poll: {}", events.len());
@@ -266,5 +325,26 @@ fn faults_while_erasing_and_formatting() {
     let mut rec = open(&d, "rejected");
     let err = format(&mut rec, Thoroughness::Quick, Spares::Default).unwrap_err();
     let text = err.to_string();
-    assert!(text.contains("FORMAT UNIT") && text.contains("05/26/00"), "{text}");
+    assert!(
+        text.contains("FORMAT UNIT") && text.contains("05/26/00"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_restricted_overwrite_dvd_rw_with_data_erases_back_to_sequential() {
+    let d = scratch("ro");
+    let mut rec = new_recorder(&d, "dvd", "dvd-rw");
+    format(&mut rec, Thoroughness::Full, Spares::Default).unwrap();
+    assert_eq!(
+        rec.media().unwrap().profile,
+        Profile::DvdRwRestrictedOverwrite
+    );
+    let rec = burn(rec, "on ro", false);
+    let (mut rec, _) = erase(rec, false);
+    let m = rec.media().unwrap();
+    assert_eq!(m.profile, Profile::DvdRwSequential);
+    assert_ne!(m.state & state::BLANK, 0);
+    let rec = burn(rec, "sequential again", false);
+    assert_eq!(tag_on(rec), "sequential again");
 }

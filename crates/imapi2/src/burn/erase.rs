@@ -82,7 +82,11 @@ impl DiscFormat2Erase {
     /// the first is taken back (`E_IMAPI_ERASE_ONLY_ONE_RECORDER_SUPPORTED`).
     pub fn set_recorder(&mut self, recorder: DiscRecorder) -> Result<()> {
         if self.running {
-            return Err(erase_error(recorder.device(), 0x80AA_0900, "the eraser is busy".into()));
+            return Err(erase_error(
+                recorder.device(),
+                0x80AA_0900,
+                "the eraser is busy".into(),
+            ));
         }
         if self.recorder.is_some() {
             return Err(erase_error(
@@ -125,7 +129,11 @@ impl DiscFormat2Erase {
                 c.is_ascii_alphanumeric() || matches!(c, ' ' | '.' | ',' | ':' | ';' | '-' | '_')
             });
         if !ok {
-            return Err(erase_error("", 0xC0AA_090B, format!("client name {name:?} is not valid")));
+            return Err(erase_error(
+                "",
+                0xC0AA_090B,
+                format!("client name {name:?} is not valid"),
+            ));
         }
         self.client_name = name.to_string();
         Ok(())
@@ -155,7 +163,11 @@ impl DiscFormat2Erase {
     /// `EraseMedia`: synchronous.
     pub fn erase_media(&mut self) -> Result<()> {
         if self.client_name.is_empty() {
-            return Err(erase_error("", 0xC0AA_090B, "ClientName must be set before EraseMedia".into()));
+            return Err(erase_error(
+                "",
+                0xC0AA_090B,
+                "ClientName must be set before EraseMedia".into(),
+            ));
         }
         let full = self.full_erase;
         let name = self.client_name.clone();
@@ -174,28 +186,50 @@ impl DiscFormat2Erase {
 }
 
 /// The refusals before any command that changes the medium.
-pub fn check_erasable(device: &str, snap: &MediaSnapshot, mounted: &[std::path::PathBuf]) -> Result<()> {
+pub fn check_erasable(
+    device: &str,
+    snap: &MediaSnapshot,
+    mounted: &[std::path::PathBuf],
+) -> Result<()> {
     let p = snap.profile;
     if !snap.present {
-        return Err(erase_error(device, 0xC0AA_0202, "no medium in the drive".into()));
+        return Err(erase_error(
+            device,
+            0xC0AA_0202,
+            "no medium in the drive".into(),
+        ));
     }
     if !ERASE_PROFILES.contains(&p) {
         let (code, why) = if p.is_writable() {
-            (0x80AA_0904, format!("a {} cannot be erased: it is written once", p.name()))
+            (
+                0x80AA_0904,
+                format!("a {} cannot be erased: it is written once", p.name()),
+            )
         } else {
-            (0xC0AA_0909, format!("a {} cannot be erased: it is read-only", p.name()))
+            (
+                0xC0AA_0909,
+                format!("a {} cannot be erased: it is read-only", p.name()),
+            )
         };
         return Err(erase_error(device, code, why));
     }
     if snap.write_protected || snap.state & state::WRITE_PROTECTED != 0 {
-        return Err(erase_error(device, 0xC0AA_0209, format!("the {} is write-protected", p.name())));
+        return Err(erase_error(
+            device,
+            0xC0AA_0209,
+            format!("the {} is write-protected", p.name()),
+        ));
     }
     if !mounted.is_empty() {
         let at: Vec<String> = mounted.iter().map(|m| m.display().to_string()).collect();
         return Err(erase_error(
             device,
             0xC0AA_0210,
-            format!("the {} is mounted at {}: unmount it first", p.name(), at.join(", ")),
+            format!(
+                "the {} is mounted at {}: unmount it first",
+                p.name(),
+                at.join(", ")
+            ),
         ));
     }
     Ok(())
@@ -233,11 +267,19 @@ pub fn erase(
             0x80AA_0906,
             format!("the erase took longer than an hour ({e}); the disc may be bad"),
         ),
-        e => erase_error(&device, 0x80AA_0905, format!("the drive failed the erase: {e}")),
+        e => erase_error(
+            &device,
+            0x80AA_0905,
+            format!("the drive failed the erase: {e}"),
+        ),
     };
     match snap.profile {
         Profile::CdRw | Profile::DvdRwSequential | Profile::DvdRwRestrictedOverwrite => {
-            let kind = if full { BlankType::Full } else { BlankType::Minimal };
+            let kind = if full {
+                BlankType::Full
+            } else {
+                BlankType::Minimal
+            };
             let _ = held.drive().take_attention();
             held.drive()
                 .blank_timed(kind, ERASE_LIMIT, &mut report)
@@ -257,10 +299,12 @@ pub fn erase(
             };
             let params = formatting::choose(snap.profile, &caps, bg, req)
                 .map_err(|why| erase_error(&device, 0x80AA_0904, why))?;
-            formatting::run(&mut held, &params, ERASE_LIMIT, true, &mut report).map_err(|e| match e {
-                Error::Device { error, .. } => failed(error),
-                other => other,
-            })?;
+            formatting::run(&mut held, &params, ERASE_LIMIT, true, &mut report).map_err(
+                |e| match e {
+                    Error::Device { error, .. } => failed(error),
+                    other => other,
+                },
+            )?;
             // Whatever a new format leaves in place, the structures go too.
             zero_structures(&mut held, &snap).map_err(|e| match e {
                 Error::Device { error, .. } => failed(error),
@@ -285,7 +329,10 @@ pub fn erase(
         return Err(erase_error(
             &device,
             0x80AA_0907,
-            format!("the drive reported the erase done, but the {} is not blank", after.profile.name()),
+            format!(
+                "the drive reported the erase done, but the {} is not blank",
+                after.profile.name()
+            ),
         ));
     }
     let end = held.drive().now();
@@ -325,4 +372,53 @@ fn zero_structures(held: &mut Held<'_>, snap: &MediaSnapshot) -> Result<()> {
         }
     }
     drive.synchronize_cache(|_| {}).map_err(dev)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snap(profile: Profile, flags: u32) -> MediaSnapshot {
+        let mut s = MediaSnapshot::none(false);
+        s.present = true;
+        s.profile = profile;
+        s.state = flags;
+        s.write_protected = flags & state::WRITE_PROTECTED != 0;
+        s
+    }
+
+    #[test]
+    fn refusals_before_any_change() {
+        let code = |s: &MediaSnapshot, m: &[std::path::PathBuf]| {
+            check_erasable("d", s, m).err().and_then(|e| e.imapi_code())
+        };
+        assert_eq!(code(&snap(Profile::CdRw, state::APPENDABLE), &[]), None);
+        assert_eq!(code(&MediaSnapshot::none(true), &[]), Some(0xC0AA_0202));
+        assert_eq!(
+            code(&snap(Profile::CdR, state::APPENDABLE), &[]),
+            Some(0x80AA_0904)
+        );
+        assert_eq!(
+            code(&snap(Profile::DvdRom, state::FINALIZED), &[]),
+            Some(0xC0AA_0909)
+        );
+        assert_eq!(
+            code(
+                &snap(
+                    Profile::DvdRam,
+                    state::OVERWRITE_ONLY | state::WRITE_PROTECTED
+                ),
+                &[]
+            ),
+            Some(0xC0AA_0209)
+        );
+        let mounted = [std::path::PathBuf::from("/media/disc")];
+        let e = check_erasable(
+            "d",
+            &snap(Profile::DvdPlusRw, state::OVERWRITE_ONLY),
+            &mounted,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("/media/disc"), "says where: {e}");
+    }
 }
