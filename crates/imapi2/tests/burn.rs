@@ -169,6 +169,31 @@ fn every_medium_family_burns_and_reads_back() {
             "{media}: {:?}",
             state::names(status)
         );
+        assert_eq!(status & state::BLANK, 0, "{media}: no longer blank");
+        // The figures IMAPI reports after one session of `sectors` sectors.
+        let sectors = (iso.len() / 2048) as i64;
+        let total = i64::from(w.total_sectors_on_media().unwrap());
+        let free = i64::from(w.free_sectors_on_media().unwrap());
+        let nwa = i64::from(w.next_writable_address().unwrap());
+        let prev_start = w.start_address_of_previous_session().unwrap();
+        let prev_last = i64::from(w.last_written_address_of_previous_session().unwrap());
+        match after {
+            state::OVERWRITE_ONLY => {
+                // one logical session from 0; FreeSectors is the capacity
+                assert_eq!((free, nwa, prev_start), (total, 0, -1), "{media}");
+            }
+            state::APPENDABLE => {
+                assert_eq!(prev_start, 0, "{media}: the session starts at 0");
+                assert!(prev_last >= sectors - 1, "{media}: {prev_last} < {sectors}");
+                assert!(nwa > prev_last, "{media}: the next session after it");
+                assert_eq!(free, total - nwa, "{media}: free = total - NWA");
+            }
+            _ => {
+                assert_eq!(free, 0, "{media}: nothing more can be written");
+                assert_eq!(prev_start, 0, "{media}");
+                assert!(prev_last >= sectors - 1, "{media}");
+            }
+        }
         drop(w);
         assert_eq!(read_back(reopen(&d, media)), want, "{media}");
     }
