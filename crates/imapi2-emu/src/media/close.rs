@@ -226,6 +226,7 @@ impl Medium {
                     content: TrackContent::Data,
                     storage: Storage::User,
                     damaged: parts.iter().any(|t| t.damaged),
+                    interrupted: false,
                 };
                 self.tracks.retain(|t| t.session != sn);
                 self.tracks.push(merged);

@@ -84,6 +84,7 @@ impl Medium {
             regions,
             cursor,
             lead_out,
+            interrupted: false,
         };
         while let Some(r) = sao
             .regions
@@ -171,7 +172,8 @@ impl Medium {
                 state: TrackState::Complete,
                 content,
                 storage: Storage::Raw(raw.block_size),
-                damaged: false,
+                damaged: raw.interrupted,
+                interrupted: false,
             });
         }
         self.cd_regions.extend(regions);
@@ -291,6 +293,7 @@ fn cue_tracks(
                 .map(|r| r.storage)
                 .unwrap_or(Storage::User),
             damaged: false,
+            interrupted: false,
         });
     }
     Ok(tracks)

@@ -132,6 +132,9 @@ impl Medium {
                     t.number, t.session
                 ));
             }
+            if t.interrupted && !t.damaged {
+                return Err(format!("track {} is interrupted but not damaged", t.number));
+            }
             if t.state == TrackState::Invisible {
                 invisible += 1;
                 if i + 1 != self.tracks.len() {

@@ -120,6 +120,7 @@ impl Medium {
             content: TrackContent::Data,
             storage: Storage::User,
             damaged: false,
+            interrupted: false,
         }];
         m.finalized = true;
         m
@@ -188,6 +189,7 @@ impl Medium {
             content: TrackContent::Data,
             storage: Storage::User,
             damaged: false,
+            interrupted: false,
         });
     }
 

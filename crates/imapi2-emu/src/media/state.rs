@@ -167,8 +167,15 @@ pub struct Track {
     pub content: TrackContent,
     /// Where its blocks live.
     pub storage: Storage,
-    /// Damage flag (a track interrupted by a power loss).
+    /// Damage flag (a track interrupted by a power loss, a buffer
+    /// underrun or a write error).
     pub damaged: bool,
+    /// The recording of the track stopped for good (a buffer underrun
+    /// without BUFE, a write error): damaged and no longer writable, READ
+    /// TRACK INFORMATION reports Damage = 1 with NWA_V = 0 (MMC-6 §6.27.3,
+    /// the track status table; libburn calls such a track "damaged, not
+    /// closed and not writable"). It can still be closed.
+    pub interrupted: bool,
 }
 
 impl Track {
@@ -176,6 +183,7 @@ impl Track {
     pub fn nwa(&self) -> Option<i64> {
         match self.state {
             TrackState::Complete => None,
+            _ if self.interrupted => None,
             _ if self.recorded >= self.size && self.state == TrackState::Reserved => None,
             _ => Some(self.start + i64::from(self.recorded)),
         }
@@ -252,6 +260,9 @@ pub struct SaoLayout {
     pub cursor: i64,
     /// Start of the lead-out.
     pub lead_out: i64,
+    /// The recording stopped for good (a buffer underrun without BUFE, a
+    /// write error): the drive takes no more of this session.
+    pub interrupted: bool,
 }
 
 /// A RAW (write type 3) session being written from the lead-in.
@@ -265,6 +276,10 @@ pub struct RawSession {
     pub block_size: u16,
     /// Q sub-channel changes seen: (lba, tno, index, control).
     pub marks: Vec<(i64, u8, u8, u8)>,
+    /// The recording stopped for good (a buffer underrun without BUFE, a
+    /// write error): the drive takes no more of this session, and its
+    /// tracks are damaged once it is closed.
+    pub interrupted: bool,
 }
 
 /// The format state of a formattable medium.

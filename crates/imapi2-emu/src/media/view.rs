@@ -145,10 +145,10 @@ impl Medium {
     /// an intermediate DVD-RW), as READ TRACK INFORMATION FFh reports it.
     pub fn next_writable_address(&self) -> Option<i64> {
         if let Some(s) = &self.sao {
-            return Some(s.cursor);
+            return (!s.interrupted).then_some(s.cursor);
         }
         if let Some(r) = &self.raw {
-            return Some(r.cursor);
+            return (!r.interrupted).then_some(r.cursor);
         }
         match self.family() {
             Family::Overwritable => self.overwritable_view().nwa,

@@ -387,6 +387,12 @@ impl Medium {
         let Some(sao) = &self.sao else {
             return unreachable_rom();
         };
+        if sao.interrupted {
+            return err(
+                SenseCode::INVALID_WRITE_ADDRESS,
+                "the session-at-once recording was interrupted: the drive takes no more of it",
+            );
+        }
         if lba != sao.cursor {
             return err(
                 SenseCode::INVALID_WRITE_ADDRESS,
@@ -470,6 +476,12 @@ impl Medium {
             }
         };
         match &self.raw {
+            Some(r) if r.interrupted => {
+                return err(
+                    SenseCode::INVALID_WRITE_ADDRESS,
+                    "the raw recording was interrupted: the drive takes no more of it",
+                );
+            }
             Some(r) => {
                 if lba != r.cursor {
                     return err(
@@ -610,6 +622,7 @@ impl Medium {
                     cursor: plan.lba,
                     block_size: size,
                     marks: Vec::new(),
+                    interrupted: false,
                 });
                 for (i, q) in subq.iter().enumerate().take(plan.blocks as usize) {
                     if let Some((tno, index, control)) = *q {
@@ -628,6 +641,51 @@ impl Medium {
                     s.state = SessionState::Incomplete;
                 }
             }
+        }
+    }
+
+    /// The recording that was to continue at `lba` stops for good, as a
+    /// drive's does after a buffer underrun without BUFE or a write error
+    /// (mmc-notes §1.5: 03/0C/09 and 03/0C/00 end the burn; libburn marks
+    /// the track damaged): the track whose next writable address is `lba`
+    /// becomes damaged and unwritable (Damage = 1, NWA_V = 0; it can still
+    /// be closed); a cue sheet or RAW session being written at `lba` takes
+    /// no more data, the cue sheet's track there is damaged too. Returns
+    /// false when nothing was being recorded at `lba` (then nothing
+    /// changes). Overwritable media have no recording to interrupt.
+    pub fn interrupt_recording(&mut self, lba: i64) -> bool {
+        if !self.is_sequential_family() || self.finalized {
+            return false;
+        }
+        if let Some(sao) = &mut self.sao {
+            if sao.cursor != lba || sao.interrupted {
+                return false;
+            }
+            sao.interrupted = true;
+            if let Some(t) = self
+                .tracks
+                .iter_mut()
+                .find(|t| t.state == TrackState::Reserved && t.end() > lba)
+            {
+                t.damaged = true;
+                t.interrupted = true;
+            }
+            return true;
+        }
+        if let Some(raw) = &mut self.raw {
+            if raw.cursor != lba || raw.interrupted {
+                return false;
+            }
+            raw.interrupted = true;
+            return true;
+        }
+        match self.tracks.iter_mut().find(|t| t.nwa() == Some(lba)) {
+            Some(t) => {
+                t.damaged = true;
+                t.interrupted = true;
+                true
+            }
+            None => false,
         }
     }
 

@@ -35,8 +35,11 @@
 //!                                  | intermediate <blocks>
 //! layer <l0-blocks> fixed|free     dual-layer media only
 //! image <path>                     pressed media: the image file
-//! sao cursor=<lba> lead-out=<lba>  a cue sheet being written
-//! raw start=<lba> cursor=<lba> block-size=<n>   a RAW session being written
+//! sao cursor=<lba> lead-out=<lba> [interrupted=yes]
+//!                                  a cue sheet being written (interrupted:
+//!                                  its recording stopped for good)
+//! raw start=<lba> cursor=<lba> block-size=<n> [interrupted=yes]
+//!                                  a RAW session being written
 //! ```
 //!
 //! Repeated records, in address order:
@@ -46,7 +49,8 @@
 //! session <n> empty|incomplete|complete [lead-out=<lba>]
 //! track <n> session=<n> start=<lba> size=<n> recorded=<n>
 //!       state=invisible|reserved|complete content=data|audio
-//!       storage=user|raw:<bytes> damaged=yes|no
+//!       storage=user|raw:<bytes> damaged=yes|no|interrupted
+//!                                  (interrupted: damaged, no longer writable)
 //! region start=<lba> end=<lba> block-size=<n> storage=.. content=..
 //! sao-region start=.. end=.. block-size=.. storage=.. content=..
 //! raw-mark <lba> <tno> <index> <control>

@@ -40,6 +40,25 @@ fn content_name(c: TrackContent) -> &'static str {
     }
 }
 
+/// `damaged=` of a track: `no`, `yes` (still writable, after a power loss)
+/// or `interrupted` (damaged and no longer writable).
+fn damage_name(t: &Track) -> &'static str {
+    match (t.damaged, t.interrupted) {
+        (_, true) => "interrupted",
+        (true, false) => "yes",
+        (false, false) => "no",
+    }
+}
+
+/// ` interrupted=yes` for an interrupted cue sheet or RAW session.
+fn interrupted_field(on: bool) -> &'static str {
+    if on {
+        " interrupted=yes"
+    } else {
+        ""
+    }
+}
+
 fn region_fields(r: &CdRegion) -> String {
     format!(
         "start={} end={} block-size={} storage={} content={}",
@@ -140,22 +159,30 @@ pub fn format_state(m: &Medium, image: Option<&Path>) -> String {
             t.state.name(),
             content_name(t.content),
             storage_name(t.storage),
-            yes_no(t.damaged)
+            damage_name(t)
         ));
     }
     for r in &m.cd_regions {
         line(format!("region {}", region_fields(r)));
     }
     if let Some(s) = &m.sao {
-        line(format!("sao cursor={} lead-out={}", s.cursor, s.lead_out));
+        line(format!(
+            "sao cursor={} lead-out={}{}",
+            s.cursor,
+            s.lead_out,
+            interrupted_field(s.interrupted)
+        ));
         for r in &s.regions {
             line(format!("sao-region {}", region_fields(r)));
         }
     }
     if let Some(r) = &m.raw {
         line(format!(
-            "raw start={} cursor={} block-size={}",
-            r.start, r.cursor, r.block_size
+            "raw start={} cursor={} block-size={}{}",
+            r.start,
+            r.cursor,
+            r.block_size,
+            interrupted_field(r.interrupted)
         ));
         for &(lba, tno, index, control) in &r.marks {
             line(format!("raw-mark {lba} {tno} {index} {control}"));
@@ -264,6 +291,15 @@ fn region(line: usize, words: &[&str]) -> Result<CdRegion, LineError> {
         return Err((line, format!("block size {} exceeds 2448", r.block_size)));
     }
     Ok(r)
+}
+
+/// The optional `interrupted=yes` field (only `yes` is written; `no` is
+/// accepted too).
+fn interrupted_yes(line: usize, f: &HashMap<&str, &str>) -> Result<bool, LineError> {
+    f.get("interrupted")
+        .map(|v| boolean(line, "interrupted", v))
+        .transpose()
+        .map(|b| b.unwrap_or(false))
 }
 
 fn expect_words(line: usize, words: &[&str], n: usize, usage: &str) -> Result<(), LineError> {
@@ -469,8 +505,18 @@ pub fn parse_state(text: &str) -> Result<(Medium, Option<PathBuf>), LineError> {
                         .ok_or_else(|| (n, format!("track state {:?} is unknown", f["state"])))?,
                     content: content(n, f["content"])?,
                     storage: storage(n, f["storage"])?,
-                    damaged: boolean(n, "damaged", f["damaged"])?,
+                    damaged: f["damaged"] != "no",
+                    interrupted: f["damaged"] == "interrupted",
                 };
+                if !matches!(f["damaged"], "yes" | "no" | "interrupted") {
+                    return Err((
+                        n,
+                        format!(
+                            "damaged must be yes, no or interrupted, not {:?}",
+                            f["damaged"]
+                        ),
+                    ));
+                }
                 if t.recorded > t.size {
                     return Err((
                         n,
@@ -484,11 +530,12 @@ pub fn parse_state(text: &str) -> Result<(Medium, Option<PathBuf>), LineError> {
             }
             "region" => regions.push(region(n, args)?),
             "sao" => {
-                let f = fields(n, args, &["cursor", "lead-out"], &[])?;
+                let f = fields(n, args, &["cursor", "lead-out"], &["interrupted"])?;
                 sao = Some(SaoLayout {
                     regions: Vec::new(),
                     cursor: num(n, "cursor", f["cursor"])?,
                     lead_out: num(n, "lead-out", f["lead-out"])?,
+                    interrupted: interrupted_yes(n, &f)?,
                 });
             }
             "sao-region" => {
@@ -499,12 +546,18 @@ pub fn parse_state(text: &str) -> Result<(Medium, Option<PathBuf>), LineError> {
                 }
             }
             "raw" => {
-                let f = fields(n, args, &["start", "cursor", "block-size"], &[])?;
+                let f = fields(
+                    n,
+                    args,
+                    &["start", "cursor", "block-size"],
+                    &["interrupted"],
+                )?;
                 raw = Some(RawSession {
                     start: num(n, "start", f["start"])?,
                     cursor: num(n, "cursor", f["cursor"])?,
                     block_size: num(n, "block-size", f["block-size"])?,
                     marks: Vec::new(),
+                    interrupted: interrupted_yes(n, &f)?,
                 });
             }
             "raw-mark" => {
@@ -716,6 +769,28 @@ mod tests {
         let plan = m.plan_write(-150, 200, &sao).unwrap();
         m.apply_write(&plan, &sao, &[]);
         round_trip(&m);
+        // Interrupted recordings: a cue sheet, a RAW session, a track.
+        assert!(m.interrupt_recording(50));
+        assert!(format_state(&m, None).contains(" interrupted=yes"));
+        assert!(format_state(&m, None).contains("damaged=interrupted"));
+        round_trip(&m);
+        let mut m = Medium::new(MediaKind::CdR);
+        let raw = WriteParams {
+            write_type: WriteType::Raw,
+            data_block_type: imapi2_mmc::mode::DataBlockType::RawPwRaw2448,
+            ..p
+        };
+        let plan = m.plan_write(-150, 10, &raw).unwrap();
+        m.apply_write(&plan, &raw, &[]);
+        assert!(m.interrupt_recording(-140));
+        round_trip(&m);
+        let mut m = Medium::new(MediaKind::DvdMinusR);
+        let inc = WriteParams::default_for(MediaKind::DvdMinusR);
+        let plan = m.plan_write(0, 32, &inc).unwrap();
+        m.apply_write(&plan, &inc, &[]);
+        assert!(!m.interrupt_recording(16), "not the NWA");
+        assert!(m.interrupt_recording(32));
+        round_trip(&m);
     }
 
     #[test]
@@ -742,6 +817,11 @@ mod tests {
                 good.replace("state=invisible", "state=floating"),
                 "track",
                 "track state",
+            ),
+            (
+                good.replace("damaged=no", "damaged=maybe"),
+                "track",
+                "yes, no or interrupted",
             ),
             (
                 good.replace(" recorded=0", ""),
