@@ -49,6 +49,9 @@ impl SenseCode {
     pub const UNRECOVERED_READ_ERROR: SenseCode = SenseCode::new(0x03, 0x11, 0x00);
     /// 03/0C/00: write error.
     pub const WRITE_ERROR: SenseCode = SenseCode::new(0x03, 0x0C, 0x00);
+    /// 03/0C/09: write error, loss of streaming (a buffer underrun the
+    /// recording did not survive; mmc-notes §1.5).
+    pub const LOSS_OF_STREAMING: SenseCode = SenseCode::new(0x03, 0x0C, 0x09);
     /// 05/1A/00: parameter list length error.
     pub const PARAMETER_LIST_LENGTH: SenseCode = SenseCode::new(0x05, 0x1A, 0x00);
     /// 05/20/00: invalid command operation code.

@@ -1,9 +1,10 @@
 //! Fault plans: failures the virtual recorder produces on purpose, exactly
 //! where planned, so the initiator's sense and retry handling can be tested.
 //!
-//! A plan is plain data: rules (a trigger and an effect) and a media defect
-//! list. It is built in code or loaded from a text file (`faults.plan` in
-//! the drive's state directory):
+//! A plan is plain data: rules (a trigger and an effect), a media defect
+//! list and drive quirks. It is built in code or loaded from a text file
+//! (`faults.plan` in the drive's state directory), and
+//! [`FaultPlan::format`] writes one back:
 //!
 //! ```text
 //! imapi2-emu-faults 1
@@ -18,16 +19,53 @@
 //! # the transport times out on the next SYNCHRONIZE CACHE
 //! at-opcode 35 timeout once
 //! at-command 9 no-device once
+//! # every WRITE(10) answers GOOD and records nothing
+//! at-opcode 2A discard always
+//! # the medium is pulled out before the 6th WRITE(10)
+//! at-opcode 2A nth=6 remove-medium
 //! # reads of blocks 5000..5100 fail with 03/11/00, always
 //! defect 5000 5100
+//! # the drive lists no write speeds
+//! quirk no-write-speeds
 //! ```
 //!
 //! Commands are counted from 1 over everything the recorder receives.
-//! `once` rules fire the first time they match, `always` rules every time.
-//! A power loss happens *before* the matching command runs: the drive loses
-//! everything written after the last SYNCHRONIZE CACHE (and after the last
-//! close, blank or format, which flush too), forgets its mode pages, locks
-//! and pending operations, and reports 06/29/00 power on to the next command.
+//! `once` rules fire the first time they match (the default), `always`
+//! rules every time; the first matching rule wins. The effects:
+//!
+//! - `sense KK/AA/QQ`: CHECK CONDITION with that sense instead of the
+//!   command. The command does nothing, except that a medium error (key 3)
+//!   or a hardware error (key 4) on a WRITE to a sequential medium (CD,
+//!   DVD±R, DVD-RW sequential, BD-R) is a write that failed under the
+//!   laser: the track being written is left damaged and no longer writable,
+//!   as a real drive leaves it (mmc-notes §1.5: a write error is fatal for
+//!   the burn; see [`crate::media::Medium::interrupt_recording`]). On
+//!   overwritable media the same WRITE may simply be sent again.
+//! - `timeout`: the command never completes; the transport reports a
+//!   timeout.
+//! - `no-device`: the device is gone for this command (transport "no
+//!   device").
+//! - `power-loss`: the power fails *before* the command runs: the drive
+//!   loses everything written after the last SYNCHRONIZE CACHE (and after
+//!   the last close, blank or format, which flush too), forgets its mode
+//!   pages, locks and pending operations, and reports 06/29/00 power on to
+//!   the next command.
+//! - `discard`: the command answers GOOD and does nothing at all: a WRITE's
+//!   data is taken and dropped (the medium does not change), a data-in
+//!   command moves no bytes. A drive that accepts every command and records
+//!   nothing, to test that a burner never reports a false success.
+//! - `remove-medium`: *before* the command runs the medium is pulled out
+//!   (the emergency eject: the tray opens whatever the lock says). What
+//!   was written after the last synchronization is lost, as with a power
+//!   loss, and the open tracks are damaged; the drive raises a "media
+//!   removal" event, and this command and the following ones see no medium
+//!   (02/3A/02, tray open) until the tray is closed again.
+//!
+//! A `defect <start> <end>` record makes READs of those blocks fail with
+//! 03/11/00. A `quirk <name>` record changes how the drive answers: the
+//! only quirk is `no-write-speeds`, a drive that lists none (GET
+//! PERFORMANCE type 03h answers the header alone, page 2Ah carries no write
+//! speed descriptors; mmc-notes §1.4 names the host's fallbacks).
 
 use crate::error::{Error, Result, SenseCode};
 use crate::ranges::RangeSet;
@@ -67,6 +105,36 @@ pub enum Effect {
     NoDevice,
     /// Power fails before the command runs.
     PowerLoss,
+    /// GOOD status and nothing happens: WRITE data is dropped, a data-in
+    /// command moves no bytes.
+    Discard,
+    /// The medium is pulled out (tray open, lock or not) before the command
+    /// runs.
+    RemoveMedium,
+}
+
+impl Effect {
+    /// The effect as a plan file writes it (`sense 03/0C/00`, `timeout`,
+    /// `no-device`, `power-loss`, `discard`, `remove-medium`).
+    pub fn text(&self) -> String {
+        match self {
+            Effect::Sense(s) => format!("sense {:02X}/{:02X}/{:02X}", s.key, s.asc, s.ascq),
+            Effect::Timeout => "timeout".into(),
+            Effect::NoDevice => "no-device".into(),
+            Effect::PowerLoss => "power-loss".into(),
+            Effect::Discard => "discard".into(),
+            Effect::RemoveMedium => "remove-medium".into(),
+        }
+    }
+}
+
+/// How the drive answers besides faults: `quirk` records of a plan.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Quirks {
+    /// `no-write-speeds`: the drive lists no write speeds (GET PERFORMANCE
+    /// type 03h answers the header alone, page 2Ah has no write speed
+    /// descriptors).
+    pub no_write_speeds: bool,
 }
 
 /// One rule of a plan.
@@ -82,13 +150,15 @@ pub struct FaultRule {
     pub fired: u64,
 }
 
-/// A fault plan: rules plus a media defect list.
+/// A fault plan: rules, a media defect list and drive quirks.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FaultPlan {
     /// The rules, checked in order; the first match wins.
     pub rules: Vec<FaultRule>,
     /// Blocks whose READ fails with 03/11/00.
     pub defects: RangeSet,
+    /// How the drive answers besides faults.
+    pub quirks: Quirks,
     opcode_counts: Vec<(u8, u64)>,
 }
 
@@ -139,12 +209,63 @@ impl FaultPlan {
         self
     }
 
-    /// True when some rule can cut the power (the recorder then keeps what
-    /// it needs to undo unsynchronized writes).
+    /// Sets the drive quirks.
+    pub fn with_quirks(mut self, quirks: Quirks) -> FaultPlan {
+        self.quirks = quirks;
+        self
+    }
+
+    /// True when some rule can cut the power.
     pub fn has_power_loss(&self) -> bool {
+        self.can_fire(Effect::PowerLoss)
+    }
+
+    /// True when some rule can make the drive lose what it wrote since the
+    /// last synchronization (a power loss, the medium pulled out): the
+    /// recorder then keeps what it needs to undo those writes.
+    pub fn can_lose_writes(&self) -> bool {
+        self.can_fire(Effect::PowerLoss) || self.can_fire(Effect::RemoveMedium)
+    }
+
+    fn can_fire(&self, effect: Effect) -> bool {
         self.rules
             .iter()
-            .any(|r| r.effect == Effect::PowerLoss && !(r.once && r.fired > 0))
+            .any(|r| r.effect == effect && !(r.once && r.fired > 0))
+    }
+
+    /// The plan as a plan file (rules in order, then defects and quirks);
+    /// [`FaultPlan::parse`] reads it back. Firing counts are not kept.
+    pub fn format(&self) -> String {
+        let mut o = format!("{HEADER}\n");
+        for r in &self.rules {
+            let trigger = match r.trigger {
+                Trigger::Command(n) => format!("at-command {n}"),
+                Trigger::Opcode { opcode, nth: None } => format!("at-opcode {opcode:02X}"),
+                Trigger::Opcode {
+                    opcode,
+                    nth: Some(n),
+                } => format!("at-opcode {opcode:02X} nth={n}"),
+                Trigger::Lba {
+                    start,
+                    end,
+                    opcode: None,
+                } => format!("at-lba {start} {end}"),
+                Trigger::Lba {
+                    start,
+                    end,
+                    opcode: Some(op),
+                } => format!("at-lba {start} {end} opcode={op:02X}"),
+            };
+            let when = if r.once { "once" } else { "always" };
+            o.push_str(&format!("{trigger} {} {when}\n", r.effect.text()));
+        }
+        for &(a, b) in self.defects.ranges() {
+            o.push_str(&format!("defect {a} {b}\n"));
+        }
+        if self.quirks.no_write_speeds {
+            o.push_str("quirk no-write-speeds\n");
+        }
+        o
     }
 
     /// The effect for a command about to run, if a rule fires.
@@ -227,6 +348,21 @@ impl FaultPlan {
                 continue;
             }
             let w: Vec<&str> = l.split_whitespace().collect();
+            if w[0] == "quirk" {
+                match w[1..] {
+                    ["no-write-speeds"] => plan.quirks.no_write_speeds = true,
+                    _ => {
+                        return Err(fail(
+                            n,
+                            format!(
+                                "expected `quirk no-write-speeds`, found {:?}",
+                                w[1..].join(" ")
+                            ),
+                        ))
+                    }
+                }
+                continue;
+            }
             if w[0] == "defect" {
                 if w.len() != 3 {
                     return Err(fail(n, "expected `defect <start> <end>`".into()));
@@ -286,9 +422,11 @@ impl FaultPlan {
                 ["timeout", tail @ ..] => (Effect::Timeout, tail),
                 ["no-device", tail @ ..] => (Effect::NoDevice, tail),
                 ["power-loss", tail @ ..] => (Effect::PowerLoss, tail),
+                ["discard", tail @ ..] => (Effect::Discard, tail),
+                ["remove-medium", tail @ ..] => (Effect::RemoveMedium, tail),
                 _ => return Err(fail(
                     n,
-                    "expected an effect: `sense KK/AA/QQ`, `timeout`, `no-device` or `power-loss`"
+                    "expected an effect: `sense KK/AA/QQ`, `timeout`, `no-device`, `power-loss`, `discard` or `remove-medium`"
                         .into(),
                 )),
             };
@@ -397,6 +535,46 @@ mod tests {
     }
 
     #[test]
+    fn plans_round_trip_through_their_text() {
+        let text = "imapi2-emu-faults 1\nat-opcode 2A discard always\nat-opcode 2A nth=6 remove-medium\nat-command 3 sense 03/0C/00\nat-lba -150 20 opcode=2A timeout always\nat-lba 7 9 no-device\nat-command 40 power-loss\nat-opcode 54 sense 03/73/03\nat-opcode 5B sense 03/72/03\ndefect 5000 5100\nquirk no-write-speeds\n";
+        let p = FaultPlan::parse(text).unwrap();
+        assert_eq!(p.rules[0].effect, Effect::Discard);
+        assert!(!p.rules[0].once);
+        assert_eq!(p.rules[1].effect, Effect::RemoveMedium);
+        assert!(p.rules[1].once, "once by default");
+        assert!(p.quirks.no_write_speeds);
+        assert!(p.can_lose_writes());
+        let written = p.format();
+        assert_eq!(FaultPlan::parse(&written).unwrap(), p, "{written}");
+        assert!(
+            written.contains("at-opcode 2A discard always\n"),
+            "{written}"
+        );
+        assert!(written.contains("at-opcode 2A nth=6 remove-medium once\n"));
+        assert!(written.contains("at-opcode 54 sense 03/73/03 once\n"));
+        assert!(written.contains("quirk no-write-speeds\n"));
+        // Built in code, the same.
+        let built = FaultPlan::new()
+            .always(
+                Trigger::Opcode {
+                    opcode: 0x2A,
+                    nth: None,
+                },
+                Effect::Discard,
+            )
+            .defect(1, 2)
+            .with_quirks(Quirks {
+                no_write_speeds: true,
+            });
+        assert_eq!(FaultPlan::parse(&built.format()).unwrap(), built);
+        assert!(!built.can_lose_writes());
+        assert_eq!(
+            FaultPlan::parse(&FaultPlan::new().format()).unwrap(),
+            FaultPlan::new()
+        );
+    }
+
+    #[test]
     fn text_plans_parse_and_errors_name_the_line() {
         let text = "imapi2-emu-faults 1\n# c\nat-command 5 sense 03/0C/00 once\nat-opcode 2A nth=3 sense 02/04/08 always\nat-lba 1000 2000 opcode=28 sense 03/11/05\nat-command 40 power-loss\nat-opcode 35 timeout once\nat-command 9 no-device\ndefect 5000 5100\n";
         let p = FaultPlan::parse(text).unwrap();
@@ -423,6 +601,9 @@ mod tests {
             ("imapi2-emu-faults 1\nat-command 1 timeout sometimes\n", 2),
             ("imapi2-emu-faults 1\ndefect 9\n", 2),
             ("imapi2-emu-faults 1\nat-command 0 timeout\n", 2),
+            ("imapi2-emu-faults 1\n\nquirk slow\n", 3),
+            ("imapi2-emu-faults 1\nquirk\n", 2),
+            ("imapi2-emu-faults 1\nat-opcode 2A discard sometimes\n", 2),
         ] {
             match FaultPlan::parse(bad) {
                 Err(Error::StateFile { line: got, .. }) => assert_eq!(got, line, "{bad:?}"),

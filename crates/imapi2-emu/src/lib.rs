@@ -16,11 +16,17 @@
 //!   frame store (`store/mod.rs`, `layout.rs`), a strict text state file
 //!   (`store/state_file.rs`);
 //! - [`clock`]: the virtual clock: long operations report "not ready,
-//!   in progress" with progress for a number of commands; nothing sleeps;
+//!   in progress" with progress for a number of commands; nothing sleeps —
+//!   except on a *paced* recorder, whose write buffer drains against the
+//!   wall clock at a multiple of 1× ([`clock::PacedBuffer`]): WRITEs wait
+//!   for room, buffer underruns are counted and, without BUFE on CD and
+//!   DVD-R/RW, ruin the recording (see [`target`]);
 //! - [`drive`]: personalities (CD, DVD, BD writers and an MMC-1 CD writer),
-//!   identity, tray and lock, unit attentions, events, speeds, mode pages;
+//!   identity, tray and lock, unit attentions, events, speeds, mode pages,
+//!   the pace and write counters of `drive.state`;
 //! - [`fault`]: fault plans: a failure at the n-th command, on an opcode or
-//!   in an LBA range, media defects, a power loss;
+//!   in an LBA range, media defects, a power loss, the medium pulled out, a
+//!   drive that records nothing, a drive that lists no write speeds;
 //! - [`target`]: [`VirtualRecorder`], which implements
 //!   [`imapi2_mmc::ScsiTransport`]: CDBs are decoded and replies encoded by
 //!   the `imapi2-mmc` codecs, never by code of this crate. The checks every
@@ -108,7 +114,7 @@ pub mod subchannel {
 }
 pub mod target;
 
-pub use drive::Personality;
+pub use drive::{Pace, Personality, WriteStats};
 pub use error::{Error, MediaError, Result, SenseCode};
 pub use media::{MediaKind, Medium};
 pub use store::VirtualDisc;

@@ -12,8 +12,15 @@ use crate::media::Medium;
 /// medium, fastest first (MMC-6 §6.8.2.8). The list is always complete: the
 /// caller cuts the encoded reply to the Maximum Number of Descriptors, so the
 /// header still announces every descriptor (growisofs asks for one, reads the
-/// count from the header length, then asks for all; mmc-notes §1.2).
+/// count from the header length, then asks for all; mmc-notes §1.2). A drive
+/// that lists no write speeds answers the header alone (mmc-notes §1.4: the
+/// host falls back to page 2Ah, then to its maximum write speed field).
 pub(crate) fn write_speed_list(d: &DriveState, m: &Medium) -> WriteSpeedList {
+    if !d.lists_write_speeds {
+        return WriteSpeedList {
+            descriptors: Vec::new(),
+        };
+    }
     let p = d.personality;
     let end = m.capacity().saturating_sub(1);
     let read = p.max_read_speed(m.kind());

@@ -127,7 +127,25 @@ impl ScsiTransport for VirtualRecorder {
             lbas: decoded.as_ref().and_then(block_range),
         };
         match self.faults.check(facts) {
-            Some(Effect::Sense(s)) => return Ok(self.check(sense_of(s))),
+            Some(Effect::Sense(s)) => {
+                use cdb::opcode::{WRITE_10, WRITE_12, WRITE_AND_VERIFY_10};
+                let write = matches!(op, WRITE_10 | WRITE_12 | WRITE_AND_VERIFY_10);
+                if write && matches!(s.key, 0x03 | 0x04) {
+                    if let Some((lba, _)) = facts.lbas {
+                        self.write_failed(lba);
+                    }
+                }
+                return Ok(self.check(sense_of(s)));
+            }
+            Some(Effect::Discard) => {
+                // GOOD, nothing done: data-out taken and dropped, no data in.
+                let n = match &data {
+                    DataPhase::Out(b) => b.len(),
+                    _ => 0,
+                };
+                return Ok(Response::good(n));
+            }
+            Some(Effect::RemoveMedium) => self.remove_medium(),
             Some(Effect::Timeout) => return Err(TransportError::Timeout { after: timeout }),
             Some(Effect::NoDevice) => {
                 return Err(TransportError::NoDevice {

@@ -32,6 +32,7 @@ impl VirtualRecorder {
     }
 
     fn blank(&mut self, immed: bool, blank_type: BlankType, address: u32) -> Outcome {
+        self.finish_recording(false)?;
         self.shadow = None;
         let disc = self.disc.as_mut().expect("checked");
         let out = disc.medium_mut().blank(blank_type.bits(), address)?;
@@ -64,6 +65,7 @@ impl VirtualRecorder {
         )?;
         let p = FormatUnitParameters::decode(list)
             .map_err(|_| Fail::from(SenseCode::PARAMETER_LIST_LENGTH))?;
+        self.finish_recording(false)?;
         self.shadow = None;
         let req = FormatRequest {
             format_type: p.descriptor.format_type.0,

@@ -168,14 +168,22 @@ impl VirtualRecorder {
         allocation: usize,
         data: &mut DataPhase<'_>,
     ) -> Outcome {
+        // A paced recorder's buffer as the laser has left it now.
+        let (length, free) = match self.paced.as_mut() {
+            Some(p) => {
+                p.drain(std::time::Instant::now());
+                (p.size(), p.free())
+            }
+            None => (self.buffer.size, self.buffer.free()),
+        };
         let reply = if block {
             BufferCapacity::Blocks {
-                available: self.buffer.free() / 2048,
+                available: free / 2048,
             }
         } else {
             BufferCapacity::Bytes {
-                length: self.buffer.size,
-                available: self.buffer.free(),
+                length,
+                available: free,
             }
         };
         Ok(give(data, &reply.encode(), allocation))

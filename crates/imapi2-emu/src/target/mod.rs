@@ -35,21 +35,47 @@
 //! (BLANK, FORMAT UNIT), `speed` (GET PERFORMANCE, SET STREAMING, SET CD
 //! SPEED); `fail` and `data` hold what they share (the sense of a refusal,
 //! allocation lengths and parameter lists). This file keeps the recorder
-//! itself: tray, medium, clock, journal, power.
+//! itself: tray, medium, clock, journal, power, pacing.
+//!
+//! # Paced recorders
+//!
+//! A recorder with a pace ([`RecorderConfig::pace`], `pace 16x` in
+//! `drive.state`) drains its write buffer against the wall clock at that
+//! multiple of 1× ([`crate::clock::PacedBuffer`]), as a real drive's laser
+//! does; everything else still runs on the virtual clock. WRITE data goes
+//! into the buffer; a WRITE that does not fit is held (the call sleeps)
+//! until the laser has made room, or with [`WhenFull::Report`] answered
+//! 02/04/08 "long write in progress" (mmc-notes §1.5). SYNCHRONIZE CACHE
+//! and CLOSE TRACK/SESSION flush: without Immed the command returns once
+//! the buffer is on the medium, with Immed the unit reports 02/04/07 until
+//! then. The buffer running empty in the middle of a recording — after a
+//! WRITE and before the next, with no flush between — is a buffer
+//! underrun, counted in [`WriteStats`]. With BUFE set in page 05h (buffer
+//! under-run free recording, MMC-6 §7.5.4), and always on media where BUFE
+//! does not apply and drives link losslessly (DVD+R, DVD+RW, BD, DVD-RAM,
+//! DVD-RW restricted overwrite; mmc-notes §2.5), the drive survives it and
+//! the burn goes on. With BUFE off on CD-R/RW and DVD-R/RW sequential
+//! media the recording is ruined: the next WRITE fails with 03/0C/09
+//! (write error, loss of streaming) and the track is left damaged and
+//! unwritable ([`Medium::interrupt_recording`]). The time from the first
+//! WRITE of each recording to its flush is summed in [`WriteStats`] too.
+//! An unpaced recorder never reads the wall clock.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use imapi2_mmc::cdb;
 use imapi2_mmc::event::OperationalEventCode;
 use imapi2_mmc::sense::Sense;
 
-use crate::clock::{Busy, LongOpTicks, VirtualClock, WriteBuffer};
+use crate::clock::{Busy, LongOpTicks, PacedBuffer, VirtualClock, WriteBuffer};
 use crate::drive::{
-    DriveRecord, DriveState, MediaEvent, Personality, Tray, BUFFER_BYTES, FAULT_PLAN_FILE,
+    DriveRecord, DriveState, MediaEvent, Pace, Personality, Tray, WhenFull, WriteStats,
+    BUFFER_BYTES, FAULT_PLAN_FILE, MAX_BUFFER_BYTES, MIN_BUFFER_BYTES,
 };
 use crate::error::{Error, Result, SenseCode};
 use crate::fault::FaultPlan;
-use crate::media::{BgFormatStatus, LongOp, Medium};
+use crate::media::{BgFormatStatus, DiscStatus, Family, LongOp, Medium};
 use crate::replies;
 use crate::store::VirtualDisc;
 
@@ -73,8 +99,15 @@ use fail::Fail;
 pub struct RecorderConfig {
     /// Ticks each long operation keeps the unit busy (with Immed).
     pub ticks: LongOpTicks,
-    /// The write buffer model (off by default: it never fills).
+    /// The write buffer: its size, and for an unpaced recorder the
+    /// virtual-clock model (off by default: it never fills).
     pub buffer: WriteBuffer,
+    /// The pace of a paced recorder: its buffer drains against the wall
+    /// clock at this multiple of 1× (None: unpaced, nothing reads the wall
+    /// clock).
+    pub pace: Option<Pace>,
+    /// What a paced recorder does with a WRITE that finds the buffer full.
+    pub when_full: WhenFull,
 }
 
 impl Default for RecorderConfig {
@@ -82,6 +115,8 @@ impl Default for RecorderConfig {
         RecorderConfig {
             ticks: LongOpTicks::default(),
             buffer: WriteBuffer::unlimited(BUFFER_BYTES),
+            pace: None,
+            when_full: WhenFull::Wait,
         }
     }
 }
@@ -114,6 +149,25 @@ pub struct VirtualRecorder {
     dir: Option<PathBuf>,
     opc: Vec<u16>,
     bg_seen: BgFormatStatus,
+    paced: Option<PacedBuffer>,
+    stats: WriteStats,
+    last_write_end: Option<i64>,
+    flushing: Option<(Instant, Instant)>,
+}
+
+/// True when a buffer underrun ruins a recording on `m` with BUFE off:
+/// CD-R/RW and DVD-R/RW sequential media. DVD+R, BD and the overwritable
+/// media link losslessly whatever page 05h says (mmc-notes §2.5: page 05h
+/// does not apply there).
+fn underrun_ruins(m: &Medium) -> bool {
+    matches!(m.family(), Family::Cd | Family::DvdMinus)
+}
+
+/// A medium nothing was ever recorded on (its drive's write counters start
+/// again when it goes in).
+fn is_fresh(m: &Medium) -> bool {
+    m.disc_status() == DiscStatus::Blank
+        || (m.family() == Family::Overwritable && m.written().is_empty())
 }
 
 impl VirtualRecorder {
@@ -124,8 +178,10 @@ impl VirtualRecorder {
 
     /// A drive with custom timing and buffer knobs.
     pub fn with_config(personality: Personality, config: RecorderConfig) -> VirtualRecorder {
+        let mut drive = DriveState::power_on(personality);
+        drive.buffer_size = config.buffer.size;
         VirtualRecorder {
-            drive: DriveState::power_on(personality),
+            drive,
             disc: None,
             shadow: None,
             clock: VirtualClock::new(),
@@ -139,6 +195,12 @@ impl VirtualRecorder {
             dir: None,
             opc: Vec::new(),
             bg_seen: BgFormatStatus::None,
+            paced: config
+                .pace
+                .map(|_| PacedBuffer::new(config.buffer.size, Instant::now())),
+            stats: WriteStats::default(),
+            last_write_end: None,
+            flushing: None,
         }
     }
 
@@ -168,7 +230,14 @@ impl VirtualRecorder {
     pub fn open(dir: impl AsRef<Path>) -> Result<VirtualRecorder> {
         let dir = dir.as_ref().to_path_buf();
         let rec = DriveRecord::load(&dir)?;
-        let mut r = VirtualRecorder::new(rec.personality);
+        let config = RecorderConfig {
+            buffer: WriteBuffer::unlimited(rec.buffer_size),
+            pace: rec.pace,
+            when_full: rec.when_full,
+            ..RecorderConfig::default()
+        };
+        let mut r = VirtualRecorder::with_config(rec.personality, config);
+        r.stats = rec.stats;
         r.dir = Some(dir.clone());
         if let Some(m) = &rec.medium {
             r.disc = Some(VirtualDisc::open(m)?);
@@ -194,19 +263,114 @@ impl VirtualRecorder {
         if let Some(d) = &self.disc {
             d.save()?;
         }
+        self.save_drive()
+    }
+
+    /// Writes the drive state file only.
+    fn save_drive(&self) -> Result<()> {
         if let Some(dir) = &self.dir {
-            DriveRecord {
-                personality: self.drive.personality,
-                tray: self.drive.tray,
-                medium: self.disc.as_ref().map(|d| d.dir().to_path_buf()),
-                write_speed: self.drive.write_speed,
-            }
-            .save(dir)?;
+            self.record().save(dir)?;
         }
         Ok(())
     }
 
+    /// What `drive.state` holds for this drive now.
+    pub fn record(&self) -> DriveRecord {
+        DriveRecord {
+            personality: self.drive.personality,
+            tray: self.drive.tray,
+            medium: self.disc.as_ref().map(|d| d.dir().to_path_buf()),
+            write_speed: self.drive.write_speed,
+            pace: self.config.pace,
+            buffer_size: self.config.buffer.size,
+            when_full: self.config.when_full,
+            stats: self.stats,
+        }
+    }
+
+    /// True for a paced recorder: its write buffer drains against the wall
+    /// clock, so a host must wait for it on the wall clock too.
+    pub fn is_paced(&self) -> bool {
+        self.config.pace.is_some()
+    }
+
+    /// The pace (None: unpaced).
+    pub fn pace(&self) -> Option<Pace> {
+        self.config.pace
+    }
+
+    /// Sets the pace (None: unpaced). A recording in progress ends: what
+    /// the buffer held is taken as written.
+    pub fn set_pace(&mut self, pace: Option<Pace>) {
+        self.stop_recording();
+        self.config.pace = pace;
+        self.paced = pace.map(|_| PacedBuffer::new(self.config.buffer.size, Instant::now()));
+    }
+
+    /// The write buffer size in bytes.
+    pub fn buffer_size(&self) -> u32 {
+        self.config.buffer.size
+    }
+
+    /// Sets the write buffer size ([`MIN_BUFFER_BYTES`]..=[`MAX_BUFFER_BYTES`]);
+    /// an empty buffer of that size replaces the current one.
+    pub fn set_buffer_size(&mut self, bytes: u32) -> Result<()> {
+        if !(MIN_BUFFER_BYTES..=MAX_BUFFER_BYTES).contains(&bytes) {
+            return Err(Error::InvalidArgument {
+                name: "buffer size",
+                reason: format!("{bytes} bytes is outside {MIN_BUFFER_BYTES}..={MAX_BUFFER_BYTES}"),
+            });
+        }
+        self.config.buffer.size = bytes;
+        self.config.buffer.fill = 0;
+        self.buffer = self.config.buffer;
+        self.drive.buffer_size = bytes;
+        let pace = self.config.pace;
+        self.set_pace(pace);
+        Ok(())
+    }
+
+    /// What a paced recorder does with a WRITE that finds the buffer full.
+    pub fn when_full(&self) -> WhenFull {
+        self.config.when_full
+    }
+
+    /// Sets what a paced recorder does with a WRITE that finds the buffer
+    /// full.
+    pub fn set_when_full(&mut self, when_full: WhenFull) {
+        self.config.when_full = when_full;
+    }
+
+    /// Underruns counted and time spent writing (paced recorders only;
+    /// kept in `drive.state`, reset when a new blank medium goes in).
+    pub fn write_stats(&self) -> WriteStats {
+        self.stats
+    }
+
+    /// Starts the underrun count and the writing time again.
+    pub fn reset_write_stats(&mut self) {
+        self.stats = WriteStats::default();
+    }
+
+    fn add_writing(&mut self, took: Option<Duration>) {
+        if let Some(t) = took {
+            self.stats.writing += t;
+        }
+    }
+
+    /// The recording in progress stops where it is (the medium goes away,
+    /// the power fails, the pace changes): what the buffer held is gone.
+    fn stop_recording(&mut self) {
+        self.last_write_end = None;
+        self.flushing = None;
+        if let Some(p) = &mut self.paced {
+            let took = p.stop(Instant::now());
+            self.add_writing(took);
+        }
+    }
+
     fn load(&mut self, disc: VirtualDisc) {
+        self.stop_recording();
         let kind = disc.medium().kind();
         self.bg_seen = disc.medium().bg_format_status();
         self.disc = Some(disc);
@@ -229,7 +393,11 @@ impl VirtualRecorder {
                 reason: "the tray already holds a medium".into(),
             });
         }
+        let fresh = is_fresh(disc.medium());
         self.load(disc);
+        if fresh {
+            self.reset_write_stats();
+        }
         self.save()
     }
 
@@ -268,6 +436,7 @@ impl VirtualRecorder {
         if self.drive.tray == Tray::Open {
             return;
         }
+        self.stop_recording();
         if let Some(d) = &self.disc {
             let _ = d.save();
             self.drive.media_events.push_back(MediaEvent::MediaRemoval);
@@ -336,8 +505,9 @@ impl VirtualRecorder {
         self.busy
     }
 
-    /// Installs a fault plan (replacing the previous one).
+    /// Installs a fault plan (replacing the previous one) with its quirks.
     pub fn set_fault_plan(&mut self, plan: FaultPlan) {
+        self.drive.lists_write_speeds = !plan.quirks.no_write_speeds;
         self.faults = plan;
         self.reset_journal();
     }
@@ -348,7 +518,7 @@ impl VirtualRecorder {
     }
 
     fn reset_journal(&mut self) {
-        self.journal = match (&self.disc, self.faults.has_power_loss()) {
+        self.journal = match (&self.disc, self.faults.can_lose_writes()) {
             (Some(d), true) => Some(Journal {
                 snapshot: d.medium().clone(),
                 undo: Vec::new(),
@@ -370,6 +540,43 @@ impl VirtualRecorder {
     /// drive forgets its mode pages, locks and operations, and reports
     /// 06/29/00 to the next command. The tray and medium stay as they are.
     pub fn power_loss(&mut self) {
+        self.lose_unsynchronized();
+        self.stop_recording();
+        let tray = self.drive.tray;
+        let speed = self.drive.write_speed;
+        let (buffer_size, lists) = (self.drive.buffer_size, self.drive.lists_write_speeds);
+        self.drive = DriveState::power_on(self.drive.personality);
+        self.drive.tray = tray;
+        self.drive.write_speed = speed;
+        self.drive.buffer_size = buffer_size;
+        self.drive.lists_write_speeds = lists;
+        let kind = self.disc.as_ref().map(|d| d.medium().kind());
+        self.drive.reset_write_parameters(kind);
+        self.shadow = None;
+        self.busy = None;
+        self.buffer.flush();
+        self.last_sense = None;
+        self.opc.clear();
+        self.reset_journal();
+    }
+
+    /// The medium is pulled out before the next command (the fault plan's
+    /// `remove-medium`; the emergency eject, which opens the tray whatever
+    /// the lock says): what was written after the last synchronization
+    /// never reached it (lost as with a power loss, the open tracks
+    /// damaged), the drive raises a "media removal" event and reports no
+    /// medium, tray open (02/3A/02), until the tray is closed again. The
+    /// host's prevention stays as it was.
+    pub fn remove_medium(&mut self) {
+        self.lose_unsynchronized();
+        self.open_tray_inner();
+        self.reset_journal();
+    }
+
+    /// Undoes the writes after the last synchronization (when a plan that
+    /// can lose them made the recorder keep a journal) and damages the open
+    /// tracks they went to.
+    fn lose_unsynchronized(&mut self) {
         if let (Some(j), Some(d)) = (self.journal.take(), self.disc.as_mut()) {
             for (lba, old) in j.undo.iter().rev() {
                 let _ = d.write_user(*lba, old);
@@ -380,19 +587,6 @@ impl VirtualRecorder {
             }
             let _ = d.save();
         }
-        let tray = self.drive.tray;
-        let speed = self.drive.write_speed;
-        self.drive = DriveState::power_on(self.drive.personality);
-        self.drive.tray = tray;
-        self.drive.write_speed = speed;
-        let kind = self.disc.as_ref().map(|d| d.medium().kind());
-        self.drive.reset_write_parameters(kind);
-        self.shadow = None;
-        self.busy = None;
-        self.buffer.flush();
-        self.last_sense = None;
-        self.opc.clear();
-        self.reset_journal();
     }
 
     /// GET CONFIGURATION (all features) as the host would see it now, built
@@ -524,10 +718,26 @@ impl VirtualRecorder {
     }
 
     fn busy_sense(&self) -> Option<Sense> {
-        let b = self.busy?;
-        let now = self.clock.now();
-        b.active(now)
-            .then(|| Sense::not_ready_with_progress(b.sense.asc, b.sense.ascq, b.progress(now)))
+        if let Some(b) = self.busy {
+            let now = self.clock.now();
+            if b.active(now) {
+                return Some(Sense::not_ready_with_progress(
+                    b.sense.asc,
+                    b.sense.ascq,
+                    b.progress(now),
+                ));
+            }
+        }
+        // A paced recorder writing out its buffer after an Immed flush.
+        let (start, end) = self.flushing?;
+        let now = Instant::now();
+        (now < end).then(|| {
+            let done = now.saturating_duration_since(start).as_secs_f64();
+            let all = end.saturating_duration_since(start).as_secs_f64().max(1e-9);
+            let progress = ((done / all) * 65_536.0).min(65_535.0) as u16;
+            let s = SenseCode::OPERATION_IN_PROGRESS;
+            Sense::not_ready_with_progress(s.asc, s.ascq, progress)
+        })
     }
 
     /// The medium commands act on: the test-write copy while simulating.

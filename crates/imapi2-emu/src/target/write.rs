@@ -1,6 +1,9 @@
 //! Recording: WRITE(10/12), WRITE AND VERIFY(10), SYNCHRONIZE CACHE, CLOSE
 //! TRACK/SESSION, RESERVE TRACK, SEND CUE SHEET, SEND OPC INFORMATION, SEND
-//! DISC STRUCTURE.
+//! DISC STRUCTURE; and what a paced recorder's buffer does with them (see
+//! the module docs of `target`).
+
+use std::time::Instant;
 
 use imapi2_cd::msf::msf_to_lba;
 use imapi2_cd::subchannel::q::SubQ;
@@ -9,12 +12,13 @@ use imapi2_mmc::cue_sheet::{CueSheet, CueSheetEntry};
 use imapi2_mmc::disc_structure::DiscStructure;
 use imapi2_mmc::transport::DataPhase;
 
+use crate::drive::WhenFull;
 use crate::error::SenseCode;
-use crate::media::{CuePoint, Family, LongOp, WriteDest};
+use crate::media::{CuePoint, Family, LongOp, Medium, WriteDest};
 
 use super::data::{data_out, parameters};
 use super::fail::{bad_request, Fail, Outcome};
-use super::VirtualRecorder;
+use super::{underrun_ruins, VirtualRecorder};
 
 impl VirtualRecorder {
     /// The recording commands, routed here by `dispatch`.
@@ -69,6 +73,9 @@ impl VirtualRecorder {
     }
 
     fn write(&mut self, lba: i64, blocks: u32, data: &mut DataPhase<'_>, name: &str) -> Outcome {
+        if blocks > 0 {
+            self.check_underrun()?;
+        }
         let params = self.drive.write_params();
         let simulate = self.simulating();
         let plan = self
@@ -82,7 +89,9 @@ impl VirtualRecorder {
                 out.len()
             )));
         }
-        self.buffer.accept(bytes.min(u32::MAX as usize) as u32)?;
+        if bytes > 0 {
+            self.buffer_write(bytes, blocks)?;
+        }
         let mut subq = Vec::new();
         if !simulate {
             let disc = self.disc.as_mut().expect("checked");
@@ -127,11 +136,125 @@ impl VirtualRecorder {
         }
         self.target_medium(simulate)
             .apply_write(&plan, &params, &subq);
+        if blocks > 0 {
+            self.last_write_end = Some(lba + i64::from(blocks));
+        }
         Ok(bytes)
+    }
+
+    /// A paced recorder, as a WRITE arrives: if the buffer ran empty since
+    /// the previous WRITE of the recording, that is a buffer underrun. It is
+    /// counted; with BUFE off on CD and DVD-R/RW media it ruins the
+    /// recording: the track is left damaged and unwritable and this WRITE
+    /// fails with 03/0C/09 (mmc-notes §1.5: loss of streaming is the
+    /// underrun; cdrecord's `cdr_underrun()`).
+    fn check_underrun(&mut self) -> std::result::Result<(), Fail> {
+        let Some(p) = self.paced.as_mut() else {
+            return Ok(());
+        };
+        let Some(dry) = p.take_underrun(Instant::now()) else {
+            return Ok(());
+        };
+        self.stats.underruns += 1;
+        let ruined = !self.drive.write_parameters.bufe && self.medium().is_some_and(underrun_ruins);
+        if ruined {
+            let took = self.paced.as_mut().and_then(|p| p.stop(dry));
+            self.add_writing(took);
+            if let Some(at) = self.last_write_end.take() {
+                let simulate = self.shadow.is_some();
+                self.target_medium(simulate).interrupt_recording(at);
+                self.persist()?;
+            }
+        }
+        self.save_drive()?;
+        if ruined {
+            return Err(SenseCode::LOSS_OF_STREAMING.into());
+        }
+        Ok(())
+    }
+
+    /// Puts `bytes` of WRITE data (`blocks` sectors) into the drive's
+    /// buffer. Unpaced: the virtual-clock model (02/04/08 when full). Paced:
+    /// the laser drains it at the pace; a WRITE that does not fit is held
+    /// (the call sleeps) until there is room, or answered 02/04/08 when the
+    /// drive reports instead of waiting.
+    fn buffer_write(&mut self, bytes: usize, blocks: u32) -> std::result::Result<(), Fail> {
+        let n = bytes.min(u32::MAX as usize) as u32;
+        let Some(pace) = self.config.pace else {
+            self.buffer.accept(n)?;
+            return Ok(());
+        };
+        let Some(kind) = self.medium().map(Medium::kind) else {
+            return Ok(());
+        };
+        let per_sector = bytes as f64 / f64::from(blocks.max(1));
+        let rate = pace.sectors_per_second(kind) * per_sector;
+        let report = self.config.when_full == WhenFull::Report;
+        let Some(p) = self.paced.as_mut() else {
+            return Ok(());
+        };
+        let now = Instant::now();
+        p.drain(now);
+        if report && !p.fits(n) {
+            return Err(SenseCode::LONG_WRITE_IN_PROGRESS.into());
+        }
+        let hold = p.admit(n, rate, now);
+        if !hold.is_zero() {
+            std::thread::sleep(hold);
+        }
+        Ok(())
+    }
+
+    /// A paced recorder's recording ends (SYNCHRONIZE CACHE, CLOSE, BLANK,
+    /// FORMAT UNIT): the buffer is written out — the command returns when
+    /// it is on the medium, or with `immed` the unit reports 02/04/07 until
+    /// then — and the recording's time is added up.
+    pub(super) fn finish_recording(&mut self, immed: bool) -> std::result::Result<(), Fail> {
+        self.last_write_end = None;
+        let Some(p) = self.paced.as_mut() else {
+            return Ok(());
+        };
+        let now = Instant::now();
+        let (empty, took) = p.finish(now);
+        if empty > now {
+            if immed {
+                self.flushing = Some((now, empty));
+            } else {
+                std::thread::sleep(empty - now);
+            }
+        }
+        if took.is_some() {
+            self.add_writing(took);
+            self.save_drive()?;
+        }
+        Ok(())
+    }
+
+    /// A planned medium or hardware error on a WRITE at `lba` (the fault
+    /// plan): the laser failed there. On a sequential medium the recording
+    /// cannot go on: the track being written is left damaged and
+    /// unwritable, as a real drive leaves it (mmc-notes §1.5: a write error
+    /// is fatal for the burn, libburn marks the track damaged). On
+    /// overwritable media nothing changes: the WRITE may be sent again.
+    pub(super) fn write_failed(&mut self, lba: i64) {
+        if self.medium_ready().is_err() {
+            return;
+        }
+        let simulate = self.simulating();
+        if self.target_medium(simulate).interrupt_recording(lba) {
+            let _ = self.persist();
+            self.last_write_end = None;
+            if let Some(p) = self.paced.as_mut() {
+                let took = p.stop(Instant::now());
+                self.add_writing(took);
+                let _ = self.save_drive();
+            }
+        }
     }
 
     fn synchronize(&mut self, immed: bool) -> Outcome {
         self.buffer.flush();
+        self.finish_recording(immed)?;
         let params = self.drive.write_params();
         let simulate = self.shadow.is_some();
         let op = self.target_medium(simulate).synchronize(&params);
@@ -148,6 +271,7 @@ impl VirtualRecorder {
     }
 
     fn close(&mut self, immed: bool, function: CloseFunction, number: u16) -> Outcome {
+        self.finish_recording(immed)?;
         let params = self.drive.write_params();
         let simulate = self.shadow.is_some();
         let op = self
