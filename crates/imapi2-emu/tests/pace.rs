@@ -345,3 +345,33 @@ fn an_unpaced_drive_counts_nothing_and_waits_for_nothing() {
     assert_eq!(h.rec.write_stats(), WriteStats::default());
     assert!(!h.track_info(track).damage);
 }
+
+#[test]
+fn a_paced_drive_finishes_long_operations_with_elapsed_time() {
+    let mut h = paced(
+        Personality::DvdWriter,
+        MediaKind::DvdPlusR,
+        "1x",
+        64 * 1024,
+        WhenFull::Wait,
+    );
+    h.write_ok(0, 16);
+    h.sync(false);
+    assert_eq!(h.close(CloseFunction::Track, 1, false), None);
+    assert_eq!(h.close(CloseFunction::Session, 0, true), None);
+    // Closing a session takes 4 ticks: 200 ms of wall time here, however
+    // few commands the host sends meanwhile.
+    nap(300);
+    assert_eq!(h.outcome(&Command::TestUnitReady, DataPhase::None), None);
+    // An unpaced drive counts commands only.
+    let mut h = Host::new(Personality::DvdWriter, MediaKind::DvdPlusR);
+    h.write_ok(0, 16);
+    h.sync(false);
+    h.wait_ready(SenseCode::OPERATION_IN_PROGRESS);
+    assert_eq!(h.close(CloseFunction::Track, 1, false), None);
+    assert_eq!(h.close(CloseFunction::Session, 0, true), None);
+    assert_eq!(
+        h.outcome(&Command::TestUnitReady, DataPhase::None),
+        Some(SenseCode::OPERATION_IN_PROGRESS)
+    );
+}

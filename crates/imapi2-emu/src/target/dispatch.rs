@@ -116,7 +116,7 @@ impl ScsiTransport for VirtualRecorder {
             });
         }
         self.commands += 1;
-        self.tick();
+        self.command_tick();
         let op = cdb[0];
         let decoded = cdb::cdb_length(op)
             .filter(|&n| cdb.len() >= n)

@@ -59,7 +59,12 @@
 //! (write error, loss of streaming) and the track is left damaged and
 //! unwritable ([`Medium::interrupt_recording`]). The time from the first
 //! WRITE of each recording to its flush is summed in [`WriteStats`] too.
-//! An unpaced recorder never reads the wall clock.
+//! The virtual clock of a paced recorder ticks with elapsed time as well,
+//! one tick per [`PACED_TICK`] (and still at least one per command), so the
+//! long operations a host waits for on the wall clock — closing, blanking,
+//! formatting — end after a time, not after a number of polls (mmc-notes
+//! §6.2: per command or per elapsed real time, selectable). An unpaced
+//! recorder never reads the wall clock.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -93,6 +98,13 @@ mod tray;
 mod write;
 
 use fail::Fail;
+
+/// Wall time per tick of a paced recorder's virtual clock.
+pub const PACED_TICK: Duration = Duration::from_millis(50);
+
+/// Most ticks one command lets pass on a paced recorder (a drive left alone
+/// for hours has long finished whatever it was doing).
+const MAX_PACED_TICKS: u64 = 100_000;
 
 /// Knobs of a recorder that are not part of any medium.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,6 +165,7 @@ pub struct VirtualRecorder {
     stats: WriteStats,
     last_write_end: Option<i64>,
     flushing: Option<(Instant, Instant)>,
+    wall_mark: Instant,
 }
 
 /// True when a buffer underrun ruins a recording on `m` with BUFE off:
@@ -201,6 +214,7 @@ impl VirtualRecorder {
             stats: WriteStats::default(),
             last_write_end: None,
             flushing: None,
+            wall_mark: Instant::now(),
         }
     }
 
@@ -305,6 +319,7 @@ impl VirtualRecorder {
         self.stop_recording();
         self.config.pace = pace;
         self.paced = pace.map(|_| PacedBuffer::new(self.config.buffer.size, Instant::now()));
+        self.wall_mark = Instant::now();
     }
 
     /// The write buffer size in bytes.
@@ -652,6 +667,32 @@ impl VirtualRecorder {
             return Err("page 05h holds values the medium cannot use".into());
         }
         Ok(())
+    }
+
+    /// The ticks a command brings: one; on a paced recorder as many as
+    /// [`PACED_TICK`]s have passed since the last, at least one.
+    fn command_ticks(&mut self) -> u64 {
+        if self.paced.is_none() {
+            return 1;
+        }
+        let now = Instant::now();
+        let n = now.saturating_duration_since(self.wall_mark).as_nanos() / PACED_TICK.as_nanos();
+        if n == 0 {
+            return 1;
+        }
+        if n >= u128::from(MAX_PACED_TICKS) {
+            self.wall_mark = now;
+            return MAX_PACED_TICKS;
+        }
+        self.wall_mark += PACED_TICK * n as u32;
+        n as u64
+    }
+
+    /// The time a command brings passes (see [`VirtualRecorder::command_ticks`]).
+    fn command_tick(&mut self) {
+        for _ in 0..self.command_ticks() {
+            self.tick();
+        }
     }
 
     fn tick(&mut self) {
