@@ -324,16 +324,25 @@ impl DiscMaster {
     }
 }
 
-/// Opens the recorder an entry names.
+/// Opens the recorder an entry names. A virtual recorder waits on the
+/// virtual clock (its long operations advance per command, so waits are
+/// counted, not slept), unless it is paced: its buffer drains against the
+/// wall clock, so the initiator waits on the wall clock too.
 pub fn open_entry(entry: &RecorderEntry, legacy_number: i32) -> Result<DiscRecorder> {
     match &entry.kind {
         RecorderKind::Real { node, .. } => open_real(entry, node, legacy_number),
         RecorderKind::Virtual { dir } => {
             let transport = crate::virtual_recorder::open(dir)?;
+            let clock: Box<dyn imapi2_mmc::drive::Clock> =
+                if crate::virtual_recorder::is_paced(dir)? {
+                    Box::<imapi2_mmc::drive::SystemClock>::default()
+                } else {
+                    Box::<imapi2_mmc::drive::VirtualClock>::default()
+                };
             DiscRecorder::new(
                 entry.id.clone(),
                 transport,
-                Some(Box::<imapi2_mmc::drive::VirtualClock>::default()),
+                Some(clock),
                 dir.join("lock"),
                 Vec::new(),
                 legacy_number,

@@ -5,10 +5,20 @@
 //! medium ever made in it (`disc-1`, `disc-2`, ...; each the medium's data
 //! and state, see `imapi2_emu::VirtualDisc`). An ejected medium keeps its
 //! directory and can be inserted again.
+//!
+//! A recorder may be *paced* ([`set_pace`]): its write buffer drains
+//! against the wall clock at a multiple of 1×, as a real drive's laser
+//! does, so WRITEs wait for room and a host that feeds it too slowly sees
+//! buffer underruns (fatal without BUFE on CD and DVD-R/RW). The master
+//! gives a paced recorder the wall clock ([`is_paced`]); [`write_stats`]
+//! reads the underruns it counted and the time it spent writing.
 
 use std::path::{Path, PathBuf};
 
+use imapi2_emu::drive::DriveRecord;
 use imapi2_emu::{MediaKind, Personality, VirtualDisc, VirtualRecorder};
+
+pub use imapi2_emu::drive::{Pace, WhenFull, WriteStats};
 
 use crate::error::{Error, Result};
 use crate::recorder::BoxTransport;
@@ -147,4 +157,120 @@ pub fn eject(dir: &Path) -> Result<Option<PathBuf>> {
     let disc = r.eject().map_err(emu)?;
     r.save().map_err(emu)?;
     Ok(disc.map(|d| d.dir().to_path_buf()))
+}
+
+/// How a virtual recorder's write buffer behaves (kept in its
+/// `drive.state`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PaceSettings {
+    /// The pace (None: unpaced, the buffer never holds a WRITE back and
+    /// nothing waits on the wall clock).
+    pub pace: Option<Pace>,
+    /// The buffer size in bytes (2048 up to 65535 KiB).
+    pub buffer_size: u32,
+    /// What a paced recorder does with a WRITE that finds the buffer full.
+    pub when_full: WhenFull,
+}
+
+/// A pace as the command line writes it: `16x`, `2.4x`, `16`, or `off`
+/// (unpaced: `Some(None)`); None when it is neither.
+pub fn parse_pace(text: &str) -> Option<Option<Pace>> {
+    if text.trim().eq_ignore_ascii_case("off") {
+        return Some(None);
+    }
+    Pace::parse(text).map(Some)
+}
+
+fn record(dir: &Path) -> Result<DriveRecord> {
+    if !exists(dir) {
+        return Err(Error::Virtual {
+            reason: format!("{} is not a virtual recorder", dir.display()),
+        });
+    }
+    DriveRecord::load(dir).map_err(emu)
+}
+
+/// Whether the recorder in `dir` is paced (and so must be waited for on
+/// the wall clock).
+pub fn is_paced(dir: &Path) -> Result<bool> {
+    Ok(record(dir)?.pace.is_some())
+}
+
+/// The pace, buffer size and full-buffer behaviour of the recorder in
+/// `dir`.
+pub fn pace_settings(dir: &Path) -> Result<PaceSettings> {
+    let r = record(dir)?;
+    Ok(PaceSettings {
+        pace: r.pace,
+        buffer_size: r.buffer_size,
+        when_full: r.when_full,
+    })
+}
+
+/// Sets the pace, buffer size and full-buffer behaviour of the recorder in
+/// `dir`.
+pub fn set_pace(dir: &Path, settings: PaceSettings) -> Result<()> {
+    record(dir)?;
+    let mut r = VirtualRecorder::open(dir).map_err(emu)?;
+    r.set_buffer_size(settings.buffer_size).map_err(emu)?;
+    r.set_pace(settings.pace);
+    r.set_when_full(settings.when_full);
+    r.save().map_err(emu)
+}
+
+/// What the recorder in `dir` counted while writing: buffer underruns and
+/// the time spent writing (paced recorders only; unpaced ones count
+/// nothing). Kept across opens; a new blank medium starts them again.
+/// Read from `drive.state`, which a paced recorder updates as the counts
+/// change, so this also works while another handle on the recorder is
+/// open (a burn that just ended, say).
+pub fn write_stats(dir: &Path) -> Result<WriteStats> {
+    Ok(record(dir)?.stats)
+}
+
+/// Starts the underrun count and the writing time of the recorder in `dir`
+/// again.
+pub fn reset_write_stats(dir: &Path) -> Result<()> {
+    record(dir)?;
+    let mut r = VirtualRecorder::open(dir).map_err(emu)?;
+    r.reset_write_stats();
+    r.save().map_err(emu)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pace_settings_and_counters_live_in_drive_state() {
+        let d = std::env::temp_dir().join(format!("imapi2-vr-pace-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        let rec = d.join("rec");
+        assert!(is_paced(&rec).is_err(), "no recorder yet");
+        create(&rec, Personality::DvdWriter, parse_media("dvd-r")).unwrap();
+        assert!(!is_paced(&rec).unwrap());
+        let mut s = pace_settings(&rec).unwrap();
+        assert_eq!(s.pace, None);
+        assert_eq!(s.when_full, WhenFull::Wait);
+        s.pace = parse_pace("16x").unwrap();
+        s.buffer_size = 64 * 1024;
+        set_pace(&rec, s).unwrap();
+        assert!(is_paced(&rec).unwrap());
+        assert_eq!(pace_settings(&rec).unwrap(), s);
+        assert_eq!(write_stats(&rec).unwrap(), WriteStats::default());
+        reset_write_stats(&rec).unwrap();
+        assert_eq!(parse_pace("off"), Some(None));
+        assert_eq!(parse_pace("OFF"), Some(None));
+        assert_eq!(parse_pace("fast"), None);
+        s.buffer_size = 1;
+        assert!(set_pace(&rec, s).is_err(), "too small a buffer");
+        // The master opens a paced recorder like any other.
+        let m = crate::DiscMaster::with(
+            &d.join("no-sysfs"),
+            crate::VirtualRegistry::at(d.join("registry")),
+        );
+        let mut r = m.open(rec.to_str().unwrap()).unwrap();
+        assert!(r.media().unwrap().present);
+        let _ = std::fs::remove_dir_all(&d);
+    }
 }
