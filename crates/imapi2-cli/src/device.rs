@@ -1,5 +1,6 @@
 //! The device commands: `imapi2 drives`, `imapi2 info --drive ID`,
-//! `imapi2 eject|load --drive ID`, and `imapi2 virtual create|insert|eject`.
+//! `imapi2 eject|load --drive ID`, and `imapi2 virtual
+//! create|insert|eject|pace`.
 
 use std::path::PathBuf;
 
@@ -7,7 +8,7 @@ use clap::{Parser, Subcommand};
 use imapi2::media::{physical_type_names, state, MediaSnapshot};
 use imapi2::mmc::feature::feature_name;
 use imapi2::mmc::profile::Profile;
-use imapi2::virtual_recorder::{self, Insert, MEDIA_NAMES};
+use imapi2::virtual_recorder::{self, Insert, PaceSettings, WhenFull, MEDIA_NAMES};
 use imapi2::{DiscMaster, DiscRecorder, RecorderKind};
 use serde_json::{json, Value};
 
@@ -222,6 +223,19 @@ pub fn info(id: &str, json_out: bool) -> Result<(), CliError> {
     let mode_pages = r
         .mode_pages(imapi2::mmc::mode::PageControl::Current)
         .unwrap_or_default();
+    // A virtual recorder's pace and what it counted (null for real drives).
+    let (pace, underruns, writing) = match master.find(id).map(|e| e.kind) {
+        Ok(RecorderKind::Virtual { dir }) => {
+            let settings = virtual_recorder::pace_settings(&dir).map_err(err)?;
+            let stats = virtual_recorder::write_stats(&dir).map_err(err)?;
+            (
+                json!(settings.pace.map(|p| p.to_string())),
+                json!(stats.underruns),
+                json!(stats.writing.as_secs_f64()),
+            )
+        }
+        _ => (Value::Null, Value::Null, Value::Null),
+    };
     let v = json!({
         "drive": {
             "id": r.active_disc_recorder(),
@@ -238,6 +252,9 @@ pub fn info(id: &str, json_out: bool) -> Result<(), CliError> {
             "features": features,
             "mode_pages": mode_pages,
             "maximum_transfer_size": r.maximum_transfer_size(),
+            "pace": pace,
+            "underruns": underruns,
+            "writing_seconds": writing,
         },
         "media": match &media {
             Ok(m) => media_json(m),
@@ -291,6 +308,14 @@ pub fn info(id: &str, json_out: bool) -> Result<(), CliError> {
             "features:     {} current: {}",
             d["features"].as_array().map_or(0, |a| a.len()),
             cur.join(", ")
+        );
+    }
+    if let Some(p) = d["pace"].as_str() {
+        outln!(
+            "pace:         {p}; {} underrun{}; {:.1} s writing",
+            d["underruns"],
+            if d["underruns"] == json!(1) { "" } else { "s" },
+            d["writing_seconds"].as_f64().unwrap_or(0.0)
         );
     }
     outln!("medium:       {}", media_line(&v["media"]));
@@ -382,6 +407,32 @@ enum VirtualCommand {
         /// The kind of drive: cd, dvd, bd (default) or mmc1 (an old CD writer).
         #[arg(long, default_value = "bd")]
         drive: String,
+        /// Write at this speed against the wall clock, as a real drive does
+        /// (16x, 2.4x; off by default): WRITEs wait for the buffer, and a
+        /// host that feeds it too slowly sees buffer underruns.
+        #[arg(long)]
+        pace: Option<String>,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show or set how the virtual recorder in DIR paces its writing.
+    Pace {
+        /// The recorder's directory.
+        dir: PathBuf,
+        /// 16x, 2.4x ... (a multiple of 1x: CD 176.4 kB/s, DVD 1385 kB/s, BD
+        /// 4496 kB/s) or off; left out: the pace stays.
+        pace: Option<String>,
+        /// The drive's write buffer: bytes, or with k or m (KiB, MiB).
+        #[arg(long)]
+        buffer: Option<String>,
+        /// A WRITE that finds the buffer full: wait (held until there is
+        /// room) or report (02/04/08 long write in progress).
+        #[arg(long)]
+        when_full: Option<String>,
+        /// Start the underrun count and the writing time again.
+        #[arg(long)]
+        reset: bool,
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
@@ -413,6 +464,44 @@ enum VirtualCommand {
     },
 }
 
+fn pace_arg(text: &str, json: bool) -> Result<Option<virtual_recorder::Pace>, CliError> {
+    virtual_recorder::parse_pace(text).ok_or_else(|| CliError {
+        message: format!(
+            "unknown pace {text:?}: a multiple of 1x such as 16x or 2.4x (up to 100000x), or off"
+        ),
+        code: None,
+        json,
+    })
+}
+
+/// `65536`, `64k`, `2m` (KiB and MiB; any case).
+fn size_arg(text: &str, json: bool) -> Result<u32, CliError> {
+    let t = text.trim().to_ascii_lowercase();
+    let (digits, unit) = match t.strip_suffix(['k', 'm']) {
+        Some(d) if t.ends_with('k') => (d, 1024u64),
+        Some(d) => (d, 1024 * 1024),
+        None => (t.as_str(), 1),
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(unit))
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or_else(|| CliError {
+            message: format!("buffer size {text:?} is not a number of bytes (or of k, m)"),
+            code: None,
+            json,
+        })
+}
+
+fn pace_json(s: &PaceSettings) -> Value {
+    json!({
+        "pace": s.pace.map(|p| p.to_string()),
+        "buffer_bytes": s.buffer_size,
+        "when_full": s.when_full.name(),
+    })
+}
+
 fn media_arg(name: &str, json: bool) -> Result<imapi2::emu::MediaKind, CliError> {
     virtual_recorder::parse_media(name).ok_or_else(|| CliError {
         message: format!("unknown medium {name:?}: one of {MEDIA_NAMES}"),
@@ -428,6 +517,7 @@ pub fn virtual_cmd(args: VirtualArgs) -> Result<(), CliError> {
             dir,
             media,
             drive,
+            pace,
             json,
         } => {
             let personality =
@@ -437,7 +527,14 @@ pub fn virtual_cmd(args: VirtualArgs) -> Result<(), CliError> {
                     json,
                 })?;
             let kind = media.as_deref().map(|m| media_arg(m, json)).transpose()?;
+            let pace = pace.as_deref().map(|p| pace_arg(p, json)).transpose()?;
             virtual_recorder::create(&dir, personality, kind).map_err(|e| dev_error(e, json))?;
+            if let Some(pace) = pace {
+                let mut s =
+                    virtual_recorder::pace_settings(&dir).map_err(|e| dev_error(e, json))?;
+                s.pace = pace;
+                virtual_recorder::set_pace(&dir, s).map_err(|e| dev_error(e, json))?;
+            }
             let master = DiscMaster::new();
             master
                 .registry()
@@ -445,7 +542,8 @@ pub fn virtual_cmd(args: VirtualArgs) -> Result<(), CliError> {
                 .map_err(|e| dev_error(e, json))?;
             let id = imapi2::master::virtual_id(&dir).map_err(|e| dev_error(e, json))?;
             if json {
-                outln!("{}", json!({"id": id, "media": media}));
+                let pace = pace.flatten().map(|p| p.to_string());
+                outln!("{}", json!({"id": id, "media": media, "pace": pace}));
             } else {
                 outln!("{id}");
             }
@@ -474,6 +572,54 @@ pub fn virtual_cmd(args: VirtualArgs) -> Result<(), CliError> {
             let at = virtual_recorder::insert(&dir, what).map_err(|e| dev_error(e, json))?;
             if json {
                 outln!("{}", json!({"disc": at.display().to_string()}));
+            }
+            Ok(())
+        }
+        VirtualCommand::Pace {
+            dir,
+            pace,
+            buffer,
+            when_full,
+            reset,
+            json,
+        } => {
+            let err = |e| dev_error(e, json);
+            let mut s = virtual_recorder::pace_settings(&dir).map_err(err)?;
+            let before = s;
+            if let Some(p) = pace.as_deref() {
+                s.pace = pace_arg(p, json)?;
+            }
+            if let Some(b) = buffer.as_deref() {
+                s.buffer_size = size_arg(b, json)?;
+            }
+            if let Some(w) = when_full.as_deref() {
+                s.when_full = WhenFull::from_name(w).ok_or_else(|| CliError {
+                    message: format!("--when-full is wait or report, not {w:?}"),
+                    code: None,
+                    json,
+                })?;
+            }
+            if s != before {
+                virtual_recorder::set_pace(&dir, s).map_err(err)?;
+            }
+            if reset {
+                virtual_recorder::reset_write_stats(&dir).map_err(err)?;
+            }
+            let stats = virtual_recorder::write_stats(&dir).map_err(err)?;
+            let mut v = pace_json(&s);
+            v["underruns"] = json!(stats.underruns);
+            v["writing_seconds"] = json!(stats.writing.as_secs_f64());
+            if json {
+                outln!("{v}");
+            } else {
+                outln!(
+                    "pace {}, buffer {} KiB ({} when full); {} underruns, {:.1} s writing",
+                    s.pace.map_or("off".to_string(), |p| p.to_string()),
+                    s.buffer_size / 1024,
+                    s.when_full.name(),
+                    stats.underruns,
+                    stats.writing.as_secs_f64()
+                );
             }
             Ok(())
         }

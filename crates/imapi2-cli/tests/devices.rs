@@ -273,3 +273,101 @@ fn an_unreadable_medium_is_reported_not_fatal() {
     let text = run_ok(tool(&cfg).arg("drives"));
     assert!(text.contains("medium: cannot tell: "), "{text}");
 }
+
+#[test]
+fn a_paced_recorder_says_its_pace_underruns_and_writing_time() {
+    let work = scratch();
+    let cfg = work.path().join("cfg");
+    let dir = work.path().join("paced");
+    let d = dir.to_str().unwrap();
+    let made = json_of(
+        &cfg,
+        &[
+            "virtual", "create", d, "--media", "bd-r", "--pace", "16x", "--json",
+        ],
+    );
+    assert_eq!(made["pace"], "16x", "{made}");
+    let v = json_of(&cfg, &["info", "--drive", d, "--json"]);
+    let drive = &v["drive"];
+    assert_eq!(drive["pace"], "16x", "{v}");
+    assert_eq!(drive["underruns"], 0, "{v}");
+    assert_eq!(drive["writing_seconds"], 0.0, "{v}");
+    let text = run_ok(tool(&cfg).args(["info", "--drive", d]));
+    assert!(
+        text.contains("pace:         16x; 0 underruns; 0.0 s writing"),
+        "{text}"
+    );
+    // Settings: shown, changed, kept in drive.state.
+    let s = json_of(&cfg, &["virtual", "pace", d, "--json"]);
+    assert_eq!(s["pace"], "16x", "{s}");
+    assert_eq!(s["buffer_bytes"], 2 * 1024 * 1024, "{s}");
+    assert_eq!(s["when_full"], "wait", "{s}");
+    let s = json_of(
+        &cfg,
+        &[
+            "virtual",
+            "pace",
+            d,
+            "100x",
+            "--buffer",
+            "256k",
+            "--when-full",
+            "report",
+            "--json",
+        ],
+    );
+    assert_eq!(s["pace"], "100x", "{s}");
+    assert_eq!(s["buffer_bytes"], 256 * 1024, "{s}");
+    assert_eq!(s["when_full"], "report", "{s}");
+    let state = std::fs::read_to_string(dir.join("drive.state")).unwrap();
+    assert!(state.contains("\npace 100x\n"), "{state}");
+    // A burn on the wall clock: time is counted.
+    let src = work.path().join("src");
+    write(&src.join("a.txt"), b"paced\n", 0o644);
+    run_ok(tool(&cfg).args([
+        "burn",
+        "--drive",
+        d,
+        src.to_str().unwrap(),
+        "--verify",
+        "none",
+    ]));
+    let v = json_of(&cfg, &["info", "--drive", d, "--json"]);
+    assert!(v["drive"]["writing_seconds"].as_f64().unwrap() > 0.0, "{v}");
+    assert!(v["drive"]["underruns"].as_u64().is_some(), "{v}");
+    let s = json_of(&cfg, &["virtual", "pace", d, "--reset", "--json"]);
+    assert_eq!(s["underruns"], 0, "{s}");
+    assert_eq!(s["writing_seconds"], 0.0, "{s}");
+    // Unpaced again: the info says so, and the text has no pace line.
+    run_ok(tool(&cfg).args(["virtual", "pace", d, "off"]));
+    let v = json_of(&cfg, &["info", "--drive", d, "--json"]);
+    assert_eq!(v["drive"]["pace"], serde_json::Value::Null, "{v}");
+    let text = run_ok(tool(&cfg).args(["info", "--drive", d]));
+    assert!(!text.contains("pace:"), "{text}");
+    // Refusals.
+    for args in [
+        vec!["virtual", "pace", d, "fast"],
+        vec!["virtual", "pace", d, "0x"],
+        vec!["virtual", "pace", d, "--buffer", "1"],
+        vec!["virtual", "pace", d, "--when-full", "never"],
+    ] {
+        let o = tool(&cfg).args(&args).output().unwrap();
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {o:?}");
+    }
+    let other = work.path().join("other");
+    let o = tool(&cfg)
+        .args([
+            "virtual",
+            "create",
+            other.to_str().unwrap(),
+            "--pace",
+            "fast",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("unknown pace"),
+        "{o:?}"
+    );
+    assert!(!other.join("drive.state").exists(), "nothing made");
+}
