@@ -61,6 +61,9 @@ pub struct Drive<T: ScsiTransport> {
     clock: Box<dyn Clock>,
     policy: RetryPolicy,
     attention: Option<Sense>,
+    /// Data written since the last flush (SYNCHRONIZE CACHE, CLOSE): a unit
+    /// attention now means the drive may have lost it.
+    unflushed: bool,
 }
 
 impl<T: ScsiTransport> Drive<T> {
@@ -76,6 +79,7 @@ impl<T: ScsiTransport> Drive<T> {
             clock,
             policy: RetryPolicy::default(),
             attention: None,
+            unflushed: false,
         }
     }
 
@@ -163,7 +167,18 @@ impl<T: ScsiTransport> Drive<T> {
                     error,
                 })?;
             let pause = match r.status {
-                ScsiStatus::Good => return Ok(r.transferred),
+                ScsiStatus::Good => {
+                    match cmd {
+                        Command::Write10 { .. }
+                        | Command::Write12 { .. }
+                        | Command::WriteAndVerify10 { .. } => self.unflushed = true,
+                        Command::SynchronizeCache { .. } | Command::CloseTrackSession { .. } => {
+                            self.unflushed = false
+                        }
+                        _ => {}
+                    }
+                    return Ok(r.transferred);
+                }
                 ScsiStatus::Busy | ScsiStatus::TaskSetFull => {
                     busy += 1;
                     if busy > self.policy.busy_retries {
@@ -186,11 +201,12 @@ impl<T: ScsiTransport> Drive<T> {
                         attentions += 1;
                         self.attention = Some(sense.clone());
                         // A reset or a medium change in the middle of a
-                        // write: what the drive buffered may be gone, so the
-                        // WRITE is not sent again (libburn and growisofs
-                        // end the burn there too).
-                        if class == Class::Write || attentions > self.policy.unit_attention_retries
-                        {
+                        // write (data sent and not flushed yet): what the
+                        // drive buffered may be gone, so the WRITE is not
+                        // sent again (libburn and growisofs end the burn
+                        // there too). Before any data, it is absorbed.
+                        let lost = class == Class::Write && self.unflushed;
+                        if lost || attentions > self.policy.unit_attention_retries {
                             return Err(MmcError::Sense {
                                 command: name,
                                 sense,
@@ -440,14 +456,23 @@ mod tests {
     fn a_unit_attention_ends_a_write_instead_of_resending_it() {
         for asc in [0x28, 0x29] {
             let mut d = drive(vec![
+                Response::good(2048),
                 check(SenseKey::UnitAttention, asc, 0),
                 Response::good(2048),
             ]);
-            let e = d.write10(100, &[0u8; 2048], 2048).unwrap_err();
+            d.write10(100, &[0u8; 2048], 2048).unwrap();
+            let e = d.write10(101, &[0u8; 2048], 2048).unwrap_err();
             assert_eq!(e.sense().map(|s| s.asc), Some(asc));
-            assert_eq!(d.transport().seen.len(), 1, "not sent again");
+            assert_eq!(d.transport().seen.len(), 2, "not sent again");
             assert_eq!(d.take_attention().map(|s| s.asc), Some(asc), "remembered");
         }
+        // Before any data (the power-on attention of a new session), or
+        // after a flush, nothing is lost: absorbed.
+        let mut d = drive(vec![
+            check(SenseKey::UnitAttention, 0x29, 0),
+            Response::good(2048),
+        ]);
+        d.write10(0, &[0u8; 2048], 2048).unwrap();
     }
 
     #[test]
