@@ -61,6 +61,11 @@
 //!   removal" event, and this command and the following ones see no medium
 //!   (02/3A/02, tray open) until the tray is closed again.
 //!
+//! - `corrupt`: the WRITE is recorded, but the first byte of each of its
+//!   blocks in the trigger's LBA range (every block, for other triggers) is
+//!   inverted, and the command answers GOOD: a medium holding wrong data
+//!   that only reading it back finds (`at-lba 700 701 opcode=2A corrupt`).
+//!
 //! A `defect <start> <end>` record makes READs of those blocks fail with
 //! 03/11/00. A `quirk <name>` record changes how the drive answers: the
 //! only quirk is `no-write-speeds`, a drive that lists none (GET
@@ -111,11 +116,20 @@ pub enum Effect {
     /// The medium is pulled out (tray open, lock or not) before the command
     /// runs.
     RemoveMedium,
+    /// A WRITE is recorded with the first byte of each of its blocks in
+    /// `[start, end)` inverted, and answers GOOD: a medium that holds wrong
+    /// data without a word (what only reading back finds).
+    Corrupt {
+        /// First LBA corrupted.
+        start: i64,
+        /// First LBA after them.
+        end: i64,
+    },
 }
 
 impl Effect {
     /// The effect as a plan file writes it (`sense 03/0C/00`, `timeout`,
-    /// `no-device`, `power-loss`, `discard`, `remove-medium`).
+    /// `no-device`, `power-loss`, `discard`, `remove-medium`, `corrupt`).
     pub fn text(&self) -> String {
         match self {
             Effect::Sense(s) => format!("sense {:02X}/{:02X}/{:02X}", s.key, s.asc, s.ascq),
@@ -124,6 +138,7 @@ impl Effect {
             Effect::PowerLoss => "power-loss".into(),
             Effect::Discard => "discard".into(),
             Effect::RemoveMedium => "remove-medium".into(),
+            Effect::Corrupt { .. } => "corrupt".into(),
         }
     }
 }
@@ -424,9 +439,21 @@ impl FaultPlan {
                 ["power-loss", tail @ ..] => (Effect::PowerLoss, tail),
                 ["discard", tail @ ..] => (Effect::Discard, tail),
                 ["remove-medium", tail @ ..] => (Effect::RemoveMedium, tail),
+                // The blocks corrupted: the trigger's LBA range, else every
+                // block of the WRITE.
+                ["corrupt", tail @ ..] => match trigger {
+                    Trigger::Lba { start, end, .. } => (Effect::Corrupt { start, end }, tail),
+                    _ => (
+                        Effect::Corrupt {
+                            start: i64::MIN,
+                            end: i64::MAX,
+                        },
+                        tail,
+                    ),
+                },
                 _ => return Err(fail(
                     n,
-                    "expected an effect: `sense KK/AA/QQ`, `timeout`, `no-device`, `power-loss`, `discard` or `remove-medium`"
+                    "expected an effect: `sense KK/AA/QQ`, `timeout`, `no-device`, `power-loss`, `discard`, `remove-medium` or `corrupt`"
                         .into(),
                 )),
             };

@@ -313,3 +313,29 @@ fn a_drive_that_lists_no_write_speeds() {
     h.rec.set_fault_plan(FaultPlan::new());
     assert_eq!(h.write_speeds().len(), 3);
 }
+
+#[test]
+fn corrupt_records_wrong_bytes_and_answers_good() {
+    let mut h = with_plan(
+        Personality::DvdWriter,
+        MediaKind::DvdPlusR,
+        "at-lba 20 22 opcode=2A corrupt once",
+    );
+    h.write_ok(0, 16);
+    h.write_ok(16, 16);
+    h.sync(false);
+    let got = h.read(0, 32).unwrap();
+    let want = common::pattern(0, 32);
+    for block in 0..32usize {
+        let (g, w) = (
+            &got[block * 2048..(block + 1) * 2048],
+            &want[block * 2048..(block + 1) * 2048],
+        );
+        if block == 20 || block == 21 {
+            assert_eq!(g[0], w[0] ^ 0xFF, "block {block}: first byte inverted");
+            assert_eq!(g[1..], w[1..], "block {block}: the rest as sent");
+        } else {
+            assert_eq!(g, w, "block {block} as sent");
+        }
+    }
+}

@@ -362,3 +362,104 @@ fn exclusive_access_and_the_tray_lock_go_on_a_panic_too() {
     let mut other = open(&d, "bd");
     other.acquire_exclusive_access(false, "another").unwrap();
 }
+
+#[test]
+fn a_drive_that_records_nothing_cannot_pass_for_a_success() {
+    let d = scratch("discard");
+    for media in ["dvd+r", "bd-re"] {
+        virtual_recorder::create(
+            &d.join(media),
+            imapi2_emu::Personality::BdWriter,
+            virtual_recorder::parse_media(media),
+        )
+        .unwrap();
+        // DVD+R gets WRITE(10); BD-RE WRITE(12) with the Streaming bit.
+        plan(&d, media, "at-opcode 2A discard always\nat-opcode AA discard always");
+        let mut w = writer(open(&d, media));
+        w.set_burn_verification_level(VerificationLevel::None)
+            .unwrap();
+        let e = w
+            .write(&mut Cursor::new(image("a", noise(1 << 20, 1), 0)))
+            .unwrap_err();
+        assert_names(&e, &["reported every write as done"]);
+        assert_eq!(e.imapi_code(), Some(0xC0AA_0301), "{e}");
+    }
+}
+
+#[test]
+fn the_medium_pulled_out_mid_burn_is_a_clear_error() {
+    let d = scratch("pulled");
+    let nwa = with_a_session(&d, "bd", "bd-r");
+    let (r, _) = second_session(&d, "bd", nwa, "at-opcode 2A nth=4 remove-medium", 2 << 20);
+    let e = r.unwrap_err();
+    assert_names(&e, &["WRITE(10)", "02/3A/02", "LBA"]);
+    assert_eq!(
+        e.imapi_code(),
+        Some(0xC0AA_0202),
+        "E_IMAPI_RECORDER_MEDIA_NO_MEDIA: {e}"
+    );
+}
+
+#[test]
+fn a_drive_that_lists_no_write_speeds_still_burns() {
+    let d = scratch("speeds");
+    virtual_recorder::create(
+        &d.join("dvd"),
+        imapi2_emu::Personality::DvdWriter,
+        virtual_recorder::parse_media("dvd+rw"),
+    )
+    .unwrap();
+    plan(&d, "dvd", "quirk no-write-speeds");
+    let mut w = writer(open(&d, "dvd"));
+    assert!(
+        w.supported_write_speeds().unwrap().len() <= 1,
+        "none listed (page 2Ah's maximum at most)"
+    );
+    w.write(&mut Cursor::new(image("a", noise(1 << 20, 2), 0)))
+        .unwrap();
+}
+
+#[test]
+fn full_verification_finds_a_sector_the_medium_holds_wrong() {
+    let d = scratch("corrupt");
+    let img = image("data.bin", noise(2 << 20, 6), 0);
+    let blocks = (img.len() / 2048) as i64;
+    let bad = blocks - 100;
+    // A good burn: quick and full verification pass.
+    for (name, level) in [
+        ("good-quick", VerificationLevel::Quick),
+        ("good-full", VerificationLevel::Full),
+    ] {
+        virtual_recorder::create(
+            &d.join(name),
+            imapi2_emu::Personality::BdWriter,
+            virtual_recorder::parse_media("bd-re"),
+        )
+        .unwrap();
+        let mut w = writer(open(&d, name));
+        w.set_burn_verification_level(level).unwrap();
+        w.write(&mut Cursor::new(img.clone())).unwrap();
+    }
+    // One sector recorded wrong: full verification names it.
+    virtual_recorder::create(
+        &d.join("bad"),
+        imapi2_emu::Personality::BdWriter,
+        virtual_recorder::parse_media("bd-re"),
+    )
+    .unwrap();
+    plan(
+        &d,
+        "bad",
+        &format!("at-lba {bad} {} opcode=AA corrupt once", bad + 1), // BD-RE: WRITE(12)
+    );
+    let mut w = writer(open(&d, "bad"));
+    w.set_burn_verification_level(VerificationLevel::Full)
+        .unwrap();
+    let e = w.write(&mut Cursor::new(img)).unwrap_err();
+    assert_eq!(
+        e.imapi_code(),
+        Some(0xC0AA_0007),
+        "E_IMAPI_BURN_VERIFICATION_FAILED: {e}"
+    );
+    assert_names(&e, &[&format!("LBA {bad}"), "differs"]);
+}

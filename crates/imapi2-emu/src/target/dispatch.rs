@@ -126,7 +126,25 @@ impl ScsiTransport for VirtualRecorder {
             opcode: op,
             lbas: decoded.as_ref().and_then(block_range),
         };
+        let corrupted: Vec<u8>;
         match self.faults.check(facts) {
+            Some(Effect::Corrupt { start, end }) => {
+                if let (DataPhase::Out(b), Some((first, last))) = (&data, facts.lbas) {
+                    let blocks = (last - first).max(1) as usize;
+                    let size = b.len() / blocks;
+                    let mut copy = b.to_vec();
+                    for (k, block) in copy.chunks_mut(size.max(1)).enumerate() {
+                        let lba = first + k as i64;
+                        if lba >= start && lba < end {
+                            if let Some(byte) = block.first_mut() {
+                                *byte ^= 0xFF;
+                            }
+                        }
+                    }
+                    corrupted = copy;
+                    data = DataPhase::Out(&corrupted);
+                }
+            }
             Some(Effect::Sense(s)) => {
                 use cdb::opcode::{WRITE_10, WRITE_12, WRITE_AND_VERIFY_10};
                 let write = matches!(op, WRITE_10 | WRITE_12 | WRITE_AND_VERIFY_10);
