@@ -94,38 +94,27 @@
 
 #![warn(missing_docs)]
 
-mod boot;
-mod disc;
-pub mod ecma119;
-pub mod ecma167;
 pub mod eltorito;
 mod error;
-pub mod extract;
 mod filesystems;
-pub mod fs_tree;
-mod host;
+mod hybrid;
 mod image;
-mod import;
-pub mod iso_reader;
-mod iso_tree;
-mod item;
-mod journal;
-mod layout;
-mod media;
-mod medium;
-mod multisession;
-mod names;
-mod output;
-mod result;
-pub mod rockridge;
-mod source;
-mod stream;
-pub mod system_area;
+mod iso9660;
+mod read;
 mod time;
-mod tree;
-pub mod udf_reader;
-mod udf_tree;
-pub mod validate;
+mod udf;
+mod write;
+
+// Module paths of the flat layout, kept while the code moves.
+pub use hybrid::system_area;
+use image::{arena as tree, boot, host, item, journal, media_type as media, source};
+pub use iso9660::{ecma119, reader as iso_reader, rockridge, validate};
+use iso9660::{hierarchy as iso_tree, names};
+use read::{disc, import, medium, multisession};
+pub use read::{extract, view as fs_tree};
+use udf::file_structure as udf_tree;
+pub use udf::{ecma167, reader as udf_reader};
+use write::{plan as layout, result, stream};
 
 pub use boot::{BootCatalog, BootOptions, Hybrid, BOOT_ENTRY_COUNT_MAX};
 pub use disc::{default_for_import, Disc, UdfSummary};

@@ -1,0 +1,3 @@
+//! Hybrid images: the MBR and GPT of the system area.
+
+pub mod system_area;

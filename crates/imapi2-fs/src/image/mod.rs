@@ -1,0 +1,12 @@
+//! The item model: the image under construction and what it is made of.
+
+pub(crate) mod arena;
+pub(crate) mod boot;
+pub(crate) mod file_system_image;
+pub(crate) mod host;
+pub(crate) mod item;
+pub(crate) mod journal;
+pub(crate) mod media_type;
+pub(crate) mod source;
+
+pub use file_system_image::*;

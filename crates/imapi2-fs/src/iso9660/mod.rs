@@ -1,0 +1,8 @@
+//! ISO 9660, Joliet and Rock Ridge.
+
+pub mod ecma119;
+pub(crate) mod hierarchy;
+pub(crate) mod names;
+pub mod reader;
+pub mod rockridge;
+pub mod validate;

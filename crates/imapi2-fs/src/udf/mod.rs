@@ -1,0 +1,5 @@
+//! UDF.
+
+pub mod ecma167;
+pub(crate) mod file_structure;
+pub mod reader;
