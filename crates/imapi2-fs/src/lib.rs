@@ -105,32 +105,26 @@ mod time;
 mod udf;
 mod write;
 
-// Module paths of the flat layout, kept while the code moves.
 pub use hybrid::system_area;
-use image::{arena as tree, boot, host, item, journal, media_type as media, source};
 pub use iso9660::{ecma119, reader as iso_reader, rockridge, validate};
-use iso9660::{hierarchy as iso_tree, names};
-use read::{disc, import, medium, multisession};
 pub use read::{extract, view as fs_tree};
-use udf::file_structure as udf_tree;
 pub use udf::{ecma167, reader as udf_reader};
-use write::{plan as layout, result, stream};
 
-pub use boot::{BootCatalog, BootOptions, Hybrid, BOOT_ENTRY_COUNT_MAX};
-pub use disc::{default_for_import, Disc, UdfSummary};
 pub use eltorito::{Emulation, PlatformId};
 pub use error::{Error, Result};
 pub use filesystems::{FileSystems, ParseFileSystemsError};
-pub use fs_tree::{FsData, FsKind, FsNode, FsTree};
-pub use image::{
+pub use image::boot::{BootCatalog, BootOptions, Hybrid, BOOT_ENTRY_COUNT_MAX};
+pub use image::file_system_image::{
     FileSystemImage, DEFAULT_FREE_MEDIA_BLOCKS, MAX_NAME_BYTES, MAX_VOLUME_NAME_CHARS,
 };
-pub use import::{ImportProgress, ImportProgressFn, Imported};
-pub use item::{Attributes, ItemId, ItemKind, ItemType, SpecialKind};
-pub use media::MediaPhysicalType;
-pub use medium::{Medium, MediumCursor};
-pub use multisession::{disc_identifier, Multisession, MultisessionKind, IMAGE_WRITE_UNIT};
-pub use result::{ImageResult, Progress, ProgressFn, ProgressItem, ProgressItems};
-pub use source::{DataSource, ReadSeek, SharedStream};
-pub use stream::ImageStream;
+pub use image::item::{Attributes, ItemId, ItemKind, ItemType, SpecialKind};
+pub use image::media_type::MediaPhysicalType;
+pub use image::source::{DataSource, ReadSeek, SharedStream};
+pub use read::disc::{default_for_import, Disc, UdfSummary};
+pub use read::import::{ImportProgress, ImportProgressFn, Imported};
+pub use read::medium::{Medium, MediumCursor};
+pub use read::multisession::{disc_identifier, Multisession, MultisessionKind, IMAGE_WRITE_UNIT};
+pub use read::view::{FsData, FsKind, FsNode, FsTree};
 pub use time::{source_date_epoch, Civil, FileTime};
+pub use write::result::{ImageResult, Progress, ProgressFn, ProgressItem, ProgressItems};
+pub use write::stream::ImageStream;

@@ -3,7 +3,7 @@
 //! table that isolinux-style loaders expect patched into their image. Each
 //! structure has an `encode` and a `decode`; decoders return errors.
 
-use crate::ecma119::{DecodeError, SECTOR};
+use crate::iso9660::ecma119::{DecodeError, SECTOR};
 
 /// Size of one catalog entry.
 pub const ENTRY: usize = 32;

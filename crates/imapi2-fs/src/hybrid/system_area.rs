@@ -4,7 +4,7 @@
 //! written raw to a USB stick. Plain types with `encode`/`decode`, CRC-32 and
 //! the deterministic identifiers (disk signature, GUIDs) derived from a seed.
 
-use crate::ecma119::DecodeError;
+use crate::iso9660::ecma119::DecodeError;
 
 /// Bytes of a disk sector as the MBR and GPT count them.
 pub const DISK_SECTOR: usize = 512;

@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use hashbrown::HashTable;
 
-use crate::item::{Attributes, SpecialKind};
-use crate::source::Content;
+use crate::image::item::{Attributes, SpecialKind};
+use crate::image::source::Content;
 
 /// Parent value of a node that hangs nowhere.
 pub(crate) const NO_PARENT: u32 = u32::MAX;
@@ -381,8 +381,8 @@ impl Tree {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::item::ItemKind;
-    use crate::source::Stored;
+    use crate::image::item::ItemKind;
+    use crate::image::source::Stored;
     use crate::time::FileTime;
 
     fn attrs(kind: ItemKind) -> Attributes {

@@ -3,7 +3,7 @@
 
 use crate::eltorito::{Emulation, PlatformId};
 use crate::error::{Error, Result};
-use crate::source::DataSource;
+use crate::image::source::DataSource;
 
 /// IMAPI's limit on boot entries (`IMAPI2FS_BOOT_ENTRY_COUNT_MAX`).
 pub const BOOT_ENTRY_COUNT_MAX: usize = 32;

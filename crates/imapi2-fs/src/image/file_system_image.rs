@@ -4,19 +4,19 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::boot::{BootCatalog, BootOptions, Hybrid, BOOT_ENTRY_COUNT_MAX};
 use crate::error::{Error, Result};
 use crate::filesystems::FileSystems;
-use crate::host;
-use crate::item::{Attributes, ItemId, ItemKind, ItemType, SpecialKind};
-use crate::journal::{Journal, Undo};
-use crate::layout;
-use crate::media::MediaPhysicalType;
-use crate::names;
-use crate::result::ImageResult;
-use crate::source::{Content, DataSource, Stored};
+use crate::image::arena::{NodeKind, Tree, TreeData, NO_PARENT, ROOT};
+use crate::image::boot::{BootCatalog, BootOptions, Hybrid, BOOT_ENTRY_COUNT_MAX};
+use crate::image::host;
+use crate::image::item::{Attributes, ItemId, ItemKind, ItemType, SpecialKind};
+use crate::image::journal::{Journal, Undo};
+use crate::image::media_type::MediaPhysicalType;
+use crate::image::source::{Content, DataSource, Stored};
+use crate::iso9660::names;
 use crate::time::FileTime;
-use crate::tree::{NodeKind, Tree, TreeData, NO_PARENT, ROOT};
+use crate::write::plan;
+use crate::write::result::ImageResult;
 use std::sync::Arc;
 
 /// IMAPI's default `FreeMediaBlocks`: a 74-minute, 650 MB CD.
@@ -49,7 +49,7 @@ pub(crate) struct Settings {
     /// UDF 2.50+: a separate metadata mirror file.
     pub(crate) udf_redundant_metadata: bool,
     /// The medium the session goes onto, when it follows others.
-    pub(crate) multisession: Option<crate::multisession::Multisession>,
+    pub(crate) multisession: Option<crate::read::multisession::Multisession>,
     /// Blocks of imported data the session points at instead of copying:
     /// not part of the budget.
     pub(crate) referenced_blocks: u64,
@@ -101,9 +101,9 @@ pub struct FileSystemImage {
     /// Host files with several links seen so far: (device, inode) → content.
     hard_links: HashMap<(u64, u64), u32>,
     /// What was imported (see [`import_file_system`](Self::import_file_system)).
-    pub(crate) imported: Option<crate::import::Imported>,
+    pub(crate) imported: Option<crate::read::import::Imported>,
     /// Receives import progress.
-    pub(crate) import_progress: Option<crate::import::ImportProgressFn>,
+    pub(crate) import_progress: Option<crate::read::import::ImportProgressFn>,
 }
 
 impl Default for FileSystemImage {
@@ -334,7 +334,7 @@ impl FileSystemImage {
     /// system structures included. It errs on the large side; the exact figure
     /// is the result's [`total_blocks`](ImageResult::total_blocks).
     pub fn used_blocks(&self) -> u64 {
-        layout::estimate_blocks(&self.tree.stats, &self.settings)
+        plan::estimate_blocks(&self.tree.stats, &self.settings)
             .saturating_sub(self.settings.referenced_blocks)
     }
 
@@ -771,7 +771,7 @@ impl FileSystemImage {
         let content = self.new_content(data, &format!("{}:{name}", self.full_path(file)))?;
         self.check_budget_for_content(content)?;
         let mut new = old.clone();
-        new.push(crate::tree::NamedStream {
+        new.push(crate::image::arena::NamedStream {
             name: name.into(),
             content,
         });
@@ -974,7 +974,7 @@ impl FileSystemImage {
         }
     }
 
-    fn check_budget(&self, add: crate::tree::Stats) -> Result<()> {
+    fn check_budget(&self, add: crate::image::arena::Stats) -> Result<()> {
         let budget = self.settings.free_media_blocks;
         if budget == 0 {
             return Ok(());
@@ -984,7 +984,7 @@ impl FileSystemImage {
         s.dirs += add.dirs;
         s.data_blocks += add.data_blocks;
         s.name_bytes += add.name_bytes;
-        let needed = layout::estimate_blocks(&s, &self.settings)
+        let needed = plan::estimate_blocks(&s, &self.settings)
             .saturating_sub(self.settings.referenced_blocks);
         if needed > u64::from(budget) {
             return Err(Error::ImageSizeLimit {
@@ -996,8 +996,10 @@ impl FileSystemImage {
     }
 
     fn check_budget_for_content(&self, content: u32) -> Result<()> {
-        let add = crate::tree::Stats {
-            data_blocks: crate::tree::blocks_of(self.tree.data.contents[content as usize].size),
+        let add = crate::image::arena::Stats {
+            data_blocks: crate::image::arena::blocks_of(
+                self.tree.data.contents[content as usize].size,
+            ),
             ..Default::default()
         };
         self.check_budget(add)
@@ -1306,7 +1308,7 @@ impl FileSystemImage {
             (BootCatalog::Path(p), false) => Arc::new(self.with_catalog_item(p)?),
             _ => self.tree.data.clone(),
         };
-        let plan = layout::plan(
+        let plan = plan::plan(
             &data,
             &self.settings,
             &self.effective_volume_name(volume_time),
@@ -1368,7 +1370,7 @@ impl FileSystemImage {
         let (parent, leaf) = scratch.parent_for_new(ItemId(ROOT), path)?;
         let content = scratch.tree.push_content(Content {
             source: Stored::BootCatalog,
-            size: crate::ecma119::SECTOR as u64,
+            size: crate::iso9660::ecma119::SECTOR as u64,
         });
         let now = self.settings.fixed_time.unwrap_or_else(FileTime::now);
         let attrs = Attributes::new(ItemKind::File, now);

@@ -6,12 +6,12 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::image::FileSystemImage;
-use crate::item::{Attributes, SpecialKind};
-use crate::journal::Undo;
-use crate::source::{Content, Stored};
+use crate::image::arena::{NodeKind, NO_PARENT};
+use crate::image::file_system_image::FileSystemImage;
+use crate::image::item::{Attributes, SpecialKind};
+use crate::image::journal::Undo;
+use crate::image::source::{Content, Stored};
 use crate::time::FileTime;
-use crate::tree::{NodeKind, NO_PARENT};
 
 fn time_of(t: std::io::Result<std::time::SystemTime>, fallback: FileTime) -> FileTime {
     t.map(FileTime::from_system_time).unwrap_or(fallback)

@@ -6,8 +6,8 @@
 //! Rolling back undoes groups newest first until the requested point.
 
 use crate::error::{Error, Result};
-use crate::item::Attributes;
-use crate::tree::Tree;
+use crate::image::arena::Tree;
+use crate::image::item::Attributes;
 
 /// One reversible step.
 pub(crate) enum Undo {
@@ -22,7 +22,7 @@ pub(crate) enum Undo {
     /// The file's named streams were `old`.
     Streams {
         item: u32,
-        old: Vec<crate::tree::NamedStream>,
+        old: Vec<crate::image::arena::NamedStream>,
     },
     /// The file's real-time flag was `old`.
     RealTime { item: u32, old: bool },

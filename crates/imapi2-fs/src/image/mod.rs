@@ -8,5 +8,3 @@ pub(crate) mod item;
 pub(crate) mod journal;
 pub(crate) mod media_type;
 pub(crate) mod source;
-
-pub use file_system_image::*;

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
-use crate::medium::Medium;
-use crate::tree::TreeData;
+use crate::image::arena::TreeData;
+use crate::read::medium::Medium;
 
 /// Anything that can be a file's data: `Read + Seek + Send` (IMAPI's `IStream`).
 pub trait ReadSeek: Read + Seek + Send {}
@@ -32,7 +32,7 @@ pub enum DataSource {
     /// A caller-supplied stream; it is read from the offset the image needs.
     Stream(SharedStream),
     /// Runs of a medium, in order: (byte offset, length); a run at offset
-    /// [`ZERO_RUN`](crate::fs_tree::ZERO_RUN) reads as zeros. Imported files
+    /// [`ZERO_RUN`](crate::read::view::ZERO_RUN) reads as zeros. Imported files
     /// have this source; when the next session goes onto the same medium
     /// and the data is one aligned run, the new tree points at it instead
     /// of copying it.
@@ -132,7 +132,7 @@ pub(crate) fn read_runs(
         }
         let inside = want - pos;
         let n = ((len - inside) as usize).min(buf.len() - done);
-        if at == crate::fs_tree::ZERO_RUN {
+        if at == crate::read::view::ZERO_RUN {
             buf[done..done + n].fill(0);
         } else {
             medium.read_exact_at(&mut buf[done..done + n], at + inside, "imported file data")?;

@@ -10,14 +10,14 @@
 //! 3. **generate**: produce a directory's or path table's bytes on demand,
 //!    once the layout has placed file data.
 
-use crate::ecma119::{dir_date, flags, DirectoryRecord, PathTableRecord, SECTOR};
 use crate::error::{Error, Result};
 use crate::filesystems::FileSystems;
-use crate::item::Attributes;
-use crate::names::{self, Candidate};
-use crate::rockridge::{self, layout_system_use, CeCursor, SuspEntry};
+use crate::image::arena::{NodeKind, TreeData, NO_PARENT, ROOT};
+use crate::image::item::Attributes;
+use crate::iso9660::ecma119::{dir_date, flags, DirectoryRecord, PathTableRecord, SECTOR};
+use crate::iso9660::names::{self, Candidate};
+use crate::iso9660::rockridge::{self, layout_system_use, CeCursor, SuspEntry};
 use crate::time::FileTime;
-use crate::tree::{NodeKind, TreeData, NO_PARENT, ROOT};
 
 /// Largest extent of a multi-extent file: 4 GiB minus one block.
 pub(crate) const MAX_EXTENT: u64 = 0xFFFF_F800;

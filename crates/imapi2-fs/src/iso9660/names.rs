@@ -26,8 +26,8 @@ use std::collections::{HashMap, HashSet};
 
 use crate::error::{Error, Result};
 use crate::filesystems::FileSystems;
-use crate::image::{Settings, MAX_NAME_BYTES};
-use crate::tree::{NodeKind, TreeData};
+use crate::image::arena::{NodeKind, TreeData};
+use crate::image::file_system_image::{Settings, MAX_NAME_BYTES};
 
 /// Checks a leaf name given for an item.
 pub(crate) fn validate_item_name(name: &str, restricted: bool) -> Result<()> {
@@ -378,10 +378,10 @@ pub(crate) fn mangle_directory(
         cands.iter().map(|c| c.name.to_string()).collect()
     } else if fs == FileSystems::UDF {
         let raw: Vec<&str> = cands.iter().map(|c| c.name).collect();
-        crate::udf_tree::unique_names(&raw)
+        crate::udf::file_structure::unique_names(&raw)
             .map_err(fail)?
             .into_iter()
-            .map(|v| crate::ecma167::cs0_decode(&v).unwrap_or_default())
+            .map(|v| crate::udf::ecma167::cs0_decode(&v).unwrap_or_default())
             .collect()
     } else if fs == FileSystems::ISO9660 {
         mangle_iso(&cands, settings.iso_level)

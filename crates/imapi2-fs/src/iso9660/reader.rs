@@ -21,11 +21,13 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use crate::ecma119::{flags, read_dir_date, vd_type, DirectoryRecord, VolumeDescriptor, SECTOR};
 use crate::error::{Error, Result};
-use crate::fs_tree::{FsData, FsKind, FsNode, FsTree};
-use crate::medium::Medium;
-use crate::rockridge::{sl, tf, SuspEntry};
+use crate::iso9660::ecma119::{
+    flags, read_dir_date, vd_type, DirectoryRecord, VolumeDescriptor, SECTOR,
+};
+use crate::iso9660::rockridge::{sl, tf, SuspEntry};
+use crate::read::medium::Medium;
+use crate::read::view::{FsData, FsKind, FsNode, FsTree};
 
 /// Most volume descriptors read before the terminator.
 const MAX_DESCRIPTORS: u64 = 64;
@@ -828,7 +830,7 @@ mod tests {
         // space size rounded up to 16 and 32 blocks, which overflowed u32
         // (a panic in debug builds) for sizes near 0xFFFFFFFF.
         let mut b = image(crate::FileSystems::ISO9660, &[]);
-        b[PVD + 80..PVD + 88].copy_from_slice(&crate::ecma119::both32(u32::MAX - 3));
+        b[PVD + 80..PVD + 88].copy_from_slice(&crate::iso9660::ecma119::both32(u32::MAX - 3));
         assert_eq!(find_sessions(&medium(b)), vec![0]);
     }
 
@@ -867,7 +869,7 @@ mod tests {
             .0;
         assert!(a_ext > root.extent && t.nodes[a as usize].children.len() == 1);
         let len = (a_ext - root.extent + 1) * SECTOR as u32;
-        b[PVD + 156 + 10..PVD + 156 + 18].copy_from_slice(&crate::ecma119::both32(len));
+        b[PVD + 156 + 10..PVD + 156 + 18].copy_from_slice(&crate::iso9660::ecma119::both32(len));
         let v = IsoVolume::open(&medium(b), 0).unwrap();
         let t = v.read_tree(IsoView::Iso9660).unwrap();
         let files = t.nodes.iter().filter(|n| n.name == "F").count();

@@ -10,17 +10,19 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 
-use crate::ecma119::{flags, vd_type, DirectoryRecord, PathTableRecord, VolumeDescriptor, SECTOR};
-use crate::ecma167::{Avdp, PartitionMap, VolumeInfo};
 use crate::eltorito::decode_catalog;
 use crate::error::{Error, Result};
 use crate::filesystems::FileSystems;
-use crate::fs_tree::FsKind;
-use crate::iso_reader::find_sessions;
-use crate::medium::Medium;
-use crate::rockridge::SuspEntry;
-use crate::source::ReadSeek;
-use crate::udf_reader::UdfVolume;
+use crate::image::source::ReadSeek;
+use crate::iso9660::ecma119::{
+    flags, vd_type, DirectoryRecord, PathTableRecord, VolumeDescriptor, SECTOR,
+};
+use crate::iso9660::reader::find_sessions;
+use crate::iso9660::rockridge::SuspEntry;
+use crate::read::medium::Medium;
+use crate::read::view::FsKind;
+use crate::udf::ecma167::{Avdp, PartitionMap, VolumeInfo};
+use crate::udf::reader::UdfVolume;
 
 /// One problem: which structure, where, what.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -399,7 +401,7 @@ fn check_tree(
                 pos += usize::from(sector[pos]);
                 let id = rec.identifier;
                 let name_for = |id: &[u8]| match names {
-                    Names::Joliet => crate::iso_reader::joliet_name(id),
+                    Names::Joliet => crate::iso9660::reader::joliet_name(id),
                     Names::Iso => String::from_utf8_lossy(id).into_owned(),
                 };
                 match index {
@@ -591,7 +593,7 @@ fn check_tree(
 
 fn name_for_raw(id: &[u8], names: Names) -> String {
     match names {
-        Names::Joliet => crate::iso_reader::joliet_name(id),
+        Names::Joliet => crate::iso9660::reader::joliet_name(id),
         Names::Iso => String::from_utf8_lossy(id).into_owned(),
     }
 }
@@ -1145,9 +1147,9 @@ fn check_udf(c: &mut Checker) {
     let part_end =
         (u64::from(v.info.partition_start) + u64::from(v.info.partition_length)) * SECTOR as u64;
     for (i, n) in tree.nodes.iter().enumerate() {
-        if let crate::fs_tree::FsData::Extents(runs) = &n.data {
+        if let crate::read::view::FsData::Extents(runs) = &n.data {
             for &(off, len) in runs {
-                if off != crate::fs_tree::ZERO_RUN && off + len > part_end {
+                if off != crate::read::view::ZERO_RUN && off + len > part_end {
                     c.problem(
                         "file entry",
                         off / SECTOR as u64,

@@ -3,14 +3,14 @@
 //! (`GetDefaultFileSystemForImport`: UDF, then Joliet, then ISO 9660), and
 //! any one of them read as an [`FsTree`].
 
-use crate::ecma119::SECTOR;
-use crate::ecma167::PartitionMap;
 use crate::error::{Error, Result};
 use crate::filesystems::FileSystems;
-use crate::fs_tree::FsTree;
-use crate::iso_reader::{find_sessions, IsoView, IsoVolume};
-use crate::medium::Medium;
-use crate::udf_reader::UdfVolume;
+use crate::iso9660::ecma119::SECTOR;
+use crate::iso9660::reader::{find_sessions, IsoView, IsoVolume};
+use crate::read::medium::Medium;
+use crate::read::view::FsTree;
+use crate::udf::ecma167::PartitionMap;
+use crate::udf::reader::UdfVolume;
 
 /// The file systems found on a medium.
 #[derive(Debug)]

@@ -12,8 +12,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use crate::error::{Error, Result};
-use crate::fs_tree::{FsData, FsKind, FsTree, ZERO_RUN};
-use crate::medium::Medium;
+use crate::read::medium::Medium;
+use crate::read::view::{FsData, FsKind, FsTree, ZERO_RUN};
 
 /// How to extract.
 #[derive(Clone, Debug, Default)]
@@ -299,7 +299,7 @@ fn process_umask() -> Option<u32> {
 /// Creates one file (never through a link, never over an existing one
 /// unless `force`), writes its data and sets its attributes.
 fn write_file(
-    n: &crate::fs_tree::FsNode,
+    n: &crate::read::view::FsNode,
     medium: &Medium,
     host: &Path,
     options: &ExtractOptions,
@@ -475,7 +475,7 @@ fn write_data(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fs_tree::FsNode;
+    use crate::read::view::FsNode;
 
     #[test]
     fn names_and_link_targets_are_checked() {

@@ -6,18 +6,18 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::disc::{default_for_import, Disc};
 use crate::error::{Error, Result};
 use crate::filesystems::FileSystems;
-use crate::fs_tree::{FsData, FsKind, FsTree};
-use crate::image::FileSystemImage;
-use crate::item::{Attributes, ItemKind, SpecialKind};
-use crate::journal::Undo;
-use crate::medium::Medium;
-use crate::multisession::{Multisession, MultisessionKind};
-use crate::source::{Content, Stored};
+use crate::image::arena::{NodeKind, NO_PARENT};
+use crate::image::file_system_image::FileSystemImage;
+use crate::image::item::{Attributes, ItemKind, SpecialKind};
+use crate::image::journal::Undo;
+use crate::image::source::{Content, Stored};
+use crate::read::disc::{default_for_import, Disc};
+use crate::read::medium::Medium;
+use crate::read::multisession::{Multisession, MultisessionKind};
+use crate::read::view::{FsData, FsKind, FsTree};
 use crate::time::FileTime;
-use crate::tree::{NodeKind, NO_PARENT};
 
 /// What an import left behind.
 #[derive(Clone, Debug)]
@@ -117,7 +117,7 @@ impl FileSystemImage {
             .multisession
             .as_ref()
             .ok_or(Error::MultisessionNotSet)?;
-        crate::multisession::disc_identifier(&m.medium)
+        crate::read::multisession::disc_identifier(&m.medium)
     }
 
     /// Receives one report per imported item (`DFileSystemImageImportEvents`).
@@ -174,12 +174,12 @@ impl FileSystemImage {
                 return Err(e);
             }
         };
-        if let Err(e) = self.check_collisions(top, crate::tree::ROOT) {
+        if let Err(e) = self.check_collisions(top, crate::image::arena::ROOT) {
             self.discard_from(nodes, contents);
             return Err(e);
         }
         let mut steps = Vec::new();
-        self.merge_keeping(top, crate::tree::ROOT, &mut steps);
+        self.merge_keeping(top, crate::image::arena::ROOT, &mut steps);
         let referenced: u64 = steps
             .iter()
             .filter_map(|s| match s {
@@ -192,7 +192,7 @@ impl FileSystemImage {
         self.record(steps);
         let root = &tree.nodes[0];
         if let Some(m) = root.mode {
-            self.tree.attrs_mut(crate::tree::ROOT).mode = m & 0o7777;
+            self.tree.attrs_mut(crate::image::arena::ROOT).mode = m & 0o7777;
         }
         let volume_name = if fs == FileSystems::UDF {
             disc.udf
@@ -369,7 +369,7 @@ impl FileSystemImage {
             if let NodeKind::File { content } = n.kind {
                 let c = &self.tree.data.contents[content as usize];
                 if seen.insert(content) && self.fixed_block(&c.source).is_some() {
-                    total += crate::tree::blocks_of(c.size);
+                    total += crate::image::arena::blocks_of(c.size);
                 }
             }
         });
@@ -416,7 +416,7 @@ pub(crate) fn referenced_block(ms: Option<&Multisession>, source: &Stored) -> Op
         }
         end = at.checked_add(len)?;
     }
-    if first % 2048 != 0 || first == crate::fs_tree::ZERO_RUN {
+    if first % 2048 != 0 || first == crate::read::view::ZERO_RUN {
         return None;
     }
     let block = u32::try_from(first / 2048).ok()?;

@@ -8,9 +8,9 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use crate::ecma119::SECTOR;
 use crate::error::{Error, Result};
-use crate::source::{ReadSeek, SharedStream};
+use crate::image::source::{ReadSeek, SharedStream};
+use crate::iso9660::ecma119::SECTOR;
 
 /// A read-only medium (an image file, or any `Read + Seek`), cheap to clone.
 #[derive(Clone)]
@@ -49,7 +49,7 @@ impl Medium {
     /// Wraps a stream; its length is measured once.
     pub fn from_stream(s: impl ReadSeek + 'static) -> Result<Medium> {
         let stream: SharedStream = Arc::new(Mutex::new(Box::new(s)));
-        let len = crate::source::stream_len(&stream)
+        let len = crate::image::source::stream_len(&stream)
             .map_err(|error| Error::ImportRead { block: 0, error })?;
         Ok(Medium {
             inner: Arc::new(Inner::Stream { stream, len }),

@@ -3,10 +3,10 @@
 //! next one starts, how much room is left — computed here from an image
 //! file, which the next session extends.
 
-use crate::disc::Disc;
-use crate::ecma119::SECTOR;
 use crate::error::{Error, Result};
-use crate::medium::Medium;
+use crate::iso9660::ecma119::SECTOR;
+use crate::read::disc::Disc;
+use crate::read::medium::Medium;
 
 /// How the medium takes another session.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,7 +6,7 @@
 //! allocation descriptors). Each structure has an `encode`; the ones a
 //! reader needs have a `decode` that checks what it can and returns errors.
 
-use crate::ecma119::{DecodeError, SECTOR};
+use crate::iso9660::ecma119::{DecodeError, SECTOR};
 use crate::time::{Civil, FileTime};
 
 fn bad<T>(what: &'static str, reason: impl Into<String>) -> Result<T, DecodeError> {

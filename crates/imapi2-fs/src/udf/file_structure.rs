@@ -10,16 +10,16 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::ecma119::SECTOR;
-use crate::ecma167::{
+use crate::error::{Error, Result};
+use crate::image::arena::{NodeKind, TreeData, ROOT};
+use crate::image::item::SpecialKind;
+use crate::image::source::{read_host_file_into, Reader, Stored};
+use crate::iso9660::ecma119::SECTOR;
+use crate::time::FileTime;
+use crate::udf::ecma167::{
     allocation_extent, cs0_encode, fid_flags, file_type, icb_mode_flags, symlink_components,
     udf_permissions, Allocation, Fid, FileEntry, FileSetDescriptor, LongAd,
 };
-use crate::error::{Error, Result};
-use crate::item::SpecialKind;
-use crate::source::{read_host_file_into, Reader, Stored};
-use crate::time::FileTime;
-use crate::tree::{NodeKind, TreeData, ROOT};
 
 /// Largest extent an allocation descriptor records: 2^30 bytes less a block.
 pub(crate) const MAX_AD_EXTENT: u64 = 0x3FFF_F800;
@@ -379,7 +379,7 @@ impl UdfTree {
         &mut self,
         data: &TreeData,
         file: u32,
-        streams: &[crate::tree::NamedStream],
+        streams: &[crate::image::arena::NamedStream],
         room: usize,
     ) -> Result<()> {
         let node = self.entries[file as usize].node;
@@ -735,7 +735,7 @@ impl UdfTree {
         Ok(if k == FSD_BLOCK {
             self.fsd(ctx.time, ctx.volume_id)
         } else if k == FSD_BLOCK + 1 {
-            crate::ecma167::terminating(self.version(), self.placement.area_base + k)
+            crate::udf::ecma167::terminating(self.version(), self.placement.area_base + k)
         } else if k < self.aed_base {
             self.entry_block((k - FIRST_ENTRY) as usize, ctx)?
         } else if k < self.dir_base {
@@ -777,8 +777,8 @@ fn device_ea(version: u16, location: u32, rdev: u64) -> Vec<u8> {
     let mut v = vec![0u8; 48];
     v[16..20].copy_from_slice(&48u32.to_le_bytes()); // implementation attributes: none
     v[20..24].copy_from_slice(&48u32.to_le_bytes()); // application attributes: none
-    crate::ecma167::Tag {
-        id: crate::ecma167::tag_id::EAHD,
+    crate::udf::ecma167::Tag {
+        id: crate::udf::ecma167::tag_id::EAHD,
         version,
         serial: 1,
         location,
@@ -810,7 +810,7 @@ pub(crate) fn unique_names(names: &[&str]) -> std::result::Result<Vec<Vec<u8>>, 
         .iter()
         .zip(&encoded)
         .map(|(n, e)| {
-            crate::ecma167::cs0_decode(e)
+            crate::udf::ecma167::cs0_decode(e)
                 .map(|d| d != *n)
                 .unwrap_or(true)
         })
@@ -838,7 +838,7 @@ pub(crate) fn unique_names(names: &[&str]) -> std::result::Result<Vec<Vec<u8>>, 
                 loop {
                     let candidate = format!("{s}{suffix}");
                     let enc = cs0_encode(&candidate, 255);
-                    if crate::ecma167::cs0_decode(&enc)
+                    if crate::udf::ecma167::cs0_decode(&enc)
                         .map(|d| d == candidate)
                         .unwrap_or(false)
                     {
@@ -876,10 +876,10 @@ mod tests {
         assert_eq!(names[0], b"\x08short");
         assert!(names.iter().all(|n| n.len() <= 255));
         assert_ne!(names[1], names[2]);
-        let s = crate::ecma167::cs0_decode(&names[2]).unwrap();
+        let s = crate::udf::ecma167::cs0_decode(&names[2]).unwrap();
         assert!(
             s.ends_with("~1.txt")
-                || crate::ecma167::cs0_decode(&names[1])
+                || crate::udf::ecma167::cs0_decode(&names[1])
                     .unwrap()
                     .ends_with("~1.txt")
         );

@@ -20,16 +20,16 @@
 
 use std::io::{Read, Seek, SeekFrom};
 
-use crate::ecma119::SECTOR;
+use crate::iso9660::ecma119::SECTOR;
 use std::collections::{BTreeMap, HashSet, VecDeque};
 
-use crate::ecma167::{
+use crate::error::{Error, Result};
+use crate::read::view::{FsData, FsKind, FsNode, FsTree, ZERO_RUN};
+use crate::udf::ecma167::{
     cs0_decode, fid_flags, file_type, posix_mode, read_symlink_components, tag_id, Allocation,
     Avdp, Fid, FileEntry, FileSetDescriptor, Integrity, LongAd, PartitionMap, SparableMap, Tag,
     VolumeInfo,
 };
-use crate::error::{Error, Result};
-use crate::fs_tree::{FsData, FsKind, FsNode, FsTree, ZERO_RUN};
 
 /// Longest allocation extent chain followed (blocks).
 const MAX_CHAIN: usize = 1 << 16;
@@ -344,7 +344,7 @@ impl<R: Read + Seek> UdfVolume<R> {
             let Some((length, location)) = next else {
                 return;
             };
-            ext = crate::ecma167::ExtentAd { length, location };
+            ext = crate::udf::ecma167::ExtentAd { length, location };
         }
     }
 
@@ -713,7 +713,7 @@ impl<R: Read + Seek> UdfVolume<R> {
             }
             self.aed_reads += 1;
             let s = self.block(p, b)?;
-            let tag = crate::ecma167::Tag::decode(&s[..s.len().min(SECTOR)]).map_err(|e| {
+            let tag = crate::udf::ecma167::Tag::decode(&s[..s.len().min(SECTOR)]).map_err(|e| {
                 corrupt("allocation extent descriptor", u64::from(b), e.to_string())
             })?;
             if tag.id != tag_id::AED {
@@ -1140,7 +1140,7 @@ fn device_number(eas: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ecma167::allocation_extent;
+    use crate::udf::ecma167::allocation_extent;
     use crate::{DataSource, FileSystemImage, FileSystems, FileTime};
     use std::io::Cursor;
 

@@ -7,13 +7,13 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
-use crate::ecma119::SECTOR;
 use crate::error::{Error, Result};
-use crate::layout::RegionKind;
-use crate::result::{ImageResult, Progress};
-use crate::source::read_host_file_into;
-use crate::stream::{boot_image_bytes, open_file, region_bytes};
-use crate::tree::blocks_of;
+use crate::image::arena::blocks_of;
+use crate::image::source::read_host_file_into;
+use crate::iso9660::ecma119::SECTOR;
+use crate::write::plan::RegionKind;
+use crate::write::result::{ImageResult, Progress};
+use crate::write::stream::{boot_image_bytes, open_file, region_bytes};
 
 const BUFFER: usize = 1 << 20;
 /// Host files below this size are read whole into the buffer.
@@ -240,7 +240,7 @@ impl ImageResult {
     }
 
     fn plan_random_write(&self) -> bool {
-        self.multisession_kind() == Some(crate::multisession::MultisessionKind::RandomWrite)
+        self.multisession_kind() == Some(crate::read::multisession::MultisessionKind::RandomWrite)
     }
 
     /// Copies the session's volume descriptor set (from its block 16 to the
@@ -257,7 +257,7 @@ impl ImageResult {
             let mut s = vec![0u8; SECTOR];
             file.read_exact_at(&mut s, base + (16 + i) * SECTOR as u64)
                 .map_err(out_err)?;
-            let end = &s[1..6] != b"CD001" || s[0] == crate::ecma119::vd_type::TERMINATOR;
+            let end = &s[1..6] != b"CD001" || s[0] == crate::iso9660::ecma119::vd_type::TERMINATOR;
             set.extend_from_slice(&s);
             if end {
                 break;

@@ -18,29 +18,29 @@
 
 use std::sync::Arc;
 
-use crate::boot::{BootOptions, Hybrid};
-use crate::ecma119::{
-    ascii_field, ucs2_field, vd_type, volume_date, VolumeDescriptor, JOLIET_ESCAPE_LEVEL3, SECTOR,
-    VOLUME_DATE_UNSET,
-};
-use crate::ecma167::{
-    terminating, volume_structure, Allocation, Avdp, ExtentAd, FileEntry, Integrity, MetadataMap,
-    VolumeInfo,
-};
 use crate::eltorito::{encode_catalog, BootEntry, BootRecord, CatalogEntry, Emulation, PlatformId};
 use crate::error::{Error, Result};
 use crate::filesystems::FileSystems;
-use crate::image::Settings;
-use crate::iso_tree::{Context, Ecma119Tree, Flavor, Serials, Target, MAX_EXTENT};
-use crate::names::volume_name_for;
-use crate::source::{DataSource, Stored};
-use crate::system_area::{
+use crate::hybrid::system_area::{
     crc32, encode_gpt_entries, GptHeader, GptPartition, Guid, IdSource, Mbr, MbrPartition,
     DISK_SECTOR, GPT_ARRAY_SECTORS,
 };
+use crate::image::arena::{blocks_of, NodeKind, Stats, TreeData, NO_PARENT, ROOT};
+use crate::image::boot::{BootOptions, Hybrid};
+use crate::image::file_system_image::Settings;
+use crate::image::source::{DataSource, Stored};
+use crate::iso9660::ecma119::{
+    ascii_field, ucs2_field, vd_type, volume_date, VolumeDescriptor, JOLIET_ESCAPE_LEVEL3, SECTOR,
+    VOLUME_DATE_UNSET,
+};
+use crate::iso9660::hierarchy::{Context, Ecma119Tree, Flavor, Serials, Target, MAX_EXTENT};
+use crate::iso9660::names::volume_name_for;
 use crate::time::{source_date_epoch, FileTime};
-use crate::tree::{blocks_of, NodeKind, Stats, TreeData, NO_PARENT, ROOT};
-use crate::udf_tree::{self, Kind, UdfContext, UdfTree};
+use crate::udf::ecma167::{
+    terminating, volume_structure, Allocation, Avdp, ExtentAd, FileEntry, Integrity, MetadataMap,
+    VolumeInfo,
+};
+use crate::udf::file_structure::{self, Kind, UdfContext, UdfTree};
 
 /// First block after the system area.
 const SYSTEM_AREA_BLOCKS: u32 = 16;
@@ -748,7 +748,7 @@ pub(crate) fn plan(
             }),
             fsd: (
                 t.placement.area_partition,
-                t.placement.area_base + udf_tree::FSD_BLOCK,
+                t.placement.area_base + file_structure::FSD_BLOCK,
             ),
             integrity: ExtentAd {
                 length: 2 * SECTOR as u32,
@@ -813,11 +813,16 @@ pub(crate) fn plan(
             let main_extent = area(area_start);
             let mirror_extent = area(mirror_start.unwrap_or(area_start));
             for (at, idx, ty, ext) in [
-                (main, mi, crate::ecma167::file_type::METADATA, main_extent),
+                (
+                    main,
+                    mi,
+                    crate::udf::ecma167::file_type::METADATA,
+                    main_extent,
+                ),
                 (
                     mirror,
                     ri,
-                    crate::ecma167::file_type::METADATA_MIRROR,
+                    crate::udf::ecma167::file_type::METADATA_MIRROR,
                     mirror_extent,
                 ),
             ] {
@@ -858,7 +863,7 @@ fn place_files(
     planned_boot: &mut [PlannedBoot],
     catalog_at: u64,
     start: u32,
-    multisession: Option<&crate::multisession::Multisession>,
+    multisession: Option<&crate::read::multisession::Multisession>,
 ) -> Result<()> {
     let abs = |rel: u64| -> Result<u32> {
         u32::try_from(rel + u64::from(start)).map_err(|_| Error::DataTooBig {
@@ -876,7 +881,7 @@ fn place_files(
         placed[c as usize] = true;
         // Data of an earlier session on the same medium stays where it is.
         if let Some(b) =
-            crate::import::referenced_block(multisession, &data.contents[c as usize].source)
+            crate::read::import::referenced_block(multisession, &data.contents[c as usize].source)
         {
             content_lba[c as usize] = b;
             continue;
@@ -947,7 +952,7 @@ fn metadata_file_entry(
     let mut ads = Vec::new();
     let mut off = 0u64;
     while off < length {
-        let part = (length - off).min(udf_tree::MAX_AD_EXTENT);
+        let part = (length - off).min(file_structure::MAX_AD_EXTENT);
         ads.push((part as u32, first + (off / SECTOR as u64) as u32));
         off += part;
     }
@@ -1147,6 +1152,6 @@ fn volume_descriptors(
             out.extend_from_slice(&BootRecord { catalog_lba: lba }.encode());
         }
     }
-    out.extend_from_slice(&crate::ecma119::terminator());
+    out.extend_from_slice(&crate::iso9660::ecma119::terminator());
     out
 }

@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
-use crate::ecma119::SECTOR;
 use crate::filesystems::FileSystems;
-use crate::layout::Plan;
-use crate::stream::ImageStream;
-use crate::tree::{blocks_of, TreeData};
+use crate::image::arena::{blocks_of, TreeData};
+use crate::iso9660::ecma119::SECTOR;
+use crate::write::plan::Plan;
+use crate::write::stream::ImageStream;
 
 /// One progress event (IMAPI `DFileSystemImageEvents::Update`): the file whose
 /// data is being copied, and how far the image is.
@@ -49,7 +49,7 @@ pub struct ImageResult {
     pub(crate) data: Arc<TreeData>,
     pub(crate) progress: Option<ProgressFn>,
     /// How the session goes onto its medium, when it follows others.
-    pub(crate) multisession: Option<crate::multisession::MultisessionKind>,
+    pub(crate) multisession: Option<crate::read::multisession::MultisessionKind>,
 }
 
 impl ImageResult {
@@ -65,7 +65,7 @@ impl ImageResult {
     /// How the session goes onto its medium (see
     /// [`append_to_path`](ImageResult::append_to_path)), when a multisession
     /// medium was set.
-    pub fn multisession_kind(&self) -> Option<crate::multisession::MultisessionKind> {
+    pub fn multisession_kind(&self) -> Option<crate::read::multisession::MultisessionKind> {
         self.multisession
     }
 

@@ -5,13 +5,13 @@
 
 use std::io::{self, Read, Seek, SeekFrom};
 
-use crate::ecma119::SECTOR;
 use crate::eltorito::BootInfoTable;
 use crate::error::Error;
-use crate::layout::RegionKind;
-use crate::result::{ImageResult, Progress};
-use crate::source::Reader;
-use crate::tree::blocks_of;
+use crate::image::arena::blocks_of;
+use crate::image::source::Reader;
+use crate::iso9660::ecma119::SECTOR;
+use crate::write::plan::RegionKind;
+use crate::write::result::{ImageResult, Progress};
 
 /// Generates the bytes of a metadata or boot image region (`None` for zeros
 /// and file data), whole blocks.
