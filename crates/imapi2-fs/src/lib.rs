@@ -94,6 +94,7 @@
 
 #![warn(missing_docs)]
 
+mod codec;
 pub mod eltorito;
 mod error;
 mod filesystems;

@@ -3,7 +3,7 @@
 //! table that isolinux-style loaders expect patched into their image. Each
 //! structure has an `encode` and a `decode`; decoders return errors.
 
-use crate::iso9660::ecma119::{DecodeError, SECTOR};
+use crate::codec::{bad, DecodeError, SECTOR};
 
 /// Size of one catalog entry.
 pub const ENTRY: usize = 32;
@@ -73,13 +73,6 @@ impl Emulation {
         .into_iter()
         .find(|e| e.floppy_size() == Some(size))
     }
-}
-
-fn bad<T>(what: &'static str, reason: impl Into<String>) -> Result<T, DecodeError> {
-    Err(DecodeError {
-        what,
-        reason: reason.into(),
-    })
 }
 
 /// The boot record volume descriptor (El Torito §2.0), at sector 17.

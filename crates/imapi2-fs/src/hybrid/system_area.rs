@@ -4,7 +4,7 @@
 //! written raw to a USB stick. Plain types with `encode`/`decode`, CRC-32 and
 //! the deterministic identifiers (disk signature, GUIDs) derived from a seed.
 
-use crate::iso9660::ecma119::DecodeError;
+use crate::codec::{bad, DecodeError};
 
 /// Bytes of a disk sector as the MBR and GPT count them.
 pub const DISK_SECTOR: usize = 512;
@@ -20,13 +20,6 @@ pub const MBR_CODE_LEN: usize = 432;
 pub const HEADS: u32 = 64;
 /// Sectors per track of the pseudo geometry.
 pub const SECTORS: u32 = 32;
-
-fn bad<T>(what: &'static str, reason: impl Into<String>) -> Result<T, DecodeError> {
-    Err(DecodeError {
-        what,
-        reason: reason.into(),
-    })
-}
 
 /// CRC-32 as IEEE 802.3 and UEFI define it (reflected polynomial 0xEDB88320).
 pub fn crc32(data: &[u8]) -> u32 {

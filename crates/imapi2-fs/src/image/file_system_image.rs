@@ -1370,7 +1370,7 @@ impl FileSystemImage {
         let (parent, leaf) = scratch.parent_for_new(ItemId(ROOT), path)?;
         let content = scratch.tree.push_content(Content {
             source: Stored::BootCatalog,
-            size: crate::iso9660::ecma119::SECTOR as u64,
+            size: crate::codec::SECTOR as u64,
         });
         let now = self.settings.fixed_time.unwrap_or_else(FileTime::now);
         let attrs = Attributes::new(ItemKind::File, now);

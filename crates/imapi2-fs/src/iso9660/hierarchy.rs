@@ -10,11 +10,12 @@
 //! 3. **generate**: produce a directory's or path table's bytes on demand,
 //!    once the layout has placed file data.
 
+use crate::codec::SECTOR;
 use crate::error::{Error, Result};
 use crate::filesystems::FileSystems;
 use crate::image::arena::{NodeKind, TreeData, NO_PARENT, ROOT};
 use crate::image::item::Attributes;
-use crate::iso9660::ecma119::{dir_date, flags, DirectoryRecord, PathTableRecord, SECTOR};
+use crate::iso9660::ecma119::{dir_date, flags, DirectoryRecord, PathTableRecord};
 use crate::iso9660::names::{self, Candidate};
 use crate::iso9660::rockridge::{self, layout_system_use, CeCursor, SuspEntry};
 use crate::time::FileTime;

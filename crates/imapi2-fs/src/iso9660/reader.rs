@@ -21,10 +21,9 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use crate::codec::SECTOR;
 use crate::error::{Error, Result};
-use crate::iso9660::ecma119::{
-    flags, read_dir_date, vd_type, DirectoryRecord, VolumeDescriptor, SECTOR,
-};
+use crate::iso9660::ecma119::{flags, read_dir_date, vd_type, DirectoryRecord, VolumeDescriptor};
 use crate::iso9660::rockridge::{sl, tf, SuspEntry};
 use crate::read::medium::Medium;
 use crate::read::view::{FsData, FsKind, FsNode, FsTree};

@@ -3,7 +3,7 @@
 //! over several entries, and the packing of what does not fit in a directory
 //! record into continuation areas.
 
-use crate::iso9660::ecma119::{both32, read_both32, DecodeError, SECTOR};
+use crate::codec::{both32, read_both32, DecodeError, SECTOR};
 
 /// RRIP 1.12 extension identifier (the `ER` entry). The standard's final form
 /// is `IEEE_1282`, but readers in the field (pycdlib among them) know RRIP 1.12

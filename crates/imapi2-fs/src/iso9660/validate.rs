@@ -10,13 +10,12 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 
+use crate::codec::SECTOR;
 use crate::eltorito::decode_catalog;
 use crate::error::{Error, Result};
 use crate::filesystems::FileSystems;
 use crate::image::source::ReadSeek;
-use crate::iso9660::ecma119::{
-    flags, vd_type, DirectoryRecord, PathTableRecord, VolumeDescriptor, SECTOR,
-};
+use crate::iso9660::ecma119::{flags, vd_type, DirectoryRecord, PathTableRecord, VolumeDescriptor};
 use crate::iso9660::reader::find_sessions;
 use crate::iso9660::rockridge::SuspEntry;
 use crate::read::medium::Medium;

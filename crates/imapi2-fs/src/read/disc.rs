@@ -3,9 +3,9 @@
 //! (`GetDefaultFileSystemForImport`: UDF, then Joliet, then ISO 9660), and
 //! any one of them read as an [`FsTree`].
 
+use crate::codec::SECTOR;
 use crate::error::{Error, Result};
 use crate::filesystems::FileSystems;
-use crate::iso9660::ecma119::SECTOR;
 use crate::iso9660::reader::{find_sessions, IsoView, IsoVolume};
 use crate::read::medium::Medium;
 use crate::read::view::FsTree;

@@ -8,9 +8,9 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use crate::codec::SECTOR;
 use crate::error::{Error, Result};
 use crate::image::source::{ReadSeek, SharedStream};
-use crate::iso9660::ecma119::SECTOR;
 
 /// A read-only medium (an image file, or any `Read + Seek`), cheap to clone.
 #[derive(Clone)]

@@ -3,8 +3,8 @@
 //! next one starts, how much room is left — computed here from an image
 //! file, which the next session extends.
 
+use crate::codec::SECTOR;
 use crate::error::{Error, Result};
-use crate::iso9660::ecma119::SECTOR;
 use crate::read::disc::Disc;
 use crate::read::medium::Medium;
 

@@ -6,15 +6,8 @@
 //! allocation descriptors). Each structure has an `encode`; the ones a
 //! reader needs have a `decode` that checks what it can and returns errors.
 
-use crate::iso9660::ecma119::{DecodeError, SECTOR};
+use crate::codec::{bad, DecodeError, SECTOR};
 use crate::time::{Civil, FileTime};
-
-fn bad<T>(what: &'static str, reason: impl Into<String>) -> Result<T, DecodeError> {
-    Err(DecodeError {
-        what,
-        reason: reason.into(),
-    })
-}
 
 fn le16(b: &[u8], at: usize) -> u16 {
     u16::from_le_bytes([b[at], b[at + 1]])

@@ -10,11 +10,11 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::codec::SECTOR;
 use crate::error::{Error, Result};
 use crate::image::arena::{NodeKind, TreeData, ROOT};
 use crate::image::item::SpecialKind;
 use crate::image::source::{read_host_file_into, Reader, Stored};
-use crate::iso9660::ecma119::SECTOR;
 use crate::time::FileTime;
 use crate::udf::ecma167::{
     allocation_extent, cs0_encode, fid_flags, file_type, icb_mode_flags, symlink_components,

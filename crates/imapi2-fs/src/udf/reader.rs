@@ -20,7 +20,7 @@
 
 use std::io::{Read, Seek, SeekFrom};
 
-use crate::iso9660::ecma119::SECTOR;
+use crate::codec::SECTOR;
 use std::collections::{BTreeMap, HashSet, VecDeque};
 
 use crate::error::{Error, Result};

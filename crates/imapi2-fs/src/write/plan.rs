@@ -18,6 +18,7 @@
 
 use std::sync::Arc;
 
+use crate::codec::SECTOR;
 use crate::eltorito::{encode_catalog, BootEntry, BootRecord, CatalogEntry, Emulation, PlatformId};
 use crate::error::{Error, Result};
 use crate::filesystems::FileSystems;
@@ -30,7 +31,7 @@ use crate::image::boot::{BootOptions, Hybrid};
 use crate::image::file_system_image::Settings;
 use crate::image::source::{DataSource, Stored};
 use crate::iso9660::ecma119::{
-    ascii_field, ucs2_field, vd_type, volume_date, VolumeDescriptor, JOLIET_ESCAPE_LEVEL3, SECTOR,
+    ascii_field, ucs2_field, vd_type, volume_date, VolumeDescriptor, JOLIET_ESCAPE_LEVEL3,
     VOLUME_DATE_UNSET,
 };
 use crate::iso9660::hierarchy::{Context, Ecma119Tree, Flavor, Serials, Target, MAX_EXTENT};

@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
+use crate::codec::SECTOR;
 use crate::filesystems::FileSystems;
 use crate::image::arena::{blocks_of, TreeData};
-use crate::iso9660::ecma119::SECTOR;
 use crate::write::plan::Plan;
 use crate::write::stream::ImageStream;
 

@@ -5,11 +5,11 @@
 
 use std::io::{self, Read, Seek, SeekFrom};
 
+use crate::codec::SECTOR;
 use crate::eltorito::BootInfoTable;
 use crate::error::Error;
 use crate::image::arena::blocks_of;
 use crate::image::source::Reader;
-use crate::iso9660::ecma119::SECTOR;
 use crate::write::plan::RegionKind;
 use crate::write::result::{ImageResult, Progress};
 
