@@ -120,10 +120,10 @@ pub use image::file_system_image::{
 };
 pub use image::item::{Attributes, ItemId, ItemKind, ItemType, SpecialKind};
 pub use image::media_type::MediaPhysicalType;
-pub use image::source::{DataSource, ReadSeek, SharedStream};
+pub use image::source::DataSource;
 pub use read::disc::{default_for_import, Disc, UdfSummary};
 pub use read::import::{ImportProgress, ImportProgressFn, Imported};
-pub use read::medium::{Medium, MediumCursor};
+pub use read::medium::{Medium, MediumCursor, ReadSeek, SharedStream};
 pub use read::multisession::{disc_identifier, Multisession, MultisessionKind, IMAGE_WRITE_UNIT};
 pub use read::view::{FsData, FsKind, FsNode, FsTree};
 pub use time::{source_date_epoch, Civil, FileTime};

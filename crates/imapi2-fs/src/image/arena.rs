@@ -4,13 +4,79 @@
 //! Node data lives behind an `Arc` so that a result image can keep reading it
 //! while the caller goes on changing the tree (copy on write).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use hashbrown::HashTable;
 
 use crate::image::item::{Attributes, SpecialKind};
-use crate::image::source::Content;
+use crate::image::source::DataSource;
+use crate::read::medium::{Medium, SharedStream};
+
+/// The data of one file (shared by all hard links to it), as the tree stores it.
+#[derive(Clone)]
+pub(crate) struct Content {
+    pub(crate) source: Stored,
+    /// Size in bytes, taken when the data was assigned.
+    pub(crate) size: u64,
+}
+
+/// A [`DataSource`] as stored: a host file found by `add_tree` keeps only its
+/// directory's index and the item that first named it (item names never
+/// change, and `add_tree` names items after their host files), which saves a
+/// path per file.
+#[derive(Clone)]
+pub(crate) enum Stored {
+    Empty,
+    HostEntry {
+        dir: u32,
+        node: u32,
+    },
+    Path(Box<Path>),
+    Bytes(Arc<[u8]>),
+    Stream(SharedStream),
+    Extents(Medium, Arc<[(u64, u64)]>),
+    /// The El Torito boot catalog, made visible as a file: its data is the
+    /// catalog sector the layout writes, not a source.
+    BootCatalog,
+}
+
+impl Stored {
+    pub(crate) fn from_source(s: DataSource) -> Stored {
+        match s {
+            DataSource::Empty => Stored::Empty,
+            DataSource::Path(p) => Stored::Path(p.into_boxed_path()),
+            DataSource::Bytes(b) => Stored::Bytes(b),
+            DataSource::Stream(s) => Stored::Stream(s),
+            DataSource::Extents(m, r) => Stored::Extents(m, r),
+        }
+    }
+
+    pub(crate) fn to_source(&self, data: &TreeData) -> DataSource {
+        match self {
+            Stored::Empty => DataSource::Empty,
+            Stored::HostEntry { .. } => {
+                DataSource::Path(self.host_path(data).expect("host source"))
+            }
+            Stored::Path(p) => DataSource::Path(p.to_path_buf()),
+            Stored::Bytes(b) => DataSource::Bytes(b.clone()),
+            Stored::Stream(s) => DataSource::Stream(s.clone()),
+            Stored::Extents(m, r) => DataSource::Extents(m.clone(), r.clone()),
+            Stored::BootCatalog => DataSource::Empty,
+        }
+    }
+
+    /// The host path, for host files.
+    pub(crate) fn host_path(&self, data: &TreeData) -> Option<PathBuf> {
+        match self {
+            Stored::HostEntry { dir, node } => {
+                Some(data.host_dirs[*dir as usize].join(&*data.node(*node).name))
+            }
+            Stored::Path(p) => Some(p.to_path_buf()),
+            _ => None,
+        }
+    }
+}
 
 /// Parent value of a node that hangs nowhere.
 pub(crate) const NO_PARENT: u32 = u32::MAX;
@@ -382,7 +448,6 @@ impl Tree {
 mod tests {
     use super::*;
     use crate::image::item::ItemKind;
-    use crate::image::source::Stored;
     use crate::time::FileTime;
 
     fn attrs(kind: ItemKind) -> Attributes {

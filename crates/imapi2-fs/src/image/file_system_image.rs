@@ -6,13 +6,14 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::filesystems::FileSystems;
+use crate::image::arena::{Content, Stored};
 use crate::image::arena::{NodeKind, Tree, TreeData, NO_PARENT, ROOT};
 use crate::image::boot::{BootCatalog, BootOptions, Hybrid, BOOT_ENTRY_COUNT_MAX};
 use crate::image::host;
 use crate::image::item::{Attributes, ItemId, ItemKind, ItemType, SpecialKind};
 use crate::image::journal::{Journal, Undo};
 use crate::image::media_type::MediaPhysicalType;
-use crate::image::source::{Content, DataSource, Stored};
+use crate::image::source::DataSource;
 use crate::iso9660::names;
 use crate::time::FileTime;
 use crate::write::plan;

@@ -6,11 +6,11 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::Path;
 
 use crate::error::{Error, Result};
+use crate::image::arena::{Content, Stored};
 use crate::image::arena::{NodeKind, NO_PARENT};
 use crate::image::file_system_image::FileSystemImage;
 use crate::image::item::{Attributes, SpecialKind};
 use crate::image::journal::Undo;
-use crate::image::source::{Content, Stored};
 use crate::time::FileTime;
 
 fn time_of(t: std::io::Result<std::time::SystemTime>, fallback: FileTime) -> FileTime {

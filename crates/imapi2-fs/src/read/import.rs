@@ -8,11 +8,11 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::filesystems::FileSystems;
+use crate::image::arena::{Content, Stored};
 use crate::image::arena::{NodeKind, NO_PARENT};
 use crate::image::file_system_image::FileSystemImage;
 use crate::image::item::{Attributes, ItemKind, SpecialKind};
 use crate::image::journal::Undo;
-use crate::image::source::{Content, Stored};
 use crate::read::disc::{default_for_import, Disc};
 use crate::read::medium::Medium;
 use crate::read::multisession::{Multisession, MultisessionKind};

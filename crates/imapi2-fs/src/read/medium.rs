@@ -10,7 +10,21 @@ use std::sync::{Arc, Mutex};
 
 use crate::codec::SECTOR;
 use crate::error::{Error, Result};
-use crate::image::source::{ReadSeek, SharedStream};
+
+/// Anything that can be a file's data: `Read + Seek + Send` (IMAPI's `IStream`).
+pub trait ReadSeek: Read + Seek + Send {}
+impl<T: Read + Seek + Send> ReadSeek for T {}
+
+/// A stream shared between the image and the result streams made from it.
+pub type SharedStream = Arc<Mutex<Box<dyn ReadSeek>>>;
+
+/// Measures a caller-supplied stream: its length from the start.
+pub(crate) fn stream_len(s: &SharedStream) -> io::Result<u64> {
+    let mut g = s.lock().unwrap_or_else(|p| p.into_inner());
+    let len = g.seek(SeekFrom::End(0))?;
+    g.seek(SeekFrom::Start(0))?;
+    Ok(len)
+}
 
 /// A read-only medium (an image file, or any `Read + Seek`), cheap to clone.
 #[derive(Clone)]
@@ -49,8 +63,7 @@ impl Medium {
     /// Wraps a stream; its length is measured once.
     pub fn from_stream(s: impl ReadSeek + 'static) -> Result<Medium> {
         let stream: SharedStream = Arc::new(Mutex::new(Box::new(s)));
-        let len = crate::image::source::stream_len(&stream)
-            .map_err(|error| Error::ImportRead { block: 0, error })?;
+        let len = stream_len(&stream).map_err(|error| Error::ImportRead { block: 0, error })?;
         Ok(Medium {
             inner: Arc::new(Inner::Stream { stream, len }),
         })

@@ -12,14 +12,15 @@ use std::collections::{HashMap, HashSet};
 
 use crate::codec::SECTOR;
 use crate::error::{Error, Result};
+use crate::image::arena::Stored;
 use crate::image::arena::{NodeKind, TreeData, ROOT};
 use crate::image::item::SpecialKind;
-use crate::image::source::{read_host_file_into, Reader, Stored};
 use crate::time::FileTime;
 use crate::udf::ecma167::{
     allocation_extent, cs0_encode, fid_flags, file_type, icb_mode_flags, symlink_components,
     udf_permissions, Allocation, Fid, FileEntry, FileSetDescriptor, LongAd,
 };
+use crate::write::file_data::{read_host_file_into, Reader};
 
 /// Largest extent an allocation descriptor records: 2^30 bytes less a block.
 pub(crate) const MAX_AD_EXTENT: u64 = 0x3FFF_F800;

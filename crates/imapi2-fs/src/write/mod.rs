@@ -1,5 +1,6 @@
 //! Writing an image: the layout plan, the image stream, output to a file.
 
+pub(crate) mod file_data;
 pub(crate) mod output;
 pub(crate) mod plan;
 pub(crate) mod result;

@@ -10,7 +10,7 @@ use std::path::Path;
 use crate::codec::SECTOR;
 use crate::error::{Error, Result};
 use crate::image::arena::blocks_of;
-use crate::image::source::read_host_file_into;
+use crate::write::file_data::read_host_file_into;
 use crate::write::plan::RegionKind;
 use crate::write::result::{ImageResult, Progress};
 use crate::write::stream::{boot_image_bytes, open_file, region_bytes};

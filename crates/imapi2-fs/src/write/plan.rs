@@ -26,10 +26,11 @@ use crate::hybrid::system_area::{
     crc32, encode_gpt_entries, GptHeader, GptPartition, Guid, IdSource, Mbr, MbrPartition,
     DISK_SECTOR, GPT_ARRAY_SECTORS,
 };
+use crate::image::arena::Stored;
 use crate::image::arena::{blocks_of, NodeKind, Stats, TreeData, NO_PARENT, ROOT};
 use crate::image::boot::{BootOptions, Hybrid};
 use crate::image::file_system_image::Settings;
-use crate::image::source::{DataSource, Stored};
+use crate::image::source::DataSource;
 use crate::iso9660::ecma119::{
     ascii_field, ucs2_field, vd_type, volume_date, VolumeDescriptor, JOLIET_ESCAPE_LEVEL3,
     VOLUME_DATE_UNSET,

@@ -9,7 +9,7 @@ use crate::codec::SECTOR;
 use crate::eltorito::BootInfoTable;
 use crate::error::Error;
 use crate::image::arena::blocks_of;
-use crate::image::source::Reader;
+use crate::write::file_data::Reader;
 use crate::write::plan::RegionKind;
 use crate::write::result::{ImageResult, Progress};
 
