@@ -11,72 +11,18 @@ use crate::image::arena::{NodeKind, Tree, TreeData, NO_PARENT, ROOT};
 use crate::image::boot::{BootCatalog, BootOptions, Hybrid, BOOT_ENTRY_COUNT_MAX};
 use crate::image::host;
 use crate::image::item::{Attributes, ItemId, ItemKind, ItemType, SpecialKind};
+use crate::image::item_names;
 use crate::image::journal::{Journal, Undo};
 use crate::image::media_type::MediaPhysicalType;
+use crate::image::settings::{Settings, MAX_VOLUME_NAME_CHARS};
 use crate::image::source::DataSource;
-use crate::iso9660::names;
+use crate::iso9660::names::{self, mangle_iso, mangle_joliet, Candidate};
 use crate::time::FileTime;
+use crate::udf::ecma167::cs0_decode;
+use crate::udf::file_structure::unique_names;
 use crate::write::plan;
 use crate::write::result::ImageResult;
 use std::sync::Arc;
-
-/// IMAPI's default `FreeMediaBlocks`: a 74-minute, 650 MB CD.
-pub const DEFAULT_FREE_MEDIA_BLOCKS: u32 = 332_800;
-
-/// Longest item name accepted, in bytes of UTF-8 (the Rock Ridge and UDF limit).
-pub const MAX_NAME_BYTES: usize = 255;
-
-/// Longest volume name accepted, in characters.
-pub const MAX_VOLUME_NAME_CHARS: usize = 32;
-
-/// The settings of an image that are not the tree.
-#[derive(Clone, Debug)]
-pub(crate) struct Settings {
-    pub(crate) file_systems: FileSystems,
-    pub(crate) iso_level: u8,
-    pub(crate) volume_name: Option<String>,
-    pub(crate) free_media_blocks: u32,
-    pub(crate) session_start_block: u32,
-    pub(crate) strict: bool,
-    pub(crate) restricted_charset: bool,
-    /// Volume time and clamp for item times; `None` = `SOURCE_DATE_EPOCH` or now.
-    pub(crate) fixed_time: Option<FileTime>,
-    /// El Torito boot entries, in catalog order.
-    pub(crate) boot: Vec<BootOptions>,
-    pub(crate) boot_catalog: BootCatalog,
-    pub(crate) hybrid: Option<Hybrid>,
-    /// UDF revision, BCD-like (0x0102 ... 0x0260).
-    pub(crate) udf_revision: u16,
-    /// UDF 2.50+: a separate metadata mirror file.
-    pub(crate) udf_redundant_metadata: bool,
-    /// The medium the session goes onto, when it follows others.
-    pub(crate) multisession: Option<crate::read::multisession::Multisession>,
-    /// Blocks of imported data the session points at instead of copying:
-    /// not part of the budget.
-    pub(crate) referenced_blocks: u64,
-}
-
-impl Default for Settings {
-    fn default() -> Settings {
-        Settings {
-            file_systems: FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::ROCK_RIDGE,
-            iso_level: 2,
-            volume_name: None,
-            free_media_blocks: DEFAULT_FREE_MEDIA_BLOCKS,
-            session_start_block: 0,
-            strict: false,
-            restricted_charset: false,
-            fixed_time: None,
-            boot: Vec::new(),
-            boot_catalog: BootCatalog::Hidden,
-            hybrid: None,
-            udf_revision: 0x0102,
-            udf_redundant_metadata: true,
-            multisession: None,
-            referenced_blocks: 0,
-        }
-    }
-}
 
 /// A file-system image under construction (IMAPI `MsftFileSystemImage`).
 ///
@@ -281,7 +227,7 @@ impl FileSystemImage {
                 reason: "contains control characters",
             });
         }
-        if self.settings.strict && !name.chars().all(names::is_strict_volume_char) {
+        if self.settings.strict && !name.chars().all(item_names::is_strict_volume_char) {
             return Err(Error::InvalidVolumeName {
                 name: name.to_string(),
                 reason: "strict compliance allows only A-Z a-z 0-9 _ and .",
@@ -896,7 +842,7 @@ impl FileSystemImage {
         if parent == NO_PARENT {
             return Ok(Some(String::new()));
         }
-        let map = names::mangle_directory(&self.tree.data, parent, fs, &self.settings)?;
+        let map = mangle_directory(&self.tree.data, parent, fs, &self.settings)?;
         Ok(map.get(&i).cloned())
     }
 
@@ -910,7 +856,7 @@ impl FileSystemImage {
                 path: self.full_path(dir),
             });
         }
-        let map = names::mangle_directory(&self.tree.data, d, fs, &self.settings)?;
+        let map = mangle_directory(&self.tree.data, d, fs, &self.settings)?;
         let mut v: Vec<(ItemId, String)> = map.into_iter().map(|(i, n)| (ItemId(i), n)).collect();
         v.sort_by(|a, b| a.1.cmp(&b.1));
         Ok(v)
@@ -935,7 +881,7 @@ impl FileSystemImage {
     // ----- building the tree (IFsiDirectoryItem) -----
 
     pub(crate) fn check_name(&self, name: &str) -> Result<()> {
-        names::validate_item_name(name, self.settings.restricted_charset)
+        item_names::validate_item_name(name, self.settings.restricted_charset)
     }
 
     /// Finds (parent, leaf) for a new item at `path` below `dir`.
@@ -1381,6 +1327,72 @@ impl FileSystemImage {
         scratch.tree.attach(id, parent);
         Ok(Arc::try_unwrap(scratch.tree.data).unwrap_or_else(|shared| (*shared).clone()))
     }
+}
+
+/// Names of a directory's children in file system `fs` (for `FileSystemName`).
+fn mangle_directory(
+    data: &TreeData,
+    dir: u32,
+    fs: FileSystems,
+    settings: &Settings,
+) -> Result<HashMap<u32, String>> {
+    let with_rr = settings.file_systems.contains(FileSystems::ROCK_RIDGE);
+    let ids: Vec<u32> = data
+        .node(dir)
+        .children()
+        .iter()
+        .copied()
+        .filter(|&c| {
+            // Symbolic links and special files exist only through Rock Ridge.
+            let plain = matches!(
+                data.node(c).kind,
+                NodeKind::Dir { .. } | NodeKind::File { .. }
+            );
+            plain
+                || fs == FileSystems::ROCK_RIDGE
+                || fs == FileSystems::UDF
+                || (fs == FileSystems::ISO9660 && with_rr)
+        })
+        .collect();
+    let cands: Vec<Candidate> = ids
+        .iter()
+        .map(|&c| Candidate {
+            name: &data.node(c).name,
+            is_dir: data.node(c).is_dir(),
+        })
+        .collect();
+    let fail = |i: usize| Error::NoUniqueName {
+        path: data.full_path(ids[i]),
+        file_system: fs,
+    };
+    let names: Vec<String> = if fs == FileSystems::JOLIET {
+        mangle_joliet(&cands)
+            .map_err(fail)?
+            .into_iter()
+            .map(|v| String::from_utf16_lossy(&v))
+            .collect()
+    } else if fs == FileSystems::ROCK_RIDGE {
+        cands.iter().map(|c| c.name.to_string()).collect()
+    } else if fs == FileSystems::UDF {
+        let raw: Vec<&str> = cands.iter().map(|c| c.name).collect();
+        unique_names(&raw)
+            .map_err(fail)?
+            .into_iter()
+            .map(|v| cs0_decode(&v).unwrap_or_default())
+            .collect()
+    } else if fs == FileSystems::ISO9660 {
+        mangle_iso(&cands, settings.iso_level)
+            .map_err(fail)?
+            .into_iter()
+            .map(|s| s.trim_end_matches('.').to_string())
+            .collect()
+    } else {
+        return Err(Error::InvalidParam {
+            name: "file system",
+            reason: format!("{fs} is not one file system this build writes"),
+        });
+    };
+    Ok(ids.into_iter().zip(names).collect())
 }
 
 #[cfg(test)]

@@ -5,6 +5,8 @@ pub(crate) mod boot;
 pub(crate) mod file_system_image;
 pub(crate) mod host;
 pub(crate) mod item;
+pub(crate) mod item_names;
 pub(crate) mod journal;
 pub(crate) mod media_type;
+pub(crate) mod settings;
 pub(crate) mod source;

@@ -24,44 +24,7 @@
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 
-use crate::error::{Error, Result};
 use crate::filesystems::FileSystems;
-use crate::image::arena::{NodeKind, TreeData};
-use crate::image::file_system_image::{Settings, MAX_NAME_BYTES};
-
-/// Checks a leaf name given for an item.
-pub(crate) fn validate_item_name(name: &str, restricted: bool) -> Result<()> {
-    let bad = |reason| {
-        Err(Error::InvalidPath {
-            path: name.to_string(),
-            reason,
-        })
-    };
-    if name.is_empty() {
-        return bad("empty name");
-    }
-    if name == "." || name == ".." {
-        return bad("'.' and '..' are not names");
-    }
-    if name.contains('/') || name.contains('\0') {
-        return bad("names cannot contain '/' or NUL");
-    }
-    if name.len() > MAX_NAME_BYTES {
-        return bad("longer than 255 bytes");
-    }
-    if restricted && !name.chars().all(|c| (' '..='\u{7f}').contains(&c)) {
-        return Err(Error::RestrictedNameViolation {
-            name: name.to_string(),
-        });
-    }
-    Ok(())
-}
-
-/// Characters a strict volume name may use (IMAPI: A–Z 0–9 _ and, for Joliet
-/// and UDF, a–z and '.').
-pub(crate) fn is_strict_volume_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '_' || c == '.'
-}
 
 fn d_char(c: char) -> char {
     match c {
@@ -332,72 +295,6 @@ fn padded_cmp<T: Copy + Ord + From<u8>>(a: &[T], b: &[T]) -> Ordering {
     Ordering::Equal
 }
 
-/// Names of a directory's children in file system `fs` (for `FileSystemName`).
-pub(crate) fn mangle_directory(
-    data: &TreeData,
-    dir: u32,
-    fs: FileSystems,
-    settings: &Settings,
-) -> Result<HashMap<u32, String>> {
-    let with_rr = settings.file_systems.contains(FileSystems::ROCK_RIDGE);
-    let ids: Vec<u32> = data
-        .node(dir)
-        .children()
-        .iter()
-        .copied()
-        .filter(|&c| {
-            // Symbolic links and special files exist only through Rock Ridge.
-            let plain = matches!(
-                data.node(c).kind,
-                NodeKind::Dir { .. } | NodeKind::File { .. }
-            );
-            plain
-                || fs == FileSystems::ROCK_RIDGE
-                || fs == FileSystems::UDF
-                || (fs == FileSystems::ISO9660 && with_rr)
-        })
-        .collect();
-    let cands: Vec<Candidate> = ids
-        .iter()
-        .map(|&c| Candidate {
-            name: &data.node(c).name,
-            is_dir: data.node(c).is_dir(),
-        })
-        .collect();
-    let fail = |i: usize| Error::NoUniqueName {
-        path: data.full_path(ids[i]),
-        file_system: fs,
-    };
-    let names: Vec<String> = if fs == FileSystems::JOLIET {
-        mangle_joliet(&cands)
-            .map_err(fail)?
-            .into_iter()
-            .map(|v| String::from_utf16_lossy(&v))
-            .collect()
-    } else if fs == FileSystems::ROCK_RIDGE {
-        cands.iter().map(|c| c.name.to_string()).collect()
-    } else if fs == FileSystems::UDF {
-        let raw: Vec<&str> = cands.iter().map(|c| c.name).collect();
-        crate::udf::file_structure::unique_names(&raw)
-            .map_err(fail)?
-            .into_iter()
-            .map(|v| crate::udf::ecma167::cs0_decode(&v).unwrap_or_default())
-            .collect()
-    } else if fs == FileSystems::ISO9660 {
-        mangle_iso(&cands, settings.iso_level)
-            .map_err(fail)?
-            .into_iter()
-            .map(|s| s.trim_end_matches('.').to_string())
-            .collect()
-    } else {
-        return Err(Error::InvalidParam {
-            name: "file system",
-            reason: format!("{fs} is not one file system this build writes"),
-        });
-    };
-    Ok(ids.into_iter().zip(names).collect())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -517,14 +414,5 @@ mod tests {
         let mut v: Vec<&[u8]> = vec![b"B.TXT", b"A.TXT", b"A", b"AB.C", b"A.B"];
         v.sort_by(|a, b| identifier_cmp(a, b));
         assert_eq!(v, [&b"A"[..], b"A.B", b"A.TXT", b"AB.C", b"B.TXT"]);
-    }
-
-    #[test]
-    fn names_are_validated() {
-        assert!(validate_item_name("ok", false).is_ok());
-        assert!(validate_item_name("a/b", false).is_err());
-        assert!(validate_item_name("..", false).is_err());
-        assert!(validate_item_name(&"x".repeat(256), false).is_err());
-        assert!(validate_item_name("é", true).is_err());
     }
 }

@@ -15,7 +15,7 @@ use crate::image::item::{Attributes, ItemKind, SpecialKind};
 use crate::image::journal::Undo;
 use crate::read::disc::{default_for_import, Disc};
 use crate::read::medium::Medium;
-use crate::read::multisession::{Multisession, MultisessionKind};
+use crate::read::multisession::{referenced_block, Multisession};
 use crate::read::view::{FsData, FsKind, FsTree};
 use crate::time::FileTime;
 
@@ -395,35 +395,6 @@ impl FileSystemImage {
     }
 }
 
-/// See [`FileSystemImage::fixed_block`].
-pub(crate) fn referenced_block(ms: Option<&Multisession>, source: &Stored) -> Option<u32> {
-    let ms = ms?;
-    if ms.is_first_data_session {
-        return None;
-    }
-    let Stored::Extents(m, runs) = source else {
-        return None;
-    };
-    if !m.same(&ms.medium) {
-        return None;
-    }
-    let (&(first, _), rest) = runs.split_first()?;
-    // Adjacent runs (the extents of an ISO 9660 file of several) are one.
-    let mut end = first.checked_add(runs[0].1)?;
-    for &(at, len) in rest {
-        if at != end || end % 2048 != 0 {
-            return None;
-        }
-        end = at.checked_add(len)?;
-    }
-    if first % 2048 != 0 || first == crate::read::view::ZERO_RUN {
-        return None;
-    }
-    let block = u32::try_from(first / 2048).ok()?;
-    let last = end.div_ceil(2048);
-    (last <= u64::from(ms.next_writable_address)).then_some(block)
-}
-
 /// How imported data is stored: runs of the medium, or the bytes.
 fn stored_for(medium: &Medium, data: &FsData) -> Stored {
     match data {
@@ -431,15 +402,5 @@ fn stored_for(medium: &Medium, data: &FsData) -> Stored {
         FsData::Inline(b) => Stored::Bytes(Arc::from(b.as_slice())),
         FsData::Extents(runs) if runs.is_empty() => Stored::Empty,
         FsData::Extents(runs) => Stored::Extents(medium.clone(), Arc::from(runs.as_slice())),
-    }
-}
-
-impl MultisessionKind {
-    /// The IMAPI interface name of this kind.
-    pub fn imapi_name(self) -> &'static str {
-        match self {
-            MultisessionKind::Sequential => "IMultisessionSequential",
-            MultisessionKind::RandomWrite => "IMultisessionRandomWrite",
-        }
     }
 }

@@ -5,8 +5,10 @@
 
 use crate::codec::SECTOR;
 use crate::error::{Error, Result};
+use crate::image::arena::Stored;
 use crate::read::disc::Disc;
 use crate::read::medium::Medium;
+use crate::read::view::ZERO_RUN;
 
 /// How the medium takes another session.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -143,4 +145,46 @@ pub fn disc_identifier(medium: &Medium) -> Result<String> {
         eat(&head);
     }
     Ok(format!("{:016X}-{}", h, disc.sessions.len()))
+}
+
+impl MultisessionKind {
+    /// The IMAPI interface name of this kind.
+    pub fn imapi_name(self) -> &'static str {
+        match self {
+            MultisessionKind::Sequential => "IMultisessionSequential",
+            MultisessionKind::RandomWrite => "IMultisessionRandomWrite",
+        }
+    }
+}
+
+/// Where the next session can point at file data of an earlier session
+/// instead of copying it: the data is one run (or adjacent runs), aligned to
+/// a block, on the medium the session goes onto, before its start. Returns
+/// that block.
+pub(crate) fn referenced_block(ms: Option<&Multisession>, source: &Stored) -> Option<u32> {
+    let ms = ms?;
+    if ms.is_first_data_session {
+        return None;
+    }
+    let Stored::Extents(m, runs) = source else {
+        return None;
+    };
+    if !m.same(&ms.medium) {
+        return None;
+    }
+    let (&(first, _), rest) = runs.split_first()?;
+    // Adjacent runs (the extents of an ISO 9660 file of several) are one.
+    let mut end = first.checked_add(runs[0].1)?;
+    for &(at, len) in rest {
+        if at != end || end % 2048 != 0 {
+            return None;
+        }
+        end = at.checked_add(len)?;
+    }
+    if first % 2048 != 0 || first == ZERO_RUN {
+        return None;
+    }
+    let block = u32::try_from(first / 2048).ok()?;
+    let last = end.div_ceil(2048);
+    (last <= u64::from(ms.next_writable_address)).then_some(block)
 }

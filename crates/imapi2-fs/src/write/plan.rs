@@ -29,7 +29,7 @@ use crate::hybrid::system_area::{
 use crate::image::arena::Stored;
 use crate::image::arena::{blocks_of, NodeKind, Stats, TreeData, NO_PARENT, ROOT};
 use crate::image::boot::{BootOptions, Hybrid};
-use crate::image::file_system_image::Settings;
+use crate::image::settings::Settings;
 use crate::image::source::DataSource;
 use crate::iso9660::ecma119::{
     ascii_field, ucs2_field, vd_type, volume_date, VolumeDescriptor, JOLIET_ESCAPE_LEVEL3,
@@ -882,9 +882,10 @@ fn place_files(
         }
         placed[c as usize] = true;
         // Data of an earlier session on the same medium stays where it is.
-        if let Some(b) =
-            crate::read::import::referenced_block(multisession, &data.contents[c as usize].source)
-        {
+        if let Some(b) = crate::read::multisession::referenced_block(
+            multisession,
+            &data.contents[c as usize].source,
+        ) {
             content_lba[c as usize] = b;
             continue;
         }
