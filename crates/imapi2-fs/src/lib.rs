@@ -121,7 +121,7 @@ pub use image::media_type::MediaPhysicalType;
 pub use image::settings::{DEFAULT_FREE_MEDIA_BLOCKS, MAX_NAME_BYTES, MAX_VOLUME_NAME_CHARS};
 pub use image::source::DataSource;
 pub use read::disc::{default_for_import, Disc, UdfSummary};
-pub use read::import::{ImportProgress, ImportProgressFn, Imported};
+pub use read::imported::{ImportProgress, ImportProgressFn, Imported};
 pub use read::medium::{Medium, MediumCursor, ReadSeek, SharedStream};
 pub use read::multisession::{disc_identifier, Multisession, MultisessionKind, IMAGE_WRITE_UNIT};
 pub use read::view::{FsData, FsKind, FsNode, FsTree};

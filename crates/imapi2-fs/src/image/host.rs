@@ -6,10 +6,9 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::image::arena::{Content, Stored};
-use crate::image::arena::{NodeKind, NO_PARENT};
+use crate::image::arena::{Content, NodeKind, Stored, NO_PARENT};
 use crate::image::file_system_image::FileSystemImage;
-use crate::image::item::{Attributes, SpecialKind};
+use crate::image::item::{Attributes, ItemId, SpecialKind};
 use crate::image::journal::Undo;
 use crate::time::FileTime;
 
@@ -266,4 +265,49 @@ fn discard(img: &mut FileSystemImage, nodes: usize, contents: usize, dirs: usize
     }
     img.forget_hard_links_from(contents as u32);
     img.tree.truncate(nodes, contents, dirs);
+}
+
+impl FileSystemImage {
+    /// Adds one host file (or symbolic link, or special file) at `path` below
+    /// `dir`, taking its times, mode and owner from the host. A host file with
+    /// several links shares its data with the other links added so far.
+    pub fn add_host_file(
+        &mut self,
+        dir: ItemId,
+        path: &str,
+        host: impl AsRef<Path>,
+    ) -> Result<ItemId> {
+        let host = host.as_ref();
+        let (parent, leaf) = self.parent_for_new(dir, path)?;
+        let md = std::fs::symlink_metadata(host).map_err(|error| Error::DataStreamCreate {
+            path: host.to_path_buf(),
+            error,
+        })?;
+        if md.is_dir() {
+            return Err(Error::NotFile {
+                path: host.display().to_string(),
+            });
+        }
+        let id = node_from_host(self, host, None, leaf.into(), &md)?;
+        self.attach_new(id, parent)
+    }
+
+    /// `AddTree`: adds a host directory's contents below `dir` (with
+    /// `include_base`, the directory itself). Names that exist already are
+    /// replaced by the host's (directories merge). All or nothing: on any error
+    /// the image is as before.
+    pub fn add_tree(
+        &mut self,
+        dir: ItemId,
+        host_dir: impl AsRef<Path>,
+        include_base: bool,
+    ) -> Result<()> {
+        let d = self.check_id(dir)?;
+        if !self.tree.node(d).is_dir() {
+            return Err(Error::NotDir {
+                path: self.full_path(dir),
+            });
+        }
+        add_tree(self, d, host_dir.as_ref(), include_base)
+    }
 }

@@ -8,47 +8,16 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::filesystems::FileSystems;
-use crate::image::arena::{Content, Stored};
-use crate::image::arena::{NodeKind, NO_PARENT};
+use crate::image::arena::{Content, NodeKind, Stored, NO_PARENT};
 use crate::image::file_system_image::FileSystemImage;
 use crate::image::item::{Attributes, ItemKind, SpecialKind};
 use crate::image::journal::Undo;
 use crate::read::disc::{default_for_import, Disc};
+use crate::read::imported::{ImportProgress, Imported};
 use crate::read::medium::Medium;
 use crate::read::multisession::{referenced_block, Multisession};
 use crate::read::view::{FsData, FsKind, FsTree};
 use crate::time::FileTime;
-
-/// What an import left behind.
-#[derive(Clone, Debug)]
-pub struct Imported {
-    /// The medium.
-    pub medium: Medium,
-    /// The view that was imported.
-    pub file_system: FileSystems,
-    /// `ImportedVolumeName`.
-    pub volume_name: String,
-    /// The UDF revision of the medium, when UDF was imported.
-    pub udf_revision: Option<u16>,
-    /// The file systems the medium has.
-    pub present: FileSystems,
-}
-
-/// Counts reported while importing (IMAPI's `UpdateImport` event).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ImportProgress {
-    /// The file system being imported.
-    pub file_system: FileSystems,
-    /// Path of the item just imported.
-    pub current_item: String,
-    /// Directories imported so far, and in all.
-    pub directories: (u64, u64),
-    /// Files (and links and special files) imported so far, and in all.
-    pub files: (u64, u64),
-}
-
-/// Receives import progress; returning `false` cancels the import.
-pub type ImportProgressFn = Box<dyn FnMut(&ImportProgress) -> bool + Send>;
 
 impl FileSystemImage {
     /// `IdentifyFileSystemsOnDisc`: the file systems of the medium's newest

@@ -3,6 +3,7 @@
 pub(crate) mod disc;
 pub mod extract;
 pub(crate) mod import;
+pub(crate) mod imported;
 pub(crate) mod medium;
 pub(crate) mod multisession;
 pub mod view;
