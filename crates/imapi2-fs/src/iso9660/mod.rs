@@ -6,3 +6,4 @@ pub(crate) mod names;
 pub mod reader;
 pub mod rockridge;
 pub mod validate;
+pub(crate) mod writer;

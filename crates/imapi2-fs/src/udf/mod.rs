@@ -3,3 +3,4 @@
 pub mod ecma167;
 pub(crate) mod file_structure;
 pub mod reader;
+pub(crate) mod writer;

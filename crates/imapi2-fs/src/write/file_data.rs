@@ -217,3 +217,15 @@ impl Reader {
         Ok(())
     }
 }
+
+/// Opens the source of a file region, naming it by its image path in errors.
+pub(crate) fn open_file(data: &TreeData, content: u32, node: u32) -> Result<(Reader, String)> {
+    let c = &data.contents[content as usize];
+    let name = c
+        .source
+        .host_path(data)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| data.full_path(node));
+    let reader = Reader::open(c, data, &name)?;
+    Ok((reader, name))
+}

@@ -10,10 +10,9 @@ use std::path::Path;
 use crate::codec::SECTOR;
 use crate::error::{Error, Result};
 use crate::image::arena::blocks_of;
-use crate::write::file_data::read_host_file_into;
-use crate::write::plan::RegionKind;
+use crate::write::alloc::RegionKind;
+use crate::write::file_data::{open_file, read_host_file_into};
 use crate::write::result::{ImageResult, Progress};
-use crate::write::stream::{boot_image_bytes, open_file, region_bytes};
 
 const BUFFER: usize = 1 << 20;
 /// Host files below this size are read whole into the buffer.
@@ -313,7 +312,9 @@ impl ImageResult {
                     }
                 }
                 _ => {
-                    let bytes = region_bytes(self, i)?.expect("a generated region");
+                    let bytes = plan
+                        .region_bytes(i, &self.data)?
+                        .expect("a generated region");
                     out.push(&bytes)?;
                 }
             }
@@ -334,8 +335,8 @@ impl ImageResult {
     ) -> Result<()> {
         let place = self.plan.files[k];
         let size = self.file_size(k);
-        if let Some(b) = self.plan.boot_of_file(k) {
-            return out.push(&boot_image_bytes(self, b)?);
+        if let Some(g) = self.plan.generated_file(k) {
+            return out.push(&self.plan.file_bytes(g, &self.data)?);
         }
         let content = &self.data.contents[place.content as usize];
         if size < SMALL_FILE {
@@ -346,7 +347,7 @@ impl ImageResult {
                 return out.zeros(blocks_of(size) * SECTOR as u64 - size);
             }
         }
-        let (reader, name) = open_file(self, place.content, place.node)?;
+        let (reader, name) = open_file(&self.data, place.content, place.node)?;
         match reader.file() {
             Some(src) if size >= KERNEL_COPY_MIN => {
                 out.flush()?;

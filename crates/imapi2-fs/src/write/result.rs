@@ -7,7 +7,6 @@ use crate::codec::SECTOR;
 use crate::filesystems::FileSystems;
 use crate::image::arena::{blocks_of, TreeData};
 use crate::write::plan::Plan;
-use crate::write::stream::ImageStream;
 
 /// One progress event (IMAPI `DFileSystemImageEvents::Update`): the file whose
 /// data is being copied, and how far the image is.
@@ -67,12 +66,6 @@ impl ImageResult {
     /// medium was set.
     pub fn multisession_kind(&self) -> Option<crate::read::multisession::MultisessionKind> {
         self.multisession
-    }
-
-    /// `ImageStream`: a new lazily generated `Read + Seek` stream of the image.
-    /// Several streams can read one result independently.
-    pub fn image_stream(&self) -> ImageStream {
-        ImageStream::new(self.clone())
     }
 
     /// `TotalBlocks`: blocks in the stream.

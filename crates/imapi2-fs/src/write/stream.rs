@@ -6,79 +6,11 @@
 use std::io::{self, Read, Seek, SeekFrom};
 
 use crate::codec::SECTOR;
-use crate::eltorito::BootInfoTable;
 use crate::error::Error;
 use crate::image::arena::blocks_of;
-use crate::write::file_data::Reader;
-use crate::write::plan::RegionKind;
+use crate::write::alloc::RegionKind;
+use crate::write::file_data::{open_file, Reader};
 use crate::write::result::{ImageResult, Progress};
-
-/// Generates the bytes of a metadata or boot image region (`None` for zeros
-/// and file data), whole blocks.
-pub(crate) fn region_bytes(result: &ImageResult, region: usize) -> Result<Option<Vec<u8>>, Error> {
-    let plan = &result.plan;
-    let data = &result.data;
-    let file_size = |c: u32| data.contents[c as usize].size;
-    Ok(match &plan.regions[region].kind {
-        RegionKind::Fixed(b) => Some(b.to_vec()),
-        RegionKind::PathTable { tree, big_endian } => {
-            Some(plan.trees[*tree as usize].generate_path_table(*big_endian))
-        }
-        RegionKind::Directory { tree, dir } => {
-            let ctx = plan.context(data);
-            Some(plan.trees[*tree as usize].generate_dir(*dir, &ctx, &file_size))
-        }
-        RegionKind::BootImage(i) => Some(boot_image_bytes(result, *i as usize)?),
-        RegionKind::UdfArea { first, count } => {
-            let (tree, ctx) = plan.udf_context(data).expect("a UDF plan");
-            let mut v = Vec::with_capacity(*count as usize * SECTOR);
-            for k in *first..first + count {
-                v.extend_from_slice(&tree.area_block(k, &ctx)?);
-            }
-            Some(v)
-        }
-        RegionKind::UdfDir(d) => {
-            let (tree, _) = plan.udf_context(data).expect("a UDF plan");
-            let mut v = tree.dir_data(*d);
-            v.resize(v.len().div_ceil(SECTOR) * SECTOR, 0);
-            Some(v)
-        }
-        RegionKind::UdfExtra(i) => {
-            let (tree, _) = plan.udf_context(data).expect("a UDF plan");
-            Some(tree.extra_data(*i as usize, data))
-        }
-        RegionKind::Zero | RegionKind::Files => None,
-    })
-}
-
-/// A boot image as written: read whole, with its boot info table patched in
-/// when asked for, padded to whole blocks.
-pub(crate) fn boot_image_bytes(result: &ImageResult, i: usize) -> Result<Vec<u8>, Error> {
-    let b = &result.plan.boot[i];
-    let mut img = b.options.read_image()?;
-    if b.options.boot_info_table() {
-        BootInfoTable::for_image(&img, result.plan.start + 16, b.lba).patch(&mut img);
-    }
-    img.resize(img.len().div_ceil(SECTOR) * SECTOR, 0);
-    Ok(img)
-}
-
-/// Opens the source of a file region, naming it by its image path in errors.
-pub(crate) fn open_file(
-    result: &ImageResult,
-    content: u32,
-    node: u32,
-) -> Result<(Reader, String), Error> {
-    let data = &result.data;
-    let c = &data.contents[content as usize];
-    let name = c
-        .source
-        .host_path(data)
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|| data.full_path(node));
-    let reader = Reader::open(c, data, &name)?;
-    Ok((reader, name))
-}
 
 /// A lazily generated image stream.
 pub struct ImageStream {
@@ -90,12 +22,21 @@ pub struct ImageStream {
     file: Option<(usize, Reader, String)>,
     /// Last (region, file) a progress event was sent for.
     reported: Option<(usize, usize)>,
-    /// The boot image last made (shared with a tree file).
+    /// The generated file last made (a boot image shared with a tree
+    /// file): its index in the plan's files, and its bytes.
     boot: Option<(usize, Vec<u8>)>,
 }
 
+impl ImageResult {
+    /// `ImageStream`: a new lazily generated `Read + Seek` stream of the image.
+    /// Several streams can read one result independently.
+    pub fn image_stream(&self) -> ImageStream {
+        ImageStream::new(self.clone())
+    }
+}
+
 impl ImageStream {
-    pub(crate) fn new(result: ImageResult) -> ImageStream {
+    fn new(result: ImageResult) -> ImageStream {
         ImageStream {
             result,
             pos: 0,
@@ -171,10 +112,10 @@ impl ImageStream {
                 let off = self.pos - file_start;
                 want = want.min((file_len - off) as usize);
                 let buf = &mut buf[..want];
-                if let Some(b) = plan.boot_of_file(i) {
+                if let Some(g) = plan.generated_file(i) {
                     // A boot image shared with the tree reads as the image.
-                    if self.boot.as_ref().map(|c| c.0) != Some(b) {
-                        self.boot = Some((b, boot_image_bytes(&self.result, b)?));
+                    if self.boot.as_ref().map(|c| c.0) != Some(i) {
+                        self.boot = Some((i, plan.file_bytes(g, &self.result.data)?));
                     }
                     let bytes = &self.boot.as_ref().expect("made above").1;
                     buf.copy_from_slice(&bytes[off as usize..off as usize + want]);
@@ -182,7 +123,7 @@ impl ImageStream {
                     return Ok(want);
                 }
                 if self.file.as_ref().map(|f| f.0) != Some(i) {
-                    let (reader, name) = open_file(&self.result, place.content, place.node)?;
+                    let (reader, name) = open_file(&self.result.data, place.content, place.node)?;
                     self.file = Some((i, reader, name));
                 }
                 let (_, reader, name) = self.file.as_ref().expect("opened above");
@@ -197,7 +138,9 @@ impl ImageStream {
                 self.report(r, None)?;
                 let buf = &mut buf[..want];
                 if self.meta.as_ref().map(|m| m.0) != Some(r) {
-                    let bytes = region_bytes(&self.result, r)?.expect("a generated region");
+                    let bytes = plan
+                        .region_bytes(r, &self.result.data)?
+                        .expect("a generated region");
                     debug_assert_eq!(bytes.len() as u64, region_len);
                     self.meta = Some((r, bytes));
                 }
