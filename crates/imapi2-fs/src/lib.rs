@@ -107,8 +107,8 @@ mod udf;
 mod write;
 
 pub use hybrid::system_area;
-pub use iso9660::{ecma119, reader as iso_reader, rockridge, validate};
-pub use read::{extract, view as fs_tree};
+pub use iso9660::{ecma119, reader as iso_reader, rockridge};
+pub use read::{extract, validate, view as fs_tree};
 pub use udf::{ecma167, reader as udf_reader};
 
 pub use eltorito::{Emulation, PlatformId};

@@ -5,5 +5,5 @@ pub(crate) mod hierarchy;
 pub(crate) mod names;
 pub mod reader;
 pub mod rockridge;
-pub mod validate;
+pub(crate) mod validate;
 pub(crate) mod writer;

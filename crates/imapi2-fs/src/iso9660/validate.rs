@@ -1,191 +1,21 @@
-//! Checking an image (IMAPI's `IsoImageManager.Validate`, and more): every
-//! structural problem found, with where it is. Beyond IMAPI's checks (size,
-//! a volume descriptor, the sector count) this reads what `isovfy` reads —
-//! descriptors, path tables against directories, "." and ".." records,
-//! names and their order, extents inside the volume, depth, multi-extent
-//! chains, Rock Ridge entries, the El Torito catalog — and for UDF the
-//! anchors, both descriptor sequences, every descriptor tag and CRC met on
-//! the way, extents inside the partition, and the integrity counts.
+//! Checking the ECMA-119 volumes of an image as `isovfy` does: the
+//! descriptor set of each session and, for the newest, both trees: path
+//! tables against directories, "." and ".." records, names and their
+//! order, extents inside the volume, depth, multi-extent chains and Rock
+//! Ridge entries with their continuation areas.
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::path::{Path, PathBuf};
 
 use crate::codec::SECTOR;
-use crate::eltorito::decode_catalog;
-use crate::error::{Error, Result};
+use crate::eltorito::validate::check_catalog;
 use crate::filesystems::FileSystems;
 use crate::iso9660::ecma119::{flags, vd_type, DirectoryRecord, PathTableRecord, VolumeDescriptor};
-use crate::iso9660::reader::find_sessions;
+use crate::iso9660::reader::joliet_name;
 use crate::iso9660::rockridge::SuspEntry;
-use crate::read::medium::Medium;
-use crate::read::medium::ReadSeek;
-use crate::read::view::FsKind;
-use crate::udf::ecma167::{Avdp, PartitionMap, VolumeInfo};
-use crate::udf::reader::UdfVolume;
-
-/// One problem: which structure, where, what.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
-    /// The structure ("directory record", "path table", "anchor", ...).
-    pub structure: String,
-    /// The block it is in.
-    pub block: u64,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl std::fmt::Display for Problem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "block {}: {}: {}",
-            self.block, self.structure, self.message
-        )
-    }
-}
-
-/// What a validation found.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Validation {
-    /// The file systems recognised.
-    pub file_systems: FileSystems,
-    /// Directories and other entries checked.
-    pub entries_checked: u64,
-    /// Every problem found.
-    pub problems: Vec<Problem>,
-}
-
-/// IMAPI's `MsftIsoImageManager`: an image by path or stream, and `Validate`.
-#[derive(Default)]
-pub struct IsoImageManager {
-    medium: Option<Medium>,
-    path: Option<PathBuf>,
-}
-
-impl IsoImageManager {
-    /// No image yet.
-    pub fn new() -> IsoImageManager {
-        IsoImageManager::default()
-    }
-
-    /// `SetPath`.
-    pub fn set_path(&mut self, path: impl AsRef<Path>) -> Result<()> {
-        self.medium = Some(Medium::open(path.as_ref())?);
-        self.path = Some(path.as_ref().to_path_buf());
-        Ok(())
-    }
-
-    /// `SetStream`.
-    pub fn set_stream(&mut self, s: impl ReadSeek + 'static) -> Result<()> {
-        self.medium = Some(Medium::from_stream(s)?);
-        self.path = None;
-        Ok(())
-    }
-
-    /// `Path`.
-    pub fn path(&self) -> Option<&Path> {
-        self.path.as_deref()
-    }
-
-    /// `Validate`: the checks IMAPI makes (a whole number of 2048-byte
-    /// sectors, fewer than 2^31 of them, a volume descriptor of ECMA-119 or
-    /// ECMA-167), as IMAPI's errors.
-    pub fn validate(&self) -> Result<()> {
-        let m = self.medium.as_ref().ok_or(Error::ImageManagerNoImage)?;
-        if m.len() % SECTOR as u64 != 0 {
-            return Err(Error::ImageManagerNotAligned { size: m.len() });
-        }
-        if m.sectors() > i32::MAX as u64 {
-            return Err(Error::ImageManagerTooBig {
-                sectors: m.sectors(),
-            });
-        }
-        if !has_volume_descriptor(m) {
-            return Err(Error::ImageManagerNoValidVd);
-        }
-        Ok(())
-    }
-
-    /// Every problem [`validate`] finds (this crate's deeper checks).
-    pub fn problems(&self) -> Result<Validation> {
-        let m = self.medium.as_ref().ok_or(Error::ImageManagerNoImage)?;
-        Ok(validate(m))
-    }
-}
-
-/// Whether a volume recognition area starts at block 16.
-fn has_volume_descriptor(m: &Medium) -> bool {
-    let Ok(s) = m.read_sectors(16, 1, "volume descriptor") else {
-        return false;
-    };
-    matches!(&s[1..6], b"CD001" | b"BEA01")
-}
-
-struct Checker<'a> {
-    m: &'a Medium,
-    out: Validation,
-}
-
-impl Checker<'_> {
-    fn problem(&mut self, structure: &str, block: u64, message: impl Into<String>) {
-        if self.out.problems.len() < 10_000 {
-            self.out.problems.push(Problem {
-                structure: structure.into(),
-                block,
-                message: message.into(),
-            });
-        }
-    }
-}
-
-/// Checks everything this crate knows how to check.
-pub fn validate(m: &Medium) -> Validation {
-    let mut c = Checker {
-        m,
-        out: Validation::default(),
-    };
-    if m.len() % SECTOR as u64 != 0 {
-        c.problem(
-            "image",
-            m.sectors(),
-            format!(
-                "{} bytes is not a whole number of 2048-byte sectors",
-                m.len()
-            ),
-        );
-    }
-    if !has_volume_descriptor(m) {
-        c.problem(
-            "volume recognition sequence",
-            16,
-            "no ISO 9660 or UDF volume descriptor at block 16",
-        );
-        return c.out;
-    }
-    let sessions = find_sessions(m);
-    for &s in &sessions {
-        check_iso_session(&mut c, s, s == *sessions.last().expect("a session"));
-    }
-    if sessions.is_empty() && is_iso_at(m, 16) {
-        c.problem(
-            "volume descriptor set",
-            16,
-            "ISO 9660 descriptors that do not form a readable set",
-        );
-        check_iso_session(&mut c, 0, true);
-    }
-    check_udf(&mut c);
-    c.out
-}
-
-fn is_iso_at(m: &Medium, block: u64) -> bool {
-    m.read_sectors(block, 1, "volume descriptor")
-        .map(|s| &s[1..6] == b"CD001")
-        .unwrap_or(false)
-}
+use crate::read::validation::Checker;
 
 /// The descriptors of a session and, for the newest, its trees.
-fn check_iso_session(c: &mut Checker, start: u32, trees: bool) {
+pub(crate) fn check_iso_session(c: &mut Checker, start: u32, trees: bool) {
     let first = u64::from(start) + 16;
     let mut primary = None;
     let mut joliet = None;
@@ -322,6 +152,36 @@ struct Dir {
     path: String,
 }
 
+/// A tree being walked.
+struct Walk {
+    names: Names,
+    /// The structure directories are reported as.
+    what: &'static str,
+    /// The end of the volume (blocks).
+    limit: u64,
+    /// Bytes SUSP skips in each system use area, once the root's SP says so
+    /// (the tree carries Rock Ridge).
+    rr_skip: Option<u8>,
+    queue: VecDeque<Dir>,
+    /// Directory extents met, to find loops.
+    seen: HashSet<u32>,
+    /// (extent, parent extent, depth, identifier) of every directory, for
+    /// the path table check.
+    dirs: Vec<(u32, u32, u32, Vec<u8>)>,
+}
+
+/// Where the records of one directory stand.
+#[derive(Default)]
+struct Records {
+    /// Records read ("." is 0, ".." 1).
+    index: usize,
+    /// The identifier of the entry before, for the order.
+    previous: Option<Vec<u8>>,
+    /// The identifier of a file of several extents whose last record is
+    /// still to come.
+    chain: Option<Vec<u8>>,
+}
+
 /// Walks one tree; returns whether it carries Rock Ridge.
 fn check_tree(
     c: &mut Checker,
@@ -330,11 +190,6 @@ fn check_tree(
     limit: u64,
     names: Names,
 ) -> bool {
-    let what = if names == Names::Joliet {
-        "Joliet directory"
-    } else {
-        "directory"
-    };
     let root = match DirectoryRecord::decode(&vd.root_record) {
         Ok(r) => r,
         Err(e) => {
@@ -342,243 +197,192 @@ fn check_tree(
             return false;
         }
     };
-    let mut rr_skip = None;
-    let mut queue = VecDeque::new();
-    queue.push_back(Dir {
+    let mut w = Walk {
+        names,
+        what: if names == Names::Joliet {
+            "Joliet directory"
+        } else {
+            "directory"
+        },
+        limit,
+        rr_skip: None,
+        queue: VecDeque::new(),
+        seen: HashSet::new(),
+        dirs: Vec::new(),
+    };
+    w.queue.push_back(Dir {
         extent: root.extent,
         length: root.data_length,
         parent_extent: root.extent,
         depth: 1,
         path: String::new(),
     });
-    let mut seen = HashSet::new();
-    seen.insert(root.extent);
-    // Directory extent → its parent's, for the path table check.
-    let mut dirs: Vec<(u32, u32, u32, Vec<u8>)> = Vec::new(); // (extent, parent extent, depth, identifier)
-    dirs.push((root.extent, root.extent, 1, vec![0]));
-    while let Some(d) = queue.pop_front() {
-        c.out.entries_checked += 1;
-        if u64::from(d.extent) + u64::from(d.length).div_ceil(SECTOR as u64) > limit {
-            c.problem(
-                what,
-                u64::from(d.extent),
-                format!(
-                    "{}/: {} bytes at block {} run past the volume",
-                    d.path, d.length, d.extent
-                ),
-            );
-            continue;
-        }
-        if d.length % SECTOR as u32 != 0 {
-            c.problem(
-                what,
-                u64::from(d.extent),
-                format!("{}/: length {} is not a multiple of 2048", d.path, d.length),
-            );
-        }
-        let Ok(data) = c.m.read_sectors(
+    w.seen.insert(root.extent);
+    w.dirs.push((root.extent, root.extent, 1, vec![0]));
+    while let Some(d) = w.queue.pop_front() {
+        check_directory(c, &mut w, d);
+    }
+    check_path_tables(c, vd, vd_at, &w.dirs, names);
+    w.rr_skip.is_some()
+}
+
+/// The records of one directory, sector by sector.
+fn check_directory(c: &mut Checker, w: &mut Walk, d: Dir) {
+    let what = w.what;
+    c.out.entries_checked += 1;
+    if u64::from(d.extent) + u64::from(d.length).div_ceil(SECTOR as u64) > w.limit {
+        c.problem(
+            what,
             u64::from(d.extent),
-            u64::from(d.length).div_ceil(SECTOR as u64),
-            "directory",
-        ) else {
-            continue;
-        };
-        let mut index = 0usize;
-        let mut previous: Option<Vec<u8>> = None;
-        let mut chain: Option<Vec<u8>> = None;
-        for (si, sector) in data.chunks(SECTOR).enumerate() {
-            let block = u64::from(d.extent) + si as u64;
-            let mut pos = 0;
-            while pos < SECTOR && sector[pos] != 0 {
-                let rec = match DirectoryRecord::decode(&sector[pos..]) {
-                    Ok(r) => r,
-                    Err(e) => {
-                        c.problem(what, block, format!("{}/: {e}", d.path));
-                        break;
-                    }
-                };
-                pos += usize::from(sector[pos]);
-                let id = rec.identifier;
-                let name_for = |id: &[u8]| match names {
-                    Names::Joliet => crate::iso9660::reader::joliet_name(id),
-                    Names::Iso => String::from_utf8_lossy(id).into_owned(),
-                };
-                match index {
-                    0 => {
-                        if id != [0] {
-                            c.problem(
-                                what,
-                                block,
-                                format!("{}/: the first record is not \".\"", d.path),
-                            );
-                        } else if rec.extent != d.extent {
-                            c.problem(
-                                what,
-                                block,
-                                format!(
-                                    "{}/: \".\" points at block {}, not {}",
-                                    d.path, rec.extent, d.extent
-                                ),
-                            );
-                        }
-                        if names == Names::Iso && d.depth == 1 {
-                            rr_skip = check_sp(c, rec.system_use, block);
-                        }
-                        index += 1;
-                        continue;
-                    }
-                    1 => {
-                        if id != [1] {
-                            c.problem(
-                                what,
-                                block,
-                                format!("{}/: the second record is not \"..\"", d.path),
-                            );
-                        } else if rec.extent != d.parent_extent {
-                            c.problem(
-                                what,
-                                block,
-                                format!(
-                                    "{}/: \"..\" points at block {}, not its parent's {}",
-                                    d.path, rec.extent, d.parent_extent
-                                ),
-                            );
-                        }
-                        index += 1;
-                        continue;
-                    }
-                    _ => {}
+            format!(
+                "{}/: {} bytes at block {} run past the volume",
+                d.path, d.length, d.extent
+            ),
+        );
+        return;
+    }
+    if d.length % SECTOR as u32 != 0 {
+        c.problem(
+            what,
+            u64::from(d.extent),
+            format!("{}/: length {} is not a multiple of 2048", d.path, d.length),
+        );
+    }
+    let Ok(data) = c.m.read_sectors(
+        u64::from(d.extent),
+        u64::from(d.length).div_ceil(SECTOR as u64),
+        "directory",
+    ) else {
+        return;
+    };
+    let mut r = Records::default();
+    for (si, sector) in data.chunks(SECTOR).enumerate() {
+        let block = u64::from(d.extent) + si as u64;
+        let mut pos = 0;
+        while pos < SECTOR && sector[pos] != 0 {
+            let rec = match DirectoryRecord::decode(&sector[pos..]) {
+                Ok(rec) => rec,
+                Err(e) => {
+                    c.problem(what, block, format!("{}/: {e}", d.path));
+                    break;
                 }
-                index += 1;
-                c.out.entries_checked += 1;
-                let name = name_for(id);
-                let path = format!("{}/{}", d.path, name);
-                // A Rock Ridge CL placeholder stands for a directory: its
-                // name needs no version (genisoimage writes none).
-                let placeholder = names == Names::Iso
-                    && rr_skip.is_some()
-                    && rec.system_use.windows(4).any(|w| w == b"CL\x0c\x01");
-                check_name(
-                    c,
-                    id,
-                    rec.flags & flags::DIRECTORY != 0,
-                    placeholder,
-                    names,
-                    block,
-                    &path,
-                );
-                // Order (ECMA-119 9.3); the records of one file of several extents repeat the name.
-                if let Some(p) = &previous {
-                    if sort_key(p, names) > sort_key(id, names) {
-                        c.problem(
-                            what,
-                            block,
-                            format!("{path}: out of order (after {})", name_for(p)),
-                        );
-                    }
-                }
-                if let Some(ch) = chain.take() {
-                    if ch != id {
-                        c.problem(
-                            what,
-                            block,
-                            format!(
-                                "{}: a file of several extents ends without its last record",
-                                name_for(&ch)
-                            ),
-                        );
-                    }
-                }
-                if rec.flags & flags::MULTI_EXTENT != 0 {
-                    chain = Some(id.to_vec());
-                }
-                previous = Some(id.to_vec());
-                let blocks = u64::from(rec.data_length).div_ceil(SECTOR as u64);
-                if rec.data_length > 0 && u64::from(rec.extent) + blocks > limit {
-                    c.problem(
-                        what,
-                        block,
-                        format!(
-                            "{path}: {} bytes at block {} run past the volume",
-                            rec.data_length, rec.extent
-                        ),
-                    );
-                    continue;
-                }
-                let is_dir = rec.flags & flags::DIRECTORY != 0;
-                if let Some(skip) = rr_skip.filter(|_| names == Names::Iso) {
-                    let su = rec.system_use.get(usize::from(skip)..).unwrap_or(&[]);
-                    let unused = su.len() - susp_bytes(su);
-                    if unused > 1 {
-                        c.problem(
-                            "directory record",
-                            block,
-                            format!("{path}: the record is {unused} bytes longer than its system use entries"),
-                        );
-                    }
-                    match check_susp(c, su, block, &path) {
-                        Some(entries) => {
-                            if let Some(cl) = entries.iter().find_map(|e| match e {
-                                SuspEntry::Cl { child } => Some(*child),
-                                _ => None,
-                            }) {
-                                if u64::from(cl) >= limit {
-                                    c.problem(
-                                        "Rock Ridge CL",
-                                        block,
-                                        format!("{path}: points past the volume"),
-                                    );
-                                }
-                            }
-                        }
-                        None => continue,
-                    }
-                }
-                if is_dir {
-                    // Joliet trees go deeper (every writer does; Windows reads them).
-                    if d.depth + 1 > 8 && names == Names::Iso {
-                        c.problem(
-                            what,
-                            block,
-                            format!(
-                                "{path}: directory at level {} (ISO 9660 allows 8)",
-                                d.depth + 1
-                            ),
-                        );
-                    }
-                    if !seen.insert(rec.extent) {
-                        c.problem(
-                            what,
-                            block,
-                            format!(
-                                "{path}: its extent {} is another directory's (a loop?)",
-                                rec.extent
-                            ),
-                        );
-                        continue;
-                    }
-                    dirs.push((rec.extent, d.extent, d.depth + 1, id.to_vec()));
-                    queue.push_back(Dir {
-                        extent: rec.extent,
-                        length: rec.data_length,
-                        parent_extent: d.extent,
-                        depth: d.depth + 1,
-                        path,
-                    });
-                }
+            };
+            pos += usize::from(sector[pos]);
+            r.index += 1;
+            match r.index {
+                1 => check_dot(c, w, &d, &rec, block),
+                2 => check_dot_dot(c, w, &d, &rec, block),
+                _ => check_entry(c, w, &d, &rec, block, &mut r),
             }
         }
-        if index < 2 {
+    }
+    if r.index < 2 {
+        c.problem(
+            what,
+            u64::from(d.extent),
+            format!("{}/: no \".\" and \"..\" records", d.path),
+        );
+    }
+    if let Some(ch) = r.chain {
+        c.problem(
+            what,
+            u64::from(d.extent),
+            format!(
+                "{}: a file of several extents ends without its last record",
+                name_for_raw(&ch, w.names)
+            ),
+        );
+    }
+}
+
+/// The first record: ".", pointing at the directory itself; in the root of
+/// the primary tree, SUSP's SP says whether Rock Ridge follows.
+fn check_dot(c: &mut Checker, w: &mut Walk, d: &Dir, rec: &DirectoryRecord, block: u64) {
+    if rec.identifier != [0] {
+        c.problem(
+            w.what,
+            block,
+            format!("{}/: the first record is not \".\"", d.path),
+        );
+    } else if rec.extent != d.extent {
+        c.problem(
+            w.what,
+            block,
+            format!(
+                "{}/: \".\" points at block {}, not {}",
+                d.path, rec.extent, d.extent
+            ),
+        );
+    }
+    if w.names == Names::Iso && d.depth == 1 {
+        w.rr_skip = check_sp(c, rec.system_use, block);
+    }
+}
+
+/// The second record: "..", pointing at the parent.
+fn check_dot_dot(c: &mut Checker, w: &Walk, d: &Dir, rec: &DirectoryRecord, block: u64) {
+    if rec.identifier != [1] {
+        c.problem(
+            w.what,
+            block,
+            format!("{}/: the second record is not \"..\"", d.path),
+        );
+    } else if rec.extent != d.parent_extent {
+        c.problem(
+            w.what,
+            block,
+            format!(
+                "{}/: \"..\" points at block {}, not its parent's {}",
+                d.path, rec.extent, d.parent_extent
+            ),
+        );
+    }
+}
+
+/// An entry: its name, its order, its extent chain, its Rock Ridge
+/// entries; a directory is queued.
+fn check_entry(
+    c: &mut Checker,
+    w: &mut Walk,
+    d: &Dir,
+    rec: &DirectoryRecord,
+    block: u64,
+    r: &mut Records,
+) {
+    let (what, names) = (w.what, w.names);
+    c.out.entries_checked += 1;
+    let id = rec.identifier;
+    let name = name_for_raw(id, names);
+    let path = format!("{}/{}", d.path, name);
+    // A Rock Ridge CL placeholder stands for a directory: its
+    // name needs no version (genisoimage writes none).
+    let placeholder = names == Names::Iso
+        && w.rr_skip.is_some()
+        && rec.system_use.windows(4).any(|w| w == b"CL\x0c\x01");
+    check_name(
+        c,
+        id,
+        rec.flags & flags::DIRECTORY != 0,
+        placeholder,
+        names,
+        block,
+        &path,
+    );
+    // Order (ECMA-119 9.3); the records of one file of several extents repeat the name.
+    if let Some(p) = &r.previous {
+        if sort_key(p, names) > sort_key(id, names) {
             c.problem(
                 what,
-                u64::from(d.extent),
-                format!("{}/: no \".\" and \"..\" records", d.path),
+                block,
+                format!("{path}: out of order (after {})", name_for_raw(p, names)),
             );
         }
-        if let Some(ch) = chain {
+    }
+    if let Some(ch) = r.chain.take() {
+        if ch != id {
             c.problem(
                 what,
-                u64::from(d.extent),
+                block,
                 format!(
                     "{}: a file of several extents ends without its last record",
                     name_for_raw(&ch, names)
@@ -586,13 +390,103 @@ fn check_tree(
             );
         }
     }
-    check_path_tables(c, vd, vd_at, &dirs, names);
-    rr_skip.is_some()
+    if rec.flags & flags::MULTI_EXTENT != 0 {
+        r.chain = Some(id.to_vec());
+    }
+    r.previous = Some(id.to_vec());
+    let blocks = u64::from(rec.data_length).div_ceil(SECTOR as u64);
+    if rec.data_length > 0 && u64::from(rec.extent) + blocks > w.limit {
+        c.problem(
+            what,
+            block,
+            format!(
+                "{path}: {} bytes at block {} run past the volume",
+                rec.data_length, rec.extent
+            ),
+        );
+        return;
+    }
+    if let Some(skip) = w.rr_skip.filter(|_| names == Names::Iso) {
+        if !check_entry_susp(c, w.limit, rec, skip, block, &path) {
+            return;
+        }
+    }
+    if rec.flags & flags::DIRECTORY != 0 {
+        // Joliet trees go deeper (every writer does; Windows reads them).
+        if d.depth + 1 > 8 && names == Names::Iso {
+            c.problem(
+                what,
+                block,
+                format!(
+                    "{path}: directory at level {} (ISO 9660 allows 8)",
+                    d.depth + 1
+                ),
+            );
+        }
+        if !w.seen.insert(rec.extent) {
+            c.problem(
+                what,
+                block,
+                format!(
+                    "{path}: its extent {} is another directory's (a loop?)",
+                    rec.extent
+                ),
+            );
+            return;
+        }
+        w.dirs
+            .push((rec.extent, d.extent, d.depth + 1, id.to_vec()));
+        w.queue.push_back(Dir {
+            extent: rec.extent,
+            length: rec.data_length,
+            parent_extent: d.extent,
+            depth: d.depth + 1,
+            path,
+        });
+    }
+}
+
+/// The system use area of an entry of a Rock Ridge tree: no bytes past its
+/// entries, readable entries, a `CL` inside the volume. Returns whether the
+/// entries could be read.
+fn check_entry_susp(
+    c: &mut Checker,
+    limit: u64,
+    rec: &DirectoryRecord,
+    skip: u8,
+    block: u64,
+    path: &str,
+) -> bool {
+    let su = rec.system_use.get(usize::from(skip)..).unwrap_or(&[]);
+    let unused = su.len() - susp_bytes(su);
+    if unused > 1 {
+        c.problem(
+            "directory record",
+            block,
+            format!("{path}: the record is {unused} bytes longer than its system use entries"),
+        );
+    }
+    let Some(entries) = check_susp(c, su, block, path) else {
+        return false;
+    };
+    if let Some(cl) = entries.iter().find_map(|e| match e {
+        SuspEntry::Cl { child } => Some(*child),
+        _ => None,
+    }) {
+        if u64::from(cl) >= limit {
+            c.problem(
+                "Rock Ridge CL",
+                block,
+                format!("{path}: points past the volume"),
+            );
+        }
+    }
+    true
 }
 
 fn name_for_raw(id: &[u8], names: Names) -> String {
     match names {
-        Names::Joliet => crate::iso9660::reader::joliet_name(id),
+        Names::Joliet => joliet_name(id),
         Names::Iso => String::from_utf8_lossy(id).into_owned(),
     }
 }
@@ -930,232 +824,6 @@ fn check_path_tables(
                 at,
                 format!("record {}: parent number {parent} is not its parent", i + 1),
             );
-        }
-    }
-}
-
-/// The El Torito catalog: validation entry, default entry, images.
-fn check_catalog(c: &mut Checker, br_at: u64, cat: u32, limit: u64) {
-    if u64::from(cat) >= limit {
-        c.problem(
-            "El Torito boot record",
-            br_at,
-            format!("the catalog's block {cat} is past the volume"),
-        );
-        return;
-    }
-    let Ok(s) = c.m.read_sectors(u64::from(cat), 1, "boot catalog") else {
-        return;
-    };
-    match decode_catalog(&s) {
-        Err(e) => c.problem("El Torito catalog", u64::from(cat), e.to_string()),
-        Ok(entries) => {
-            if let Some(first) = entries.first() {
-                if !first.entry.bootable {
-                    c.problem(
-                        "El Torito catalog",
-                        u64::from(cat),
-                        "the default entry is not bootable",
-                    );
-                }
-            }
-            for (i, e) in entries.iter().enumerate() {
-                if u64::from(e.entry.load_rba) >= limit {
-                    c.problem(
-                        "El Torito catalog",
-                        u64::from(cat),
-                        format!(
-                            "entry {}: image at block {} past the volume",
-                            i + 1,
-                            e.entry.load_rba
-                        ),
-                    );
-                }
-            }
-        }
-    }
-}
-
-/// Anchors, both sequences, the tree (every tag and CRC on the way), counts.
-fn check_udf(c: &mut Checker) {
-    let m = c.m;
-    let mut nsr = false;
-    for i in 16..64u64 {
-        let Ok(s) = m.read_sectors(i, 1, "volume recognition sequence") else {
-            break;
-        };
-        match &s[1..6] {
-            b"NSR02" | b"NSR03" => nsr = true,
-            b"CD001" | b"BEA01" | b"BOOT2" | b"CDW02" => {}
-            _ => break,
-        }
-    }
-    if !nsr {
-        return;
-    }
-    c.out.file_systems |= FileSystems::UDF;
-    let n = m.sectors();
-    let mut anchors = Vec::new();
-    for at in [256, n.saturating_sub(1), n.saturating_sub(257)] {
-        if at < 256 || at >= n {
-            continue;
-        }
-        let Ok(s) = m.read_sectors(at, 1, "anchor") else {
-            continue;
-        };
-        match Avdp::decode(&s) {
-            Ok(a) => anchors.push((at, a)),
-            Err(e) if at == 256 => c.problem("anchor volume descriptor pointer", at, e.to_string()),
-            Err(_) => {}
-        }
-    }
-    // An open write-once volume (with a VAT) has its anchor at 256 only.
-    let open_write_once = anchors.first().is_some_and(|(_, a)| {
-        let blocks = u64::from(a.main.length) / SECTOR as u64;
-        m.read_sectors(
-            u64::from(a.main.location),
-            blocks.min(256),
-            "volume descriptors",
-        )
-        .ok()
-        .and_then(|seq| VolumeInfo::decode_sequence(&seq, a.main.location).ok())
-        .is_some_and(|i| i.maps.contains(&PartitionMap::Virtual))
-    });
-    if !open_write_once && !anchors.iter().any(|(at, _)| *at != 256) {
-        c.problem(
-            "anchor volume descriptor pointer",
-            n.saturating_sub(1),
-            "none at the end of the volume (N-1 or N-257)",
-        );
-    }
-    let Some((_, a)) = anchors.first().cloned() else {
-        return;
-    };
-    let mut infos = Vec::new();
-    for (name, ext) in [("main", a.main), ("reserve", a.reserve)] {
-        let blocks = u64::from(ext.length) / SECTOR as u64;
-        match m.read_sectors(
-            u64::from(ext.location),
-            blocks.min(256),
-            "volume descriptor sequence",
-        ) {
-            Ok(seq) => match VolumeInfo::decode_sequence(&seq, ext.location) {
-                Ok(i) => infos.push(i),
-                Err(e) => c.problem(
-                    &format!("{name} volume descriptor sequence"),
-                    u64::from(ext.location),
-                    e.to_string(),
-                ),
-            },
-            Err(e) => c.problem(
-                &format!("{name} volume descriptor sequence"),
-                u64::from(ext.location),
-                e.to_string(),
-            ),
-        }
-    }
-    if infos.len() == 2 {
-        let key = |i: &VolumeInfo| {
-            (
-                i.revision,
-                i.volume_id.clone(),
-                i.partition_start,
-                i.partition_length,
-                i.fsd,
-                i.metadata,
-            )
-        };
-        if key(&infos[0]) != key(&infos[1]) {
-            c.problem(
-                "reserve volume descriptor sequence",
-                u64::from(a.reserve.location),
-                "describes another volume than the main sequence (partition, file set or identifier)",
-            );
-        }
-    }
-    let mut v = match UdfVolume::open(m.cursor()) {
-        Ok(v) => v,
-        Err(e) => {
-            c.problem("UDF volume", 256, e.to_string());
-            return;
-        }
-    };
-    let tree = match v.read_tree() {
-        Ok(t) => t,
-        Err(e) => {
-            c.problem("UDF tree", 0, e.to_string());
-            return;
-        }
-    };
-    c.out.entries_checked += tree.nodes.len() as u64;
-    let dirs = tree
-        .nodes
-        .iter()
-        .filter(|n| n.kind == FsKind::Directory)
-        .count() as u32;
-    let mut files = HashSet::new();
-    let mut others = 0u32;
-    for n in &tree.nodes {
-        match (&n.kind, n.link_key) {
-            (FsKind::Directory, _) => {}
-            (_, Some(k)) => {
-                files.insert(k);
-            }
-            _ => others += 1,
-        }
-    }
-    let files = files.len() as u32 + others;
-    if let Some(vat) = &v.vat_info {
-        // The VAT, not the integrity descriptor, counts on write-once media.
-        if let Some((f, d)) = vat.counts {
-            if d != dirs || f < files {
-                c.problem(
-                    "virtual allocation table",
-                    vat.sector,
-                    format!("{f} files and {d} directories recorded, {files} and {dirs} found"),
-                );
-            }
-        }
-        return;
-    }
-    match &v.integrity {
-        None => c.problem(
-            "logical volume integrity descriptor",
-            v.integrity_at,
-            "unreadable",
-        ),
-        Some(i) => {
-            // Named streams are files too; hidden system files are counted.
-            if i.directories != dirs {
-                c.problem(
-                    "logical volume integrity descriptor",
-                    v.integrity_at,
-                    format!("{} directories recorded, {dirs} found", i.directories),
-                );
-            }
-            if i.files < files {
-                c.problem(
-                    "logical volume integrity descriptor",
-                    v.integrity_at,
-                    format!("{} files recorded, {files} found", i.files),
-                );
-            }
-        }
-    }
-    // File data inside the partition (the reader checked it maps; check it is recorded).
-    let part_end =
-        (u64::from(v.info.partition_start) + u64::from(v.info.partition_length)) * SECTOR as u64;
-    for (i, n) in tree.nodes.iter().enumerate() {
-        if let crate::read::view::FsData::Extents(runs) = &n.data {
-            for &(off, len) in runs {
-                if off != crate::read::view::ZERO_RUN && off + len > part_end {
-                    c.problem(
-                        "file entry",
-                        off / SECTOR as u64,
-                        format!("{}: data past the partition", tree.path(i as u32)),
-                    );
-                }
-            }
         }
     }
 }

@@ -6,4 +6,6 @@ pub(crate) mod import;
 pub(crate) mod imported;
 pub(crate) mod medium;
 pub(crate) mod multisession;
+pub mod validate;
+pub(crate) mod validation;
 pub mod view;

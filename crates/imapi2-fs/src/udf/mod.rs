@@ -3,4 +3,5 @@
 pub mod ecma167;
 pub(crate) mod file_structure;
 pub mod reader;
+pub(crate) mod validate;
 pub(crate) mod writer;
