@@ -6,7 +6,9 @@
 //!
 //! The source is untrusted: every descriptor's tag is verified, every extent
 //! must lie inside its partition, allocations are bounded by what the image
-//! can hold, and extent chains are bounded in length.
+//! can hold, and extent chains are bounded in length. How partition blocks
+//! map to sectors (virtual, sparable, metadata partitions) is
+//! `udf::partitions`.
 //!
 //! ```no_run
 //! use imapi2_fs::udf_reader::UdfVolume;
@@ -27,19 +29,11 @@ use crate::error::{Error, Result};
 use crate::read::view::{FsData, FsKind, FsNode, FsTree, ZERO_RUN};
 use crate::udf::ecma167::{
     cs0_decode, fid_flags, file_type, posix_mode, read_symlink_components, tag_id, Allocation,
-    Avdp, Fid, FileEntry, FileSetDescriptor, Integrity, LongAd, PartitionMap, SparableMap, Tag,
-    VolumeInfo,
+    Avdp, Fid, FileEntry, FileSetDescriptor, Integrity, LongAd, PartitionMap, Tag, VolumeInfo,
 };
 
 /// Longest allocation extent chain followed (blocks).
 const MAX_CHAIN: usize = 1 << 16;
-
-/// How far before the last sector the virtual allocation table is searched
-/// (sectors).
-const VAT_SEARCH: u64 = 256;
-
-/// Sparing table entries at or above this value are free or defective.
-const SPARING_UNUSED: u32 = 0xFFFF_FFF0;
 
 /// One entry of a directory.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -56,8 +50,8 @@ pub struct DirEntry {
 
 /// An open UDF volume.
 pub struct UdfVolume<R> {
-    src: R,
-    size: u64,
+    pub(super) src: R,
+    pub(super) size: u64,
     /// The descriptors as read.
     pub info: VolumeInfo,
     /// The current integrity descriptor (the last one recorded in the
@@ -70,21 +64,21 @@ pub struct UdfVolume<R> {
     /// The file set.
     pub file_set: FileSetDescriptor,
     /// Physical extents of the metadata partition: (first sector, sectors).
-    metadata: Vec<(u64, u64)>,
+    pub(super) metadata: Vec<(u64, u64)>,
     /// The virtual allocation table (virtual block → block of the physical
     /// partition), when the volume has a virtual partition.
-    vat: Vec<u32>,
+    pub(super) vat: Vec<u32>,
     /// The sparing table: packet start (partition block) → absolute sector
     /// of its replacement.
-    sparing: BTreeMap<u32, u64>,
+    pub(super) sparing: BTreeMap<u32, u64>,
     /// Allocation extent descriptors read so far.
-    aed_reads: u64,
+    pub(super) aed_reads: u64,
 }
 
 /// The virtual allocation table, as found.
-struct Vat {
-    entries: Vec<u32>,
-    info: VatInfo,
+pub(super) struct Vat {
+    pub(super) entries: Vec<u32>,
+    pub(super) info: VatInfo,
 }
 
 /// What the virtual allocation table of a write-once volume says about it.
@@ -99,7 +93,7 @@ pub struct VatInfo {
     pub counts: Option<(u32, u32)>,
 }
 
-fn corrupt(what: impl Into<String>, block: u64, reason: impl Into<String>) -> Error {
+pub(super) fn corrupt(what: impl Into<String>, block: u64, reason: impl Into<String>) -> Error {
     Error::Corrupt {
         structure: what.into(),
         block,
@@ -116,7 +110,48 @@ impl<R: Read + Seek> UdfVolume<R> {
             .seek(SeekFrom::End(0))
             .map_err(|e| Error::ImportRead { block: 0, error: e })?;
         let sectors = size / SECTOR as u64;
-        let mut v = UdfVolume {
+        let mut v = UdfVolume::unread(src, size);
+        let anchor = v.find_anchor(sectors)?;
+        v.info = v.read_volume_info(&anchor, sectors)?;
+        if v.info.maps.is_empty() {
+            v.info.maps.push(PartitionMap::Physical);
+        }
+        let has_virtual = v.info.maps.contains(&PartitionMap::Virtual);
+        let p_end = u64::from(v.info.partition_start) + u64::from(v.info.partition_length);
+        // On write-once media the partition spans the whole disc, written or
+        // not: an image of it ends at the last recorded sector.
+        if p_end > sectors && !has_virtual {
+            return Err(corrupt(
+                "partition descriptor",
+                u64::from(v.info.partition_start),
+                format!("the partition ends at sector {p_end}, past the image's {sectors}"),
+            ));
+        }
+        v.read_integrity_sequence();
+        let maps = v.info.maps.clone();
+        for m in &maps {
+            if let PartitionMap::Sparable(sm) = m {
+                v.sparing = v.read_sparing_table(sm)?;
+            }
+        }
+        if has_virtual {
+            let vat = v.find_vat()?;
+            v.vat = vat.entries;
+            v.vat_info = Some(vat.info);
+        }
+        if let Some(m) = v.info.metadata {
+            v.metadata = v.metadata_extents(m)?;
+        }
+        let (p, b) = v.info.fsd;
+        let fsd = v.block(p, b)?;
+        v.file_set = FileSetDescriptor::decode(&fsd)
+            .map_err(|e| corrupt("file set descriptor", u64::from(b), e.to_string()))?;
+        Ok(v)
+    }
+
+    /// A volume of which nothing is read yet.
+    fn unread(src: R, size: u64) -> UdfVolume<R> {
+        UdfVolume {
             src,
             size,
             info: VolumeInfo {
@@ -145,171 +180,57 @@ impl<R: Read + Seek> UdfVolume<R> {
             vat: Vec::new(),
             sparing: BTreeMap::new(),
             aed_reads: 0,
-        };
-        let mut anchor = None;
+        }
+    }
+
+    /// The first anchor volume descriptor pointer that reads: at 256, at
+    /// the last sector, or 256 before it (UDF 2.2.3).
+    fn find_anchor(&mut self, sectors: u64) -> Result<Avdp> {
         let mut last_err = None;
         for at in [256, sectors.saturating_sub(1), sectors.saturating_sub(257)] {
             if at == 0 || at >= sectors {
                 continue;
             }
-            match v.sector(at).and_then(|s| {
+            match self.sector(at).and_then(|s| {
                 Avdp::decode(&s)
                     .map_err(|e| corrupt("anchor volume descriptor pointer", at, e.to_string()))
             }) {
-                Ok(a) => {
-                    anchor = Some(a);
-                    break;
-                }
+                Ok(a) => return Ok(a),
                 Err(e) => last_err = Some(e),
             }
         }
-        let Some(anchor) = anchor else {
-            return Err(last_err.unwrap_or_else(|| {
-                corrupt(
-                    "anchor volume descriptor pointer",
-                    256,
-                    "the image is too small for UDF",
-                )
-            }));
-        };
-        let mut info = None;
+        Err(last_err.unwrap_or_else(|| {
+            corrupt(
+                "anchor volume descriptor pointer",
+                256,
+                "the image is too small for UDF",
+            )
+        }))
+    }
+
+    /// The volume descriptor sequence the anchor points at: the main one,
+    /// else the reserve.
+    fn read_volume_info(&mut self, anchor: &Avdp, sectors: u64) -> Result<VolumeInfo> {
         for ext in [anchor.main, anchor.reserve] {
             let n = u64::from(ext.length) / SECTOR as u64;
             if n == 0 || n > 256 || u64::from(ext.location) + n > sectors {
                 continue;
             }
-            let seq = v.read_sectors(u64::from(ext.location), n)?;
+            let seq = self.read_sectors(u64::from(ext.location), n)?;
             if let Ok(i) = VolumeInfo::decode_sequence(&seq, ext.location) {
-                info = Some(i);
-                break;
+                return Ok(i);
             }
         }
-        v.info = info.ok_or_else(|| {
-            corrupt(
-                "volume descriptor sequence",
-                u64::from(anchor.main.location),
-                "neither the main nor the reserve sequence is readable",
-            )
-        })?;
-        if v.info.maps.is_empty() {
-            v.info.maps.push(PartitionMap::Physical);
-        }
-        let has_virtual = v.info.maps.contains(&PartitionMap::Virtual);
-        let p_end = u64::from(v.info.partition_start) + u64::from(v.info.partition_length);
-        // On write-once media the partition spans the whole disc, written or
-        // not: an image of it ends at the last recorded sector.
-        if p_end > sectors && !has_virtual {
-            return Err(corrupt(
-                "partition descriptor",
-                u64::from(v.info.partition_start),
-                format!("the partition ends at sector {p_end}, past the image's {sectors}"),
-            ));
-        }
-        v.read_integrity_sequence();
-        let maps = v.info.maps.clone();
-        for m in &maps {
-            if let PartitionMap::Sparable(sm) = m {
-                v.sparing = v.read_sparing_table(sm)?;
-            }
-        }
-        if has_virtual {
-            let vat = v.find_vat()?;
-            v.vat = vat.entries;
-            v.vat_info = Some(vat.info);
-        }
-        if let Some(m) = v.info.metadata {
-            let mut found = None;
-            let host = v.physical_ref();
-            for loc in [m.file, m.mirror] {
-                let Ok(fe) = v.entry_at(host, loc) else {
-                    continue;
-                };
-                let ads = match &fe.allocation {
-                    Allocation::Short(a) => a.iter().map(|&(l, b)| (l, b)).collect::<Vec<_>>(),
-                    Allocation::Long(a) => a.iter().map(|x| (x.length, x.block)).collect(),
-                    Allocation::Embedded(_) => continue,
-                };
-                let mut ext = Vec::new();
-                for (len, block) in ads {
-                    let n = u64::from(len & 0x3FFF_FFFF).div_ceil(SECTOR as u64);
-                    if n == 0 {
-                        continue;
-                    }
-                    if u64::from(block) + n > u64::from(v.info.partition_length) {
-                        ext.clear();
-                        break;
-                    }
-                    // The metadata file's extents, as sectors of the medium
-                    // (split where the host partition is not contiguous).
-                    let mut b = block;
-                    let mut left = n;
-                    while left > 0 {
-                        let Ok((at, run)) = v.contiguous(host, b) else {
-                            left = u64::MAX;
-                            break;
-                        };
-                        let take = run.min(left);
-                        ext.push((at, take));
-                        left -= take;
-                        b += take as u32;
-                    }
-                    if left == u64::MAX {
-                        ext.clear();
-                        break;
-                    }
-                }
-                if !ext.is_empty() {
-                    found = Some(ext);
-                    break;
-                }
-            }
-            v.metadata = found.ok_or_else(|| {
-                corrupt(
-                    "metadata file",
-                    u64::from(v.info.partition_start) + u64::from(m.file),
-                    "neither the metadata file nor its mirror is readable",
-                )
-            })?;
-        }
-        let (p, b) = v.info.fsd;
-        let fsd = v.block(p, b)?;
-        v.file_set = FileSetDescriptor::decode(&fsd)
-            .map_err(|e| corrupt("file set descriptor", u64::from(b), e.to_string()))?;
-        Ok(v)
+        Err(corrupt(
+            "volume descriptor sequence",
+            u64::from(anchor.main.location),
+            "neither the main nor the reserve sequence is readable",
+        ))
     }
 
     /// The root directory's ICB.
     pub fn root(&self) -> LongAd {
         self.file_set.root
-    }
-
-    fn read_sectors(&mut self, first: u64, n: u64) -> Result<Vec<u8>> {
-        let len = n * SECTOR as u64;
-        if first * SECTOR as u64 + len > self.size {
-            return Err(corrupt(
-                "extent",
-                first,
-                format!("{n} sectors run past the end of the image"),
-            ));
-        }
-        let mut buf = vec![0u8; len as usize];
-        self.src
-            .seek(SeekFrom::Start(first * SECTOR as u64))
-            .and_then(|_| self.src.read_exact(&mut buf))
-            .map_err(|e| Error::ImportRead {
-                block: first,
-                error: e,
-            })?;
-        Ok(buf)
-    }
-
-    fn sector(&mut self, at: u64) -> Result<Vec<u8>> {
-        self.read_sectors(at, 1)
-    }
-
-    /// The absolute sector of block `block` of partition reference `p`.
-    fn locate(&self, p: u16, block: u32) -> Result<u64> {
-        self.contiguous(p, block).map(|(at, _)| at)
     }
 
     /// Reads the integrity sequence (ECMA-167 3/10.10): descriptors follow
@@ -348,314 +269,7 @@ impl<R: Read + Seek> UdfVolume<R> {
         }
     }
 
-    /// How many packets the sparing table relocates (sparable volumes).
-    pub fn relocated_packets(&self) -> usize {
-        self.sparing.len()
-    }
-
-    /// The partition reference of the physical partition (type 1 or
-    /// sparable) that virtual and metadata partitions live on.
-    fn physical_ref(&self) -> u16 {
-        self.info
-            .maps
-            .iter()
-            .position(|m| matches!(m, PartitionMap::Physical | PartitionMap::Sparable(_)))
-            .unwrap_or(0) as u16
-    }
-
-    /// The partition reference that file structures use by default (the
-    /// file set descriptor's).
-    fn file_ref(&self) -> u16 {
-        self.info.fsd.0
-    }
-
-    /// Block `block` of the physical partition: its sector and how many
-    /// blocks from there the partition continues.
-    fn physical(&self, block: u32) -> Result<(u64, u64)> {
-        if block >= self.info.partition_length {
-            return Err(corrupt(
-                "address",
-                u64::from(block),
-                format!(
-                    "block {block} is outside the partition of {} blocks",
-                    self.info.partition_length
-                ),
-            ));
-        }
-        Ok((
-            u64::from(self.info.partition_start) + u64::from(block),
-            u64::from(self.info.partition_length - block),
-        ))
-    }
-
-    /// The absolute sector of block `block` of partition reference `p`, and
-    /// how many blocks from there are contiguous on the medium.
-    fn contiguous(&self, p: u16, block: u32) -> Result<(u64, u64)> {
-        let Some(map) = self.info.maps.get(usize::from(p)) else {
-            return Err(corrupt(
-                "address",
-                u64::from(block),
-                format!("partition reference {p} is not mapped"),
-            ));
-        };
-        match map {
-            PartitionMap::Physical => self.physical(block),
-            PartitionMap::Sparable(m) => {
-                let packet_len = u32::from(m.packet_length.max(1));
-                let packet = block - block % packet_len;
-                if let Some(&spare) = self.sparing.get(&packet) {
-                    if block >= self.info.partition_length {
-                        return self.physical(block);
-                    }
-                    let off = block - packet;
-                    return Ok((spare + u64::from(off), u64::from(packet_len - off)));
-                }
-                let (at, n) = self.physical(block)?;
-                // Contiguous up to the next relocated packet.
-                let next = self.sparing.range(packet + 1..).next();
-                Ok((at, next.map_or(n, |(&o, _)| n.min(u64::from(o - block)))))
-            }
-            PartitionMap::Virtual => {
-                let entry = |b: u32| self.vat.get(b as usize).copied();
-                let Some(first) = entry(block) else {
-                    return Err(corrupt(
-                        "address",
-                        u64::from(block),
-                        format!(
-                            "virtual block {block} is past the {} entries of the virtual allocation table",
-                            self.vat.len()
-                        ),
-                    ));
-                };
-                if first == u32::MAX {
-                    return Err(corrupt(
-                        "address",
-                        u64::from(block),
-                        format!("virtual block {block} is unused in the virtual allocation table"),
-                    ));
-                }
-                let (at, n) = self.physical(first)?;
-                // Consecutive virtual blocks that map to consecutive blocks.
-                let mut run = 1u64;
-                while run < n.min(1 << 16)
-                    && entry(block.saturating_add(run as u32))
-                        == Some(first.wrapping_add(run as u32))
-                {
-                    run += 1;
-                }
-                Ok((at, run))
-            }
-            PartitionMap::Metadata(_) => {
-                let mut b = u64::from(block);
-                for &(start, n) in &self.metadata {
-                    if b < n {
-                        return Ok((start + b, n - b));
-                    }
-                    b -= n;
-                }
-                Err(corrupt(
-                    "address",
-                    u64::from(block),
-                    "block outside the metadata partition",
-                ))
-            }
-            PartitionMap::Unsupported(what) => Err(corrupt(
-                "logical volume descriptor",
-                u64::from(block),
-                format!("partition reference {p} uses an unsupported partition map ({what})"),
-            )),
-        }
-    }
-
-    /// Reads every copy of the sparing table (UDF 2.60 2.2.12) and keeps the
-    /// valid one with the highest sequence number: packet start → sector.
-    fn read_sparing_table(&mut self, m: &SparableMap) -> Result<BTreeMap<u32, u64>> {
-        const W: &str = "sparing table";
-        let first = m.tables.first().copied().unwrap_or(0);
-        let packet_len = u32::from(m.packet_length);
-        if packet_len == 0 || !packet_len.is_power_of_two() {
-            return Err(corrupt(
-                "sparable partition map",
-                u64::from(first),
-                format!("packet length {packet_len} is not a power of two"),
-            ));
-        }
-        // At most 65535 entries of 8 bytes after a 56-byte header.
-        let size = u64::from(m.table_size);
-        if !(56..=56 + 8 * 65535).contains(&size) {
-            return Err(corrupt(
-                W,
-                u64::from(first),
-                format!("table size {size} bytes"),
-            ));
-        }
-        let sectors = size.div_ceil(SECTOR as u64);
-        let mut best: Option<(u32, Vec<u8>)> = None;
-        let mut why = String::from("no table location is given");
-        for &at in &m.tables {
-            let at = u64::from(at);
-            let t = match self.read_sectors(at, sectors) {
-                Ok(t) => t,
-                Err(e) => {
-                    why = e.to_string();
-                    continue;
-                }
-            };
-            match Tag::decode(&t) {
-                Ok(tag) if tag.id == 0 && u64::from(tag.location) == at => {}
-                Ok(tag) => {
-                    why = format!("sector {at}: tag {} at location {}", tag.id, tag.location);
-                    continue;
-                }
-                Err(e) => {
-                    why = format!("sector {at}: {e}");
-                    continue;
-                }
-            }
-            if &t[17..35] != b"*UDF Sparing Table" {
-                why = format!("sector {at}: not a sparing table identifier");
-                continue;
-            }
-            let entries = usize::from(u16::from_le_bytes([t[48], t[49]]));
-            if 56 + 8 * entries as u64 > size {
-                why = format!("sector {at}: {entries} entries do not fit in {size} bytes");
-                continue;
-            }
-            let seq = u32::from_le_bytes([t[52], t[53], t[54], t[55]]);
-            if best.as_ref().map_or(true, |(s, _)| seq > *s) {
-                best = Some((seq, t[56..56 + 8 * entries].to_vec()));
-            }
-        }
-        let Some((_, table)) = best else {
-            return Err(corrupt(
-                W,
-                u64::from(first),
-                format!("no copy is readable ({why})"),
-            ));
-        };
-        let mut map = BTreeMap::new();
-        for e in table.chunks_exact(8) {
-            let orig = u32::from_le_bytes([e[0], e[1], e[2], e[3]]);
-            let mapped = u32::from_le_bytes([e[4], e[5], e[6], e[7]]);
-            if orig >= SPARING_UNUSED {
-                continue;
-            }
-            if orig % packet_len != 0 {
-                return Err(corrupt(
-                    W,
-                    u64::from(first),
-                    format!(
-                        "relocated block {orig} is not the start of a {packet_len}-block packet"
-                    ),
-                ));
-            }
-            map.insert(orig, u64::from(mapped));
-        }
-        Ok(map)
-    }
-
-    /// Finds the virtual allocation table (UDF 2.60 2.2.11): the last file
-    /// entry of type 248 (or, UDF 1.50, of type 0 ending in the VAT
-    /// identifier) within the last sectors of the image.
-    fn find_vat(&mut self) -> Result<Vat> {
-        const W: &str = "virtual allocation table";
-        let sectors = self.size / SECTOR as u64;
-        let start = u64::from(self.info.partition_start);
-        let last = sectors.saturating_sub(1);
-        let low = start.max(last.saturating_sub(VAT_SEARCH));
-        let host = self.physical_ref();
-        let mut at = last + 1;
-        while at > low {
-            at -= 1;
-            let s = self.sector(at)?;
-            if s.iter().all(|&b| b == 0) {
-                continue;
-            }
-            let Ok(tag) = Tag::decode(&s) else { continue };
-            if !matches!(tag.id, tag_id::FE | tag_id::EFE) || u64::from(tag.location) + start != at
-            {
-                continue;
-            }
-            let Ok(fe) = FileEntry::decode(&s) else {
-                continue;
-            };
-            if fe.file_type != 248 && fe.file_type != 0 {
-                continue;
-            }
-            // Entries count at most the partition's blocks.
-            if fe.length > 36 + 4 * u64::from(self.info.partition_length) + 65536 {
-                return Err(corrupt(W, at, format!("{} bytes long", fe.length)));
-            }
-            let data = self.read_data(&fe, host)?;
-            let mut counts = None;
-            let entries = if fe.file_type == 248 {
-                // UDF 2.00+: a header of L_HD bytes, then the entries.
-                if data.len() < 152 {
-                    return Err(corrupt(
-                        W,
-                        at,
-                        format!("{} bytes, header is 152", data.len()),
-                    ));
-                }
-                let header = usize::from(u16::from_le_bytes([data[0], data[1]]));
-                if header < 152 || header > data.len() {
-                    return Err(corrupt(W, at, format!("header length {header}")));
-                }
-                let le =
-                    |o: usize| u32::from_le_bytes([data[o], data[o + 1], data[o + 2], data[o + 3]]);
-                counts = Some((le(136), le(140)));
-                &data[header..]
-            } else {
-                // UDF 1.50: the entries, then the identifier and the
-                // previous VAT's location (36 bytes).
-                if data.len() < 36 || (data.len() - 36) % 4 != 0 {
-                    continue;
-                }
-                let n = data.len() - 36;
-                if &data[n + 1..n + 23] != b"*UDF Virtual Alloc Tbl" {
-                    continue;
-                }
-                &data[..n]
-            };
-            let entries: Vec<u32> = entries
-                .chunks_exact(4)
-                .map(|e| u32::from_le_bytes([e[0], e[1], e[2], e[3]]))
-                .collect();
-            return Ok(Vat {
-                info: VatInfo {
-                    sector: at,
-                    entries: entries.len(),
-                    counts,
-                },
-                entries,
-            });
-        }
-        Err(corrupt(
-            W,
-            last,
-            format!("no file entry of the table in sectors {low} to {last}"),
-        ))
-    }
-
-    /// The runs of the medium (byte offset, bytes) holding `len` bytes from
-    /// block `block` of partition `p`.
-    fn runs(&self, p: u16, mut block: u32, mut len: u64, out: &mut Vec<(u64, u64)>) -> Result<()> {
-        while len > 0 {
-            let (at, n) = self.contiguous(p, block)?;
-            let take = len.min(n * SECTOR as u64);
-            out.push((at * SECTOR as u64, take));
-            len -= take;
-            block = block.saturating_add((take / SECTOR as u64) as u32);
-        }
-        Ok(())
-    }
-
-    fn block(&mut self, p: u16, block: u32) -> Result<Vec<u8>> {
-        let at = self.locate(p, block)?;
-        self.sector(at)
-    }
-
-    fn entry_at(&mut self, p: u16, block: u32) -> Result<FileEntry> {
+    pub(super) fn entry_at(&mut self, p: u16, block: u32) -> Result<FileEntry> {
         let b = self.block(p, block)?;
         FileEntry::decode(&b).map_err(|e| corrupt("file entry", u64::from(block), e.to_string()))
     }
