@@ -15,7 +15,7 @@ use crate::image::settings::Settings;
 use crate::image::source::DataSource;
 use crate::iso9660::names::{mangle_iso, mangle_joliet, Candidate};
 use crate::udf::ecma167::cs0_decode;
-use crate::udf::file_structure::unique_names;
+use crate::udf::names::unique_names;
 impl FileSystemImage {
     /// `Name`: the leaf name as given.
     pub fn name(&self, id: ItemId) -> &str {

@@ -13,11 +13,12 @@ use crate::hybrid::system_area::IdSource;
 use crate::image::arena::TreeData;
 use crate::image::settings::Settings;
 use crate::time::FileTime;
+use crate::udf::descriptors::UdfContext;
 use crate::udf::ecma167::{
     file_type, terminating, volume_structure, Allocation, Avdp, ExtentAd, FileEntry, Integrity,
     MetadataMap, VolumeInfo,
 };
-use crate::udf::file_structure::{self, Kind, UdfContext, UdfTree};
+use crate::udf::file_structure::{self, Kind, UdfTree};
 use crate::write::layout::Layout;
 use crate::write::writer::{Stage, Volume, Writer};
 
