@@ -54,12 +54,54 @@ pub fn extract(
     dest: &Path,
     options: &ExtractOptions,
 ) -> Result<ExtractReport> {
-    let out_err = |path: &Path, error: io::Error| Error::Output {
-        path: path.to_path_buf(),
-        error,
-    };
     fs::create_dir_all(dest).map_err(|e| out_err(dest, e))?;
     let mut report = ExtractReport::default();
+    let order = extraction_order(tree, tops);
+    let s = make_directories(tree, order, dest, &mut report)?;
+    let outcomes = write_files(tree, medium, &s.jobs, options)?;
+    for ((i, _), outcome) in s.jobs.iter().zip(&outcomes) {
+        match outcome {
+            Outcome::Written(bytes) => {
+                report.files += 1;
+                report.bytes += bytes;
+            }
+            Outcome::Refused(why) => report.refused.push((tree.path(*i), why.clone())),
+        }
+    }
+    make_hard_links(tree, &s, &outcomes, options, &mut report)?;
+    make_special_files(tree, &s.specials, options, &mut report)?;
+    make_symlinks(tree, &s.links, options, &mut report)?;
+    // Directory modes and times last (children first), so that a read-only
+    // directory is filled before it closes.
+    for (i, host) in s.dirs_done.into_iter().rev() {
+        let n = &tree.nodes[i as usize];
+        if options.owners {
+            let _ = std::os::unix::fs::chown(&host, n.uid, n.gid);
+        }
+        if let Some(m) = n.mode {
+            fs::set_permissions(&host, fs::Permissions::from_mode(m & 0o7777))
+                .map_err(|e| out_err(&host, e))?;
+        }
+        if let Some(t) = n.modified {
+            if let Ok(d) = File::open(&host) {
+                let _ = d.set_modified(t.to_system_time());
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// The output error of `path`.
+fn out_err(path: &Path, error: io::Error) -> Error {
+    Error::Output {
+        path: path.to_path_buf(),
+        error,
+    }
+}
+
+/// The nodes to extract, in tree order: each of `tops` and everything below
+/// it, after the ancestors of each (made as plain directories).
+fn extraction_order(tree: &FsTree, tops: &[u32]) -> Vec<u32> {
     let mut order = Vec::new();
     let mut queued = HashSet::new();
     for &top in tops {
@@ -80,16 +122,37 @@ pub fn extract(
             order.push(i);
         }
     }
+    order
+}
+
+/// What is left to make once the directories are made, each with its host
+/// path.
+#[derive(Default)]
+struct Sorted {
+    /// Directories made, in the order made.
+    dirs_done: Vec<(u32, PathBuf)>,
+    /// Files to write (the first name of each hard-linked file).
+    jobs: Vec<(u32, PathBuf)>,
+    /// Further names of hard-linked files, with the index in `jobs` of the
+    /// first.
+    hard: Vec<(u32, PathBuf, usize)>,
+    specials: Vec<(u32, PathBuf)>,
+    links: Vec<(u32, PathBuf, String)>,
+}
+
+/// Makes the directories of `order` (refusing names that could climb out of
+/// `dest` and links that point out of it) and sorts out the rest.
+fn make_directories(
+    tree: &FsTree,
+    order: Vec<u32>,
+    dest: &Path,
+    report: &mut ExtractReport,
+) -> Result<Sorted> {
+    let mut s = Sorted::default();
     // Host path of each directory made.
     let mut dirs: HashMap<u32, PathBuf> = HashMap::new();
     dirs.insert(0, dest.to_path_buf());
-    let mut dirs_done: Vec<(u32, PathBuf)> = Vec::new();
-    let mut jobs: Vec<(u32, PathBuf)> = Vec::new();
-    // Hard links: (node, host path, index in `jobs` of the first name).
-    let mut hard: Vec<(u32, PathBuf, usize)> = Vec::new();
     let mut first_of_link: HashMap<u64, usize> = HashMap::new();
-    let mut specials: Vec<(u32, PathBuf)> = Vec::new();
-    let mut links: Vec<(u32, PathBuf, String)> = Vec::new();
     let mut done = HashSet::from([0u32]);
     for i in order {
         if !done.insert(i) {
@@ -121,55 +184,66 @@ pub fn extract(
                     }
                 }
                 report.directories += 1;
-                dirs_done.push((i, host.clone()));
+                s.dirs_done.push((i, host.clone()));
                 dirs.insert(i, host);
             }
             FsKind::Symlink(target) => match check_link_target(tree, i, target) {
-                Ok(()) => links.push((i, host, target.clone())),
+                Ok(()) => s.links.push((i, host, target.clone())),
                 Err(why) => report.refused.push((tree.path(i), why)),
             },
             FsKind::File => match n.link_key.and_then(|k| first_of_link.get(&k)) {
-                Some(&first) => hard.push((i, host, first)),
+                Some(&first) => s.hard.push((i, host, first)),
                 None => {
                     if let Some(k) = n.link_key {
-                        first_of_link.insert(k, jobs.len());
+                        first_of_link.insert(k, s.jobs.len());
                     }
-                    jobs.push((i, host));
+                    s.jobs.push((i, host));
                 }
             },
             FsKind::Fifo | FsKind::Socket | FsKind::CharDevice(_) | FsKind::BlockDevice(_) => {
-                specials.push((i, host));
+                s.specials.push((i, host));
             }
         }
     }
-    let outcomes = write_files(tree, medium, &jobs, options)?;
-    for ((i, _), outcome) in jobs.iter().zip(&outcomes) {
-        match outcome {
-            Outcome::Written(bytes) => {
-                report.files += 1;
-                report.bytes += bytes;
-            }
-            Outcome::Refused(why) => report.refused.push((tree.path(*i), why.clone())),
-        }
-    }
-    for (i, host, first) in hard {
-        let view_path = tree.path(i);
-        if !matches!(outcomes[first], Outcome::Written(_)) {
+    Ok(s)
+}
+
+/// The further names of hard-linked files, once their first is written.
+fn make_hard_links(
+    tree: &FsTree,
+    s: &Sorted,
+    outcomes: &[Outcome],
+    options: &ExtractOptions,
+    report: &mut ExtractReport,
+) -> Result<()> {
+    for (i, host, first) in &s.hard {
+        let view_path = tree.path(*i);
+        if !matches!(outcomes[*first], Outcome::Written(_)) {
             report
                 .refused
                 .push((view_path, "the file it links to was not written".into()));
             continue;
         }
-        if !make_room(&host, options.force, &mut report, &view_path)? {
+        if !make_room(host, options.force, report, &view_path)? {
             continue;
         }
-        fs::hard_link(&jobs[first].1, &host).map_err(|e| out_err(&host, e))?;
+        fs::hard_link(&s.jobs[*first].1, host).map_err(|e| out_err(host, e))?;
         report.links += 1;
     }
+    Ok(())
+}
+
+/// FIFOs, sockets and devices.
+fn make_special_files(
+    tree: &FsTree,
+    specials: &[(u32, PathBuf)],
+    options: &ExtractOptions,
+    report: &mut ExtractReport,
+) -> Result<()> {
     for (i, host) in specials {
-        let n = &tree.nodes[i as usize];
-        let view_path = tree.path(i);
-        if !make_room(&host, options.force, &mut report, &view_path)? {
+        let n = &tree.nodes[*i as usize];
+        let view_path = tree.path(*i);
+        if !make_room(host, options.force, report, &view_path)? {
             continue;
         }
         let (ty, dev) = match n.kind {
@@ -180,43 +254,36 @@ pub fn extract(
             _ => continue,
         };
         let mode = rustix::fs::Mode::from_raw_mode(n.mode.unwrap_or(0o644) & 0o777);
-        match rustix::fs::mknodat(rustix::fs::CWD, &host, ty, mode, dev) {
+        match rustix::fs::mknodat(rustix::fs::CWD, host, ty, mode, dev) {
             Ok(()) => report.links += 1,
             Err(e) => report
                 .refused
                 .push((view_path, format!("cannot make the special file: {e}"))),
         }
     }
+    Ok(())
+}
+
+/// Symbolic links, last, so that no write goes through a link.
+fn make_symlinks(
+    tree: &FsTree,
+    links: &[(u32, PathBuf, String)],
+    options: &ExtractOptions,
+    report: &mut ExtractReport,
+) -> Result<()> {
     for (i, host, target) in links {
-        let view_path = tree.path(i);
-        if !make_room(&host, options.force, &mut report, &view_path)? {
+        let view_path = tree.path(*i);
+        if !make_room(host, options.force, report, &view_path)? {
             continue;
         }
-        std::os::unix::fs::symlink(&target, &host).map_err(|e| out_err(&host, e))?;
+        std::os::unix::fs::symlink(target, host).map_err(|e| out_err(host, e))?;
         if options.owners {
-            let n = &tree.nodes[i as usize];
-            let _ = std::os::unix::fs::lchown(&host, n.uid, n.gid);
+            let n = &tree.nodes[*i as usize];
+            let _ = std::os::unix::fs::lchown(host, n.uid, n.gid);
         }
         report.links += 1;
     }
-    // Directory modes and times last (children first), so that a read-only
-    // directory is filled before it closes.
-    for (i, host) in dirs_done.into_iter().rev() {
-        let n = &tree.nodes[i as usize];
-        if options.owners {
-            let _ = std::os::unix::fs::chown(&host, n.uid, n.gid);
-        }
-        if let Some(m) = n.mode {
-            fs::set_permissions(&host, fs::Permissions::from_mode(m & 0o7777))
-                .map_err(|e| out_err(&host, e))?;
-        }
-        if let Some(t) = n.modified {
-            if let Ok(d) = File::open(&host) {
-                let _ = d.set_modified(t.to_system_time());
-            }
-        }
-    }
-    Ok(report)
+    Ok(())
 }
 
 /// What became of one file.
