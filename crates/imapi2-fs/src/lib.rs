@@ -28,15 +28,32 @@
 //!
 //! ## How it works
 //!
-//! The [`FileSystemImage`] owns the tree. [`FileSystemImage::create_result_image`]
-//! runs a layout pass with no data I/O: each file system (the ISO 9660 tree
-//! with its Rock Ridge entries, the Joliet tree, the UDF volume and its
-//! metadata area) reserves its blocks from one allocator, and every file's
-//! data is placed once and shared by all trees.
-//! The [`ImageResult`] is that plan; its [`ImageStream`] generates directory
-//! and path-table bytes when the position reaches them and reads file data
-//! from the sources then. [`ImageResult::write_to_path`] is the fast way to a
-//! file (kernel copies, holes for zeros).
+//! The [`FileSystemImage`] owns the tree of items (`image/`: the item arena,
+//! data sources, boot options, settings, and the IMAPI interfaces by topic).
+//! [`FileSystemImage::create_result_image`] runs a layout pass with no data
+//! I/O (`write/plan`): each file system is a *writer* with one small
+//! interface (`write/writer`): the ISO 9660 volume with its Rock Ridge
+//! entries and the Joliet volume (`iso9660/writer`), El Torito
+//! (`eltorito/writer`), UDF with its metadata area (`udf/writer`) and the
+//! hybrid system area (`hybrid/writer`). Registered in block order, they
+//! reserve their blocks from one allocator (`write/alloc`) stage by stage;
+//! every file's data is placed once and shared by all trees
+//! (`write/layout`); then each gives the bytes that planning fixes
+//! (descriptors, anchors, the catalog).
+//! The [`ImageResult`] is that plan; its [`ImageStream`] (`write/stream`)
+//! asks the writers for a directory's or path table's bytes when the
+//! position reaches them and reads file data from the sources then
+//! (`write/file_data`). [`ImageResult::write_to_path`] is the fast way to a
+//! file (`write/output`: kernel copies, holes for zeros).
+//!
+//! Reading goes the other way (`read/`): a [`Medium`] is opened as a
+//! [`Disc`] (its sessions and file systems); the readers (`iso9660/reader`,
+//! `udf/reader`) give one view as an [`FsTree`], which [`extract`], import
+//! ([`FileSystemImage::import_file_system`]) and [`Multisession`] work on;
+//! [`validate`] dispatches to each format's checks. The on-disk structures
+//! of each format are plain types with `encode`/`decode` next to their spec
+//! clause ([`ecma119`], [`rockridge`], [`ecma167`], [`eltorito`],
+//! [`system_area`]); what every decoder shares is in `codec`.
 //!
 //! With `SOURCE_DATE_EPOCH` set, the volume time is that value and every item
 //! time is clamped to it, so the same tree gives byte-identical images.

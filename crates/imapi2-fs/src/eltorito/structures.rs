@@ -1,7 +1,5 @@
-//! El Torito (the "Bootable CD-ROM Format Specification" 1.0, 1995): the boot
-//! record volume descriptor, the boot catalog entries, and the boot info
-//! table that isolinux-style loaders expect patched into their image. Each
-//! structure has an `encode` and a `decode`; decoders return errors.
+//! The El Torito structures, each with an `encode` and a `decode` (the
+//! public `imapi2_fs::eltorito`).
 
 use crate::codec::{bad, DecodeError, SECTOR};
 
