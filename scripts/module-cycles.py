@@ -21,11 +21,12 @@ Declaring a submodule (`mod child;`) is never a dependency.
 
 The report lists every strongly connected component with more than one
 module (a cycle), with the references behind each edge inside it, and exits
-with status 1 when there is one. Comments and string literals are ignored;
+with status 1 when there is one. --edges lists every dependency first. Comments and string literals are ignored;
 macros that build paths from fragments are not seen.
 """
 import os
 import re
+import signal
 import sys
 
 IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -316,6 +317,7 @@ def name(p):
 
 
 def main():
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # quiet when piped into head
     args = sys.argv[1:]
     tests = "--tests" in args
     show = "--edges" in args
