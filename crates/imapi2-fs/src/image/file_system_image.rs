@@ -10,7 +10,7 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::filesystems::FileSystems;
-use crate::image::arena::{Content, Stored, Tree, ROOT};
+use crate::image::arena::{Content, NodeKind, Stored, Tree, ROOT};
 use crate::image::item::{Attributes, ItemId, ItemKind, ItemType};
 use crate::image::item_names;
 use crate::image::journal::{Journal, Undo};
@@ -153,6 +153,20 @@ impl FileSystemImage {
                 });
             }
             Ok(d)
+        }
+    }
+
+    /// `FullPath`: the absolute path in the image.
+    pub fn full_path(&self, id: ItemId) -> String {
+        self.tree.data.full_path(id.0)
+    }
+    /// The kind of item.
+    pub fn kind(&self, id: ItemId) -> ItemKind {
+        match self.tree.node(id.0).kind {
+            NodeKind::Dir { .. } => ItemKind::Directory,
+            NodeKind::File { .. } => ItemKind::File,
+            NodeKind::Symlink { .. } => ItemKind::Symlink,
+            NodeKind::Special(_) => ItemKind::Special,
         }
     }
 

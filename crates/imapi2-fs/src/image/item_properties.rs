@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::filesystems::FileSystems;
 use crate::image::arena::{NodeKind, TreeData, NO_PARENT, ROOT};
 use crate::image::file_system_image::FileSystemImage;
-use crate::image::item::{Attributes, ItemId, ItemKind, SpecialKind};
+use crate::image::item::{Attributes, ItemId, SpecialKind};
 use crate::image::journal::Undo;
 use crate::image::settings::Settings;
 use crate::image::source::DataSource;
@@ -20,21 +20,6 @@ impl FileSystemImage {
     /// `Name`: the leaf name as given.
     pub fn name(&self, id: ItemId) -> &str {
         &self.tree.node(id.0).name
-    }
-
-    /// `FullPath`: the absolute path in the image.
-    pub fn full_path(&self, id: ItemId) -> String {
-        self.tree.data.full_path(id.0)
-    }
-
-    /// The kind of item.
-    pub fn kind(&self, id: ItemId) -> ItemKind {
-        match self.tree.node(id.0).kind {
-            NodeKind::Dir { .. } => ItemKind::Directory,
-            NodeKind::File { .. } => ItemKind::File,
-            NodeKind::Symlink { .. } => ItemKind::Symlink,
-            NodeKind::Special(_) => ItemKind::Special,
-        }
     }
 
     /// The directory holding the item, or `None` for the root and detached items.
