@@ -1,35 +1,39 @@
 #!/usr/bin/env python3
-"""Module import cycles inside Rust crates (DESIGN.md: "No module imports a
-module that imports it back").
+"""Module import cycles of one Rust crate.
 
-Usage: scripts/module-cycles.py CRATE_SRC_DIR...   (e.g. crates/imapi2-mmc/src)
+Usage: scripts/module-cycles.py [--tests] [--edges] CRATE_SRC_DIR
+       (for example crates/imapi2-fs/src)
 
-Every source file is one module, and so is every inline module
-(`mod tests { .. }`). A module imports another when one of its `use`
-trees or paths names that module or an item in it: `crate::a::b::Item`,
-`super::x`, `self::y`, or a path starting with the name of a child module
-(`child::Item`, as a `mod.rs` re-export does). Paths resolve to the longest
-module prefix they name, so `crate::Item` for an item re-exported by lib.rs is
-an import of the crate root. `mod name;` declarations alone are not imports.
+Every file module (lib.rs, a.rs, a/mod.rs, a/b.rs) is a node. A module
+depends on another when its code names it: a `use` declaration or an inline
+path that starts with `crate::`, `super::`, `self::` or the name of one of
+its own submodules. A path is resolved to the module that defines the item
+it names: `crate::a::b::Item` goes to `crate::a::b`, or, when `b` re-exports
+`Item` (`pub use`, `pub(crate) use`, `pub use x::*`), on to the module that
+`x` resolves it to. Inline modules (`mod flags { ... }`) count as part of
+their file. `#[cfg(test)] mod tests { ... }` blocks are left out unless
+--tests is given.
 
-Prints every strongly connected group of two or more modules with the lines
-that make its edges, and exits with status 1 when there is one.
+A module whose file holds nothing but `mod` declarations and `use`
+declarations (a pure facade: lib.rs, a mod.rs that only re-exports) does not
+depend on what it re-exports; any other module depends on all it names.
+Declaring a submodule (`mod child;`) is never a dependency.
 
-Comments and string literals are ignored; `#[path]` attributes and paths
-built inside macros are not followed, and method calls are not imports (an
-`impl` in a child may add methods its parent calls).
+The report lists every strongly connected component with more than one
+module (a cycle), with the references behind each edge inside it, and exits
+with status 1 when there is one. --edges lists every dependency first. Comments and string literals are ignored;
+macros that build paths from fragments are not seen.
 """
-
 import os
 import re
+import signal
 import sys
 
-EXTERNAL = {"std", "core", "alloc"}
+IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 
 
 def strip(text):
-    """Source text without comments, string and char literals (same length
-    of lines kept, so line numbers stay right)."""
+    """Blanks comments, string and char literals, keeping line numbers."""
     out = []
     i, n = 0, len(text)
     while i < n:
@@ -37,6 +41,7 @@ def strip(text):
         if text.startswith("//", i):
             j = text.find("\n", i)
             j = n if j < 0 else j
+            out.append(" " * (j - i))
             i = j
         elif text.startswith("/*", i):
             depth, j = 1, i + 2
@@ -47,27 +52,26 @@ def strip(text):
                     depth, j = depth - 1, j + 2
                 else:
                     j += 1
-            out.append("\n" * text.count("\n", i, j))
+            out.append(re.sub(r"[^\n]", " ", text[i:j]))
             i = j
-        elif c == "r" and re.match(r'r#*"', text[i:i + 10]) and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")):
-            m = re.match(r'r(#*)"', text[i:])
-            close = '"' + m.group(1)
-            j = text.find(close, i + len(m.group(0)))
-            j = n if j < 0 else j + len(close)
-            out.append('""' + "\n" * text.count("\n", i, j))
-            i = j
+        elif c == "r" and re.match(r'r#*"', text[i:]) and (i == 0 or not re.match(r"\w", text[i - 1])):
+            hashes = re.match(r"r(#*)\"", text[i:]).group(1)
+            end = text.find('"' + hashes, i + 2 + len(hashes))
+            end = n if end < 0 else end + 1 + len(hashes)
+            out.append(re.sub(r"[^\n]", " ", text[i:end]))
+            i = end
         elif c == '"':
             j = i + 1
             while j < n and text[j] != '"':
                 j += 2 if text[j] == "\\" else 1
-            out.append('""' + "\n" * text.count("\n", i, j))
+            out.append(re.sub(r"[^\n]", " ", text[i : j + 1]))
             i = j + 1
         elif c == "'":
             m = re.match(r"'(\\.[^']*|[^\\'])'", text[i:])
             if m:
-                out.append("' '")
+                out.append(" " * len(m.group(0)))
                 i += len(m.group(0))
-            else:
+            else:  # a lifetime
                 out.append(c)
                 i += 1
         else:
@@ -76,161 +80,219 @@ def strip(text):
     return "".join(out)
 
 
-def module_files(src):
-    """{module path tuple: file} for the crate rooted at src/lib.rs or main.rs."""
-    root = os.path.join(src, "lib.rs")
-    if not os.path.exists(root):
-        root = os.path.join(src, "main.rs")
-    mods = {}
-
-    def visit(path, file):
-        mods[path] = file
-        text = strip(open(file, encoding="utf-8").read())
-        for a, b, n in inline_modules(text):
-            outer = tuple(m for x, y, m in inline_modules(text) if x < a and b <= y)
-            mods[path + outer + (n,)] = file
-        base = os.path.dirname(file)
-        name = os.path.basename(file)
-        if name not in ("lib.rs", "main.rs", "mod.rs"):
-            base = os.path.join(base, name[:-3])
-        for m in re.finditer(r"^\s*(?:pub(?:\([^)]*\))?\s+)?mod\s+(\w+)\s*;", text, re.M):
-            child = m.group(1)
-            for cand in (os.path.join(base, child + ".rs"), os.path.join(base, child, "mod.rs")):
-                if os.path.exists(cand):
-                    visit(path + (child,), cand)
-                    break
-
-    visit((), root)
-    return mods
+def block_end(text, open_at):
+    """Index after the brace block opening at `open_at`."""
+    depth = 0
+    for j in range(open_at, len(text)):
+        if text[j] == "{":
+            depth += 1
+        elif text[j] == "}":
+            depth -= 1
+            if depth == 0:
+                return j + 1
+    return len(text)
 
 
-def use_paths(tree, prefix):
-    """Flattens a use tree (`a::{b, c::d}`) into paths."""
-    tree = tree.strip()
-    if not tree:
-        return [prefix] if prefix else []
-    if tree.startswith("{"):
-        inner = tree[1:tree.rfind("}")]
+def drop_tests(text):
+    for m in reversed(list(re.finditer(r"#\[cfg\(test\)\]\s*(pub(\([^)]*\))?\s+)?mod\s+" + IDENT + r"\s*\{", text))):
+        end = block_end(text, m.end() - 1)
+        text = text[: m.start()] + re.sub(r"[^\n]", " ", text[m.start() : end]) + text[end:]
+    return text
+
+
+def parse_use_tree(s):
+    """`a::{b, c::d as e, f::*}` -> list of (path segments, alias or '*')."""
+    s = re.sub(r"\s+", "", s)
+    out = []
+
+    def walk(prefix, s):
+        # split top-level commas
         parts, depth, cur = [], 0, ""
-        for ch in inner:
+        for ch in s:
+            if ch == "{":
+                depth += 1
+            elif ch == "}":
+                depth -= 1
             if ch == "," and depth == 0:
                 parts.append(cur)
                 cur = ""
-                continue
-            depth += ch == "{"
-            depth -= ch == "}"
-            cur += ch
-        parts.append(cur)
-        out = []
+            else:
+                cur += ch
+        if cur:
+            parts.append(cur)
         for p in parts:
-            if p.strip():
-                out += use_paths(p, prefix)
-        return out
-    m = re.match(r"(\w+)\s*(?:::\s*(.*))?$", tree, re.S)
-    if not m:
-        return [prefix] if prefix else []
-    head, rest = m.group(1), m.group(2)
-    if rest is None:
-        return [prefix + [head]]
-    rest = re.sub(r"\s+as\s+\w+\s*$", "", rest)
-    if rest.strip() == "*":
-        return [prefix + [head]]
-    return use_paths(rest, prefix + [head])
-
-
-def resolve(segs, here, mods):
-    """The module a path names, from module `here`, or None (external)."""
-    if not segs:
-        return None
-    first = segs[0]
-    if first == "crate":
-        base, rest = (), segs[1:]
-    elif first in ("super", "self"):
-        base, rest = here, segs
-        while rest and rest[0] in ("super", "self"):
-            if rest[0] == "super":
-                base = base[:-1]
-            rest = rest[1:]
-    elif here + (first,) in mods:
-        base, rest = here, segs
-    else:
-        return None
-    best = base
-    for i in range(1, len(rest) + 1):
-        cand = base + tuple(rest[:i])
-        if cand in mods:
-            best = cand
-        else:
-            break
-    return best
-
-
-def inline_modules(text):
-    """(start, end, name) of every inline `mod name { .. }` block."""
-    out = []
-    for m in re.finditer(r"\bmod\s+(\w+)\s*\{", text):
-        depth, j = 1, m.end()
-        while j < len(text) and depth:
-            depth += text[j] == "{"
-            depth -= text[j] == "}"
-            j += 1
-        out.append((m.start(), j, m.group(1)))
+            if "{" in p:
+                head, rest = p.split("{", 1)
+                head = [x for x in head.split("::") if x]
+                walk(prefix + head, rest[: rest.rfind("}")])
+                continue
+            alias = None
+            if "as" in p and re.search(r"as(" + IDENT + r")$", p):
+                m = re.match(r"(.*?)as(" + IDENT + r")$", p)
+                if m and not m.group(1).endswith(":"):
+                    p, alias = m.group(1), m.group(2)
+            segs = [x for x in p.split("::") if x]
+            if segs == ["self"]:
+                segs = []
+            full = prefix + segs
+            if full and full[-1] == "*":
+                out.append((full[:-1], "*"))
+            elif full:
+                out.append((full, alias or full[-1]))
+    walk([], s)
     return out
 
 
-def edges_of(path, file, mods):
-    text = strip(open(file, encoding="utf-8").read())
-    found = []
-    inline = inline_modules(text)
-
-    def here_at(pos):
-        return path + tuple(n for a, b, n in inline if a < pos < b)
-
-    def target_of(segs, pos):
-        target = resolve(segs, here_at(pos), mods)
-        while target is not None and target not in mods:
-            target = target[:-1]
-        return target
-
-    def add(pos, target, what):
-        if target is not None:
-            found.append((here_at(pos), target, line_of(pos), what))
-
-    def line_of(pos):
-        return text.count("\n", 0, pos) + 1
-
-    uses = list(re.finditer(r"\buse\s+([^;]*);", text))
-    spans = []
-    for m in uses:
-        spans.append((m.start(), m.end()))
-        for segs in use_paths(m.group(1), []):
-            add(m.start(), target_of(segs, m.start()), "use " + "::".join(segs))
-
-    def in_use(pos):
-        return any(a <= pos < b for a, b in spans)
-
-    for m in re.finditer(r"\b((?:crate|super|self|[a-z_][a-z0-9_]*)(?:\s*::\s*\w+)+)", text):
-        if in_use(m.start()):
-            continue
-        segs = [s.strip() for s in m.group(1).split("::")]
-        if segs[0] in EXTERNAL:
-            continue
-        add(m.start(), target_of(segs, m.start()), "::".join(segs))
-    return [(f, t, l, w) for f, t, l, w in found if t != f]
+class Module:
+    def __init__(self, path, file):
+        self.path = path  # tuple, () is the crate root
+        self.file = file
+        self.children = set()
+        self.uses = []  # (segments, alias, line, is_pub)
+        self.inline = []  # (segments, line)
+        self.inline_mods = set()
+        self.facade = True
 
 
-def sccs(nodes, graph):
+def load(src, tests):
+    mods = {}
+    for dirpath, _, files in os.walk(src):
+        for f in files:
+            if not f.endswith(".rs"):
+                continue
+            full = os.path.join(dirpath, f)
+            rel = os.path.relpath(full, src)[:-3].split(os.sep)
+            if rel in (["lib"], ["main"]):
+                path = ()
+            elif rel[-1] == "mod":
+                path = tuple(rel[:-1])
+            else:
+                path = tuple(rel)
+            mods[path] = Module(path, full)
+    for m in mods.values():
+        text = strip(open(m.file, encoding="utf-8").read())
+        if not tests:
+            text = drop_tests(text)
+        line_of = lambda at: text.count("\n", 0, at) + 1
+        for d in re.finditer(r"\bmod\s+(" + IDENT + r")\s*([;{])", text):
+            if d.group(2) == "{":
+                m.inline_mods.add(d.group(1))
+            else:
+                m.children.add(d.group(1))
+        spans = []
+        for u in re.finditer(r"(?:\b(pub)(?:\s*\([^)]*\))?\s+)?\buse\s+([^;]*);", text):
+            for segs, alias in parse_use_tree(u.group(2)):
+                m.uses.append((segs, alias, line_of(u.start()), bool(u.group(1))))
+            spans.append((u.start(), u.end()))
+        rest = list(text)
+        for a, b in spans:
+            rest[a:b] = " " * (b - a)
+        rest = "".join(rest)
+        for p in re.finditer(r"(?<![\w:])((?:crate|super|self|" + IDENT + r")(?:\s*::\s*" + IDENT + r")+)", rest):
+            segs = re.sub(r"\s+", "", p.group(1)).split("::")
+            m.inline.append((segs, line_of(p.start())))
+        # A facade holds only attributes, mod and use declarations.
+        body = re.sub(r"#!?\[[^\]]*\]", "", rest)
+        body = re.sub(r"\b(pub(\s*\([^)]*\))?\s+)?mod\s+" + IDENT + r"\s*;", "", body)
+        m.facade = body.strip() == ""
+    return mods
+
+
+class Resolver:
+    def __init__(self, mods):
+        self.mods = mods
+
+    def start(self, m, segs):
+        """Absolute module path and remaining segments, or None (extern)."""
+        cur = m.path
+        s = list(segs)
+        if s[0] == "crate":
+            return (), s[1:]
+        if s[0] in ("super", "self"):
+            while s and s[0] in ("super", "self"):
+                if s[0] == "super":
+                    cur = cur[:-1]
+                s = s[1:]
+            return cur, s
+        if s[0] in m.children:
+            return cur, s
+        return None
+
+    def resolve(self, m, segs, seen=None):
+        """The defining module of what `segs` (seen from m) names."""
+        st = self.start(m, segs)
+        if st is None:
+            return None
+        cur, rest = st
+        return self.walk(cur, rest, seen or set())
+
+    def walk(self, cur, rest, seen):
+        while rest and cur + (rest[0],) in self.mods:
+            cur, rest = cur + (rest[0],), rest[1:]
+        if not rest:
+            return cur
+        mod = self.mods[cur]
+        if rest[0] in mod.inline_mods:
+            return cur
+        key = (cur, rest[0])
+        if key in seen:
+            return cur
+        seen = seen | {key}
+        # named re-export
+        for segs, alias, _, _ in mod.uses:
+            if alias == rest[0]:
+                r = self.resolve(mod, segs + rest[1:], seen)
+                return cur if r is None else r
+        # glob re-exports
+        for segs, alias, _, _ in mod.uses:
+            if alias == "*":
+                st = self.start(mod, segs)
+                if st is None:
+                    continue
+                base = self.walk(st[0], st[1], seen)
+                if base is not None and self.defines(base, rest[0]):
+                    return self.walk(base, rest, seen)
+        return cur
+
+    def defines(self, path, name):
+        mod = self.mods.get(path)
+        if mod is None:
+            return False
+        if name in mod.children or name in mod.inline_mods:
+            return True
+        if any(a == name for _, a, _, _ in mod.uses):
+            return True
+        text = open(mod.file, encoding="utf-8").read()
+        return re.search(r"\b(fn|struct|enum|trait|type|const|static|union|macro_rules!)\s+" + name + r"\b", text) is not None
+
+
+def edges(mods):
+    r = Resolver(mods)
+    out = {}
+    for m in mods.values():
+        refs = [(s, l) for s, a, l, pub in m.uses if not (m.facade and pub)]
+        refs += m.inline
+        for segs, line in refs:
+            t = r.resolve(m, segs)
+            if t is None or t == m.path:
+                continue
+            out.setdefault((m.path, t), []).append(line)
+    return out
+
+
+def sccs(nodes, adj):
     index, low, stack, on, out = {}, {}, [], set(), []
     counter = [0]
+    sys.setrecursionlimit(10000)
 
-    def strong(v):
+    def visit(v):
         index[v] = low[v] = counter[0]
         counter[0] += 1
         stack.append(v)
         on.add(v)
-        for w in graph.get(v, ()):
+        for w in adj.get(v, ()):
             if w not in index:
-                strong(w)
+                visit(w)
                 low[v] = min(low[v], low[w])
             elif w in on:
                 low[v] = min(low[v], index[w])
@@ -244,51 +306,41 @@ def sccs(nodes, graph):
                     break
             out.append(comp)
 
-    sys.setrecursionlimit(10000)
-    for v in nodes:
+    for v in sorted(nodes):
         if v not in index:
-            strong(v)
+            visit(v)
     return out
 
 
-def name(path):
-    return "crate" + "".join("::" + p for p in path)
-
-
-def check(src):
-    mods = module_files(src)
-    graph, why = {}, {}
-    # Each file once, as the module it is (its inline modules come after).
-    files = {}
-    for path, file in sorted(mods.items(), key=lambda pf: len(pf[0])):
-        files.setdefault(file, path)
-    for file, path in files.items():
-        for source, target, line, what in edges_of(path, file, mods):
-            graph.setdefault(source, set()).add(target)
-            why.setdefault((source, target), f"{os.path.relpath(file)}:{line}: {what}")
-    bad = [c for c in sccs(list(mods), graph) if len(c) > 1]
-    for comp in bad:
-        members = set(comp)
-        print(f"{src}: cycle among {', '.join(sorted(name(m) for m in comp))}")
-        for a in sorted(members):
-            for b in sorted(graph.get(a, ())):
-                if b in members:
-                    print(f"    {name(a)} -> {name(b)}  ({why[(a, b)]})")
-    return not bad, len(mods)
+def name(p):
+    return "crate" + "".join("::" + x for x in p)
 
 
 def main():
-    if len(sys.argv) < 2:
-        print(__doc__)
-        return 2
-    ok = True
-    for src in sys.argv[1:]:
-        good, count = check(src)
-        ok &= good
-        if good:
-            print(f"{src}: {count} modules, no cycle")
-    return 0 if ok else 1
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # quiet when piped into head
+    args = sys.argv[1:]
+    tests = "--tests" in args
+    show = "--edges" in args
+    args = [a for a in args if not a.startswith("--")]
+    src = args[0] if args else "src"
+    mods = load(src, tests)
+    e = edges(mods)
+    adj = {}
+    for (a, b) in e:
+        adj.setdefault(a, set()).add(b)
+    if show:
+        for (a, b), lines in sorted(e.items()):
+            print(f"{name(a)} -> {name(b)}  ({os.path.relpath(mods[a].file, src)}:{','.join(map(str, sorted(set(lines))))})")
+    cycles = [c for c in sccs(mods.keys(), adj) if len(c) > 1]
+    print(f"{len(mods)} modules, {len(e)} dependencies, {len(cycles)} cycle(s)")
+    for c in cycles:
+        cs = set(c)
+        print(f"cycle of {len(c)} modules: " + ", ".join(sorted(name(x) for x in c)))
+        for (a, b), lines in sorted(e.items()):
+            if a in cs and b in cs:
+                print(f"  {name(a)} -> {name(b)}  ({os.path.relpath(mods[a].file, src)}:{','.join(map(str, sorted(set(lines))))})")
+    sys.exit(1 if cycles else 0)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -126,38 +126,37 @@ pub fn recorder_for(name: Option<&str>, json: bool) -> Result<DiscRecorder, CliE
         json,
     };
     let master = DiscMaster::new();
-    let name = match name {
-        Some(d) => d.to_string(),
-        None => {
-            let entries = master.entries();
-            match entries.len() {
-                1 => entries[0].id.clone(),
-                0 => {
-                    return Err(usage(
+    let name =
+        match name {
+            Some(d) => d.to_string(),
+            None => {
+                let entries = master.entries();
+                match entries.len() {
+                    1 => entries[0].id.clone(),
+                    0 => return Err(usage(
                         "no recorder found: name one with --drive (virtual:DIR makes a virtual \
                          one with burn --blank KIND)"
                             .into(),
-                    ))
-                }
-                _ => {
-                    let list: Vec<String> = entries
-                        .iter()
-                        .map(|e| match &e.kind {
-                            RecorderKind::Real { node, .. } => {
-                                format!("{} ({})", e.id, node.display())
-                            }
-                            RecorderKind::Virtual { .. } => e.id.clone(),
-                        })
-                        .collect();
-                    return Err(usage(format!(
-                        "{} recorders: choose one with --drive: {}",
-                        list.len(),
-                        list.join(", ")
-                    )));
+                    )),
+                    _ => {
+                        let list: Vec<String> = entries
+                            .iter()
+                            .map(|e| match &e.kind {
+                                RecorderKind::Real { node, .. } => {
+                                    format!("{} ({})", e.id, node.display())
+                                }
+                                RecorderKind::Virtual { .. } => e.id.clone(),
+                            })
+                            .collect();
+                        return Err(usage(format!(
+                            "{} recorders: choose one with --drive: {}",
+                            list.len(),
+                            list.join(", ")
+                        )));
+                    }
                 }
             }
-        }
-    };
+        };
     master.open(&name).map_err(|e| dev_error(e, json))
 }
 

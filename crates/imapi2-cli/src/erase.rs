@@ -100,7 +100,11 @@ impl Shown {
         match self.mode {
             Mode::Bar => {
                 if let Some(b) = &self.bar {
-                    let frac = if total > 0.0 { (elapsed / total).min(1.0) } else { 0.0 };
+                    let frac = if total > 0.0 {
+                        (elapsed / total).min(1.0)
+                    } else {
+                        0.0
+                    };
                     b.set_position((frac * 1000.0) as u64);
                     b.set_message(format!("{elapsed:.0} of about {total:.0} s"));
                 }

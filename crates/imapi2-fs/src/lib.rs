@@ -28,15 +28,32 @@
 //!
 //! ## How it works
 //!
-//! The [`FileSystemImage`] owns the tree. [`FileSystemImage::create_result_image`]
-//! runs a layout pass with no data I/O: each file system (the ISO 9660 tree
-//! with its Rock Ridge entries, the Joliet tree, the UDF volume and its
-//! metadata area) reserves its blocks from one allocator, and every file's
-//! data is placed once and shared by all trees.
-//! The [`ImageResult`] is that plan; its [`ImageStream`] generates directory
-//! and path-table bytes when the position reaches them and reads file data
-//! from the sources then. [`ImageResult::write_to_path`] is the fast way to a
-//! file (kernel copies, holes for zeros).
+//! The [`FileSystemImage`] owns the tree of items (`image/`: the item arena,
+//! data sources, boot options, settings, and the IMAPI interfaces by topic).
+//! [`FileSystemImage::create_result_image`] runs a layout pass with no data
+//! I/O (`write/plan`): each file system is a *writer* with one small
+//! interface (`write/writer`): the ISO 9660 volume with its Rock Ridge
+//! entries and the Joliet volume (`iso9660/writer`), El Torito
+//! (`eltorito/writer`), UDF with its metadata area (`udf/writer`) and the
+//! hybrid system area (`hybrid/writer`). Registered in block order, they
+//! reserve their blocks from one allocator (`write/alloc`) stage by stage;
+//! every file's data is placed once and shared by all trees
+//! (`write/layout`); then each gives the bytes that planning fixes
+//! (descriptors, anchors, the catalog).
+//! The [`ImageResult`] is that plan; its [`ImageStream`] (`write/stream`)
+//! asks the writers for a directory's or path table's bytes when the
+//! position reaches them and reads file data from the sources then
+//! (`write/file_data`). [`ImageResult::write_to_path`] is the fast way to a
+//! file (`write/output`: kernel copies, holes for zeros).
+//!
+//! Reading goes the other way (`read/`): a [`Medium`] is opened as a
+//! [`Disc`] (its sessions and file systems); the readers (`iso9660/reader`,
+//! `udf/reader`) give one view as an [`FsTree`], which [`extract`], import
+//! ([`FileSystemImage::import_file_system`]) and [`Multisession`] work on;
+//! [`validate`] dispatches to each format's checks. The on-disk structures
+//! of each format are plain types with `encode`/`decode` next to their spec
+//! clause ([`ecma119`], [`rockridge`], [`ecma167`], [`eltorito`],
+//! [`system_area`]); what every decoder shares is in `codec`.
 //!
 //! With `SOURCE_DATE_EPOCH` set, the volume time is that value and every item
 //! time is clamped to it, so the same tree gives byte-identical images.
@@ -94,54 +111,37 @@
 
 #![warn(missing_docs)]
 
-mod boot;
-mod disc;
-pub mod ecma119;
-pub mod ecma167;
+mod codec;
 pub mod eltorito;
 mod error;
-pub mod extract;
 mod filesystems;
-pub mod fs_tree;
-mod host;
+mod hybrid;
 mod image;
-mod import;
-pub mod iso_reader;
-mod iso_tree;
-mod item;
-mod journal;
-mod layout;
-mod media;
-mod medium;
-mod multisession;
-mod names;
-mod output;
-mod result;
-pub mod rockridge;
-mod source;
-mod stream;
-pub mod system_area;
+mod iso9660;
+mod read;
 mod time;
-mod tree;
-pub mod udf_reader;
-mod udf_tree;
-pub mod validate;
+mod udf;
+mod write;
 
-pub use boot::{BootCatalog, BootOptions, Hybrid, BOOT_ENTRY_COUNT_MAX};
-pub use disc::{default_for_import, Disc, UdfSummary};
+pub use hybrid::system_area;
+pub use iso9660::{ecma119, reader as iso_reader, rockridge};
+pub use read::{extract, validate, view as fs_tree};
+pub use udf::{ecma167, reader as udf_reader};
+
 pub use eltorito::{Emulation, PlatformId};
 pub use error::{Error, Result};
 pub use filesystems::{FileSystems, ParseFileSystemsError};
-pub use fs_tree::{FsData, FsKind, FsNode, FsTree};
-pub use image::{
-    FileSystemImage, DEFAULT_FREE_MEDIA_BLOCKS, MAX_NAME_BYTES, MAX_VOLUME_NAME_CHARS,
-};
-pub use import::{ImportProgress, ImportProgressFn, Imported};
-pub use item::{Attributes, ItemId, ItemKind, ItemType, SpecialKind};
-pub use media::MediaPhysicalType;
-pub use medium::{Medium, MediumCursor};
-pub use multisession::{disc_identifier, Multisession, MultisessionKind, IMAGE_WRITE_UNIT};
-pub use result::{ImageResult, Progress, ProgressFn, ProgressItem, ProgressItems};
-pub use source::{DataSource, ReadSeek, SharedStream};
-pub use stream::ImageStream;
+pub use image::boot::{BootCatalog, BootOptions, Hybrid, BOOT_ENTRY_COUNT_MAX};
+pub use image::file_system_image::FileSystemImage;
+pub use image::item::{Attributes, ItemId, ItemKind, ItemType, SpecialKind};
+pub use image::media_type::MediaPhysicalType;
+pub use image::settings::{DEFAULT_FREE_MEDIA_BLOCKS, MAX_NAME_BYTES, MAX_VOLUME_NAME_CHARS};
+pub use image::source::DataSource;
+pub use read::disc::{default_for_import, Disc, UdfSummary};
+pub use read::imported::{ImportProgress, ImportProgressFn, Imported};
+pub use read::medium::{Medium, MediumCursor, ReadSeek, SharedStream};
+pub use read::multisession::{disc_identifier, Multisession, MultisessionKind, IMAGE_WRITE_UNIT};
+pub use read::view::{FsData, FsKind, FsNode, FsTree};
 pub use time::{source_date_epoch, Civil, FileTime};
+pub use write::result::{ImageResult, Progress, ProgressFn, ProgressItem, ProgressItems};
+pub use write::stream::ImageStream;

@@ -374,7 +374,11 @@ fn a_drive_that_records_nothing_cannot_pass_for_a_success() {
         )
         .unwrap();
         // DVD+R gets WRITE(10); BD-RE WRITE(12) with the Streaming bit.
-        plan(&d, media, "at-opcode 2A discard always\nat-opcode AA discard always");
+        plan(
+            &d,
+            media,
+            "at-opcode 2A discard always\nat-opcode AA discard always",
+        );
         let mut w = writer(open(&d, media));
         w.set_burn_verification_level(VerificationLevel::None)
             .unwrap();

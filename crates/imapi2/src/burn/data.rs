@@ -29,11 +29,11 @@ use imapi2_fs::MediaPhysicalType;
 use imapi2_mmc::profile::Profile;
 
 use super::close;
+use super::disc_format::{self, DiscFormat2};
 use super::engine::{self, CancelHandle, EngineSettings};
 use super::events::{
     DataWriteAction, DataWriteProgress, Flow, VerificationLevel, WriteEngineProgress,
 };
-use super::disc_format::{self, DiscFormat2};
 use super::prepare::{self, Held};
 use super::ring;
 use super::strategy::{self, Ctx, Job, Placement};

@@ -96,7 +96,11 @@ pub fn choose(
             if req.spares != Spares::Default {
                 return Err("a DVD-RW has no spare areas to choose".into());
             }
-            let t = if quick { FormatType::DVD_RW_QUICK } else { FormatType::FULL };
+            let t = if quick {
+                FormatType::DVD_RW_QUICK
+            } else {
+                FormatType::FULL
+            };
             let d = first(t).ok_or_else(|| missing(&format!("format {:02X}h", t.0)))?;
             params(d, 0)
         }
@@ -113,10 +117,14 @@ pub fn choose(
             p
         }
         Profile::BdRe => match (req.spares, req.thoroughness) {
-            (Spares::None, _) => params(first(FormatType::BD_RE_WITHOUT_SPARES).ok_or_else(|| missing("format 31h"))?, 0),
-            (Spares::Default, Thoroughness::Quick) => {
-                params(first(FormatType::FULL).ok_or_else(|| missing("format 00h"))?, 0)
-            }
+            (Spares::None, _) => params(
+                first(FormatType::BD_RE_WITHOUT_SPARES).ok_or_else(|| missing("format 31h"))?,
+                0,
+            ),
+            (Spares::Default, Thoroughness::Quick) => params(
+                first(FormatType::FULL).ok_or_else(|| missing("format 00h"))?,
+                0,
+            ),
             // 30h sub-types (MMC-6 §6.5.4.2.17): 10b full certification,
             // 11b quick certification.
             (Spares::Default, Thoroughness::Full) => params(
@@ -132,17 +140,31 @@ pub fn choose(
             let d = match req.spares {
                 Spares::Default => first(FormatType::FULL),
                 Spares::Max => most_spare(FormatType::BD_R_WITH_SPARES),
-                Spares::None => return Err("a BD-R without spare areas is simply not formatted".into()),
+                Spares::None => {
+                    return Err("a BD-R without spare areas is simply not formatted".into())
+                }
             }
             .ok_or_else(|| "only a blank BD-R can be formatted".to_string())?;
             // 00h sub-type 01b: sequential recording without pseudo-overwrite.
-            params(d, if d.format_type == FormatType::FULL { 1 } else { 0 })
+            params(
+                d,
+                if d.format_type == FormatType::FULL {
+                    1
+                } else {
+                    0
+                },
+            )
         }
         Profile::CdRw => {
             return Err("a CD-RW is not formatted for data burning: erase it instead".into())
         }
         p if p.is_writable() => return Err(format!("a {} cannot be formatted", p.name())),
-        p => return Err(format!("a {} cannot be formatted: it is read-only", p.name())),
+        p => {
+            return Err(format!(
+                "a {} cannot be formatted: it is read-only",
+                p.name()
+            ))
+        }
     })
 }
 
@@ -226,10 +248,12 @@ pub fn reset_while_working(recorder: &mut DiscRecorder, what: &str) -> Result<()
 fn formatted(recorder: &mut DiscRecorder) -> Result<()> {
     let device = recorder.device().to_string();
     let drive = recorder.drive();
-    let caps = drive.read_format_capacities().map_err(|error| Error::Device {
-        device: device.clone(),
-        error,
-    })?;
+    let caps = drive
+        .read_format_capacities()
+        .map_err(|error| Error::Device {
+            device: device.clone(),
+            error,
+        })?;
     if caps.current.descriptor_type == CapacityDescriptorType::Unformatted {
         return Err(Error::Burn {
             device,
@@ -269,13 +293,20 @@ pub fn format_media(
         return Err(refuse(0xC0AA_0202, "no medium in the drive".into()));
     }
     if snap.write_protected {
-        return Err(refuse(0xC0AA_0209, format!("the {} is write-protected", p.name())));
+        return Err(refuse(
+            0xC0AA_0209,
+            format!("the {} is write-protected", p.name()),
+        ));
     }
     if !mounted.is_empty() {
         let at: Vec<String> = mounted.iter().map(|m| m.display().to_string()).collect();
         return Err(refuse(
             0xC0AA_0210,
-            format!("the {} is mounted at {}: unmount it first", p.name(), at.join(", ")),
+            format!(
+                "the {} is mounted at {}: unmount it first",
+                p.name(),
+                at.join(", ")
+            ),
         ));
     }
     let drive = held.drive();

@@ -2,11 +2,11 @@
 
 pub mod close;
 pub mod data;
+pub mod disc_format;
 pub mod engine;
 pub mod erase;
 pub mod events;
 pub mod formatting;
-pub mod disc_format;
 pub mod prepare;
 pub mod ring;
 pub mod strategy;

@@ -7,7 +7,7 @@
 
 use imapi2_mmc::profile::Profile;
 
-use super::{
+use super::common::{
     next_track_number, next_writable, open_session_note, round_up, Ctx, Placement, Strategy,
 };
 use crate::burn::close;

@@ -20,7 +20,9 @@ use imapi2_mmc::mode::{DataBlockType, MultiSession, SessionFormat, WriteType};
 use imapi2_mmc::profile::Profile;
 use imapi2_mmc::track_info::TrackMode;
 
-use super::{next_track_number, next_writable, open_session_note, Ctx, Placement, Strategy};
+use super::common::{
+    next_track_number, next_writable, open_session_note, Ctx, Placement, Strategy,
+};
 use crate::burn::close;
 use crate::error::Result;
 

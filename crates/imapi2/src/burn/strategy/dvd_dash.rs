@@ -19,7 +19,7 @@ use imapi2_mmc::mode::{DataBlockType, MultiSession, WriteType};
 use imapi2_mmc::profile::Profile;
 use imapi2_mmc::track_info::TrackMode;
 
-use super::{
+use super::common::{
     next_track_number, next_writable, open_session_note, round_up, Ctx, Placement, Strategy,
 };
 use crate::burn::close;

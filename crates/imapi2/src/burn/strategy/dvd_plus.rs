@@ -13,10 +13,10 @@
 use imapi2_mmc::disc_structure::{format, media_type, DiscStructure, LayerBoundary};
 use imapi2_mmc::profile::Profile;
 
-use super::dvd_dash::WRITE_UNIT;
-use super::{
+use super::common::{
     next_track_number, next_writable, open_session_note, round_up, Ctx, Placement, Strategy,
 };
+use super::dvd_dash::WRITE_UNIT;
 use crate::burn::close;
 use crate::burn::events::DataWriteAction;
 use crate::error::Result;

@@ -16,7 +16,7 @@
 use imapi2_mmc::disc_info::BgFormatStatus;
 use imapi2_mmc::profile::Profile;
 
-use super::{round_up, Ctx, Placement, Strategy};
+use super::common::{round_up, Ctx, Placement, Strategy};
 use crate::burn::close;
 use crate::burn::events::DataWriteAction;
 use crate::burn::formatting::{self, FormatRequest};

@@ -1,0 +1,270 @@
+//! A medium to read from: an image file or a caller's stream, shared by the
+//! readers and by the items imported from it, read by absolute position.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use crate::codec::SECTOR;
+use crate::error::{Error, Result};
+
+/// Anything that can be a file's data: `Read + Seek + Send` (IMAPI's `IStream`).
+pub trait ReadSeek: Read + Seek + Send {}
+impl<T: Read + Seek + Send> ReadSeek for T {}
+
+/// A stream shared between the image and the result streams made from it.
+pub type SharedStream = Arc<Mutex<Box<dyn ReadSeek>>>;
+
+/// Measures a caller-supplied stream: its length from the start.
+pub(crate) fn stream_len(s: &SharedStream) -> io::Result<u64> {
+    let mut g = s.lock().unwrap_or_else(|p| p.into_inner());
+    let len = g.seek(SeekFrom::End(0))?;
+    g.seek(SeekFrom::Start(0))?;
+    Ok(len)
+}
+
+/// A read-only medium (an image file, or any `Read + Seek`), cheap to clone.
+#[derive(Clone)]
+pub struct Medium {
+    inner: Arc<Inner>,
+}
+
+enum Inner {
+    File { file: File, path: PathBuf, len: u64 },
+    Stream { stream: SharedStream, len: u64 },
+}
+
+impl fmt::Debug for Medium {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Medium({}, {} bytes)", self.name(), self.len())
+    }
+}
+
+impl Medium {
+    /// Opens an image file.
+    pub fn open(path: impl AsRef<Path>) -> Result<Medium> {
+        let path = path.as_ref().to_path_buf();
+        let file = File::open(&path).map_err(|error| Error::DataStreamCreate {
+            path: path.clone(),
+            error,
+        })?;
+        let len = file
+            .metadata()
+            .map_err(|error| Error::ImportRead { block: 0, error })?
+            .len();
+        Ok(Medium {
+            inner: Arc::new(Inner::File { file, path, len }),
+        })
+    }
+
+    /// Wraps a stream; its length is measured once.
+    pub fn from_stream(s: impl ReadSeek + 'static) -> Result<Medium> {
+        let stream: SharedStream = Arc::new(Mutex::new(Box::new(s)));
+        let len = stream_len(&stream).map_err(|error| Error::ImportRead { block: 0, error })?;
+        Ok(Medium {
+            inner: Arc::new(Inner::Stream { stream, len }),
+        })
+    }
+
+    /// Whether both handles are the same opened medium.
+    pub fn same(&self, other: &Medium) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    /// Length in bytes.
+    pub fn len(&self) -> u64 {
+        match &*self.inner {
+            Inner::File { len, .. } | Inner::Stream { len, .. } => *len,
+        }
+    }
+
+    /// Whether the medium holds no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whole 2048-byte sectors.
+    pub fn sectors(&self) -> u64 {
+        self.len() / SECTOR as u64
+    }
+
+    /// The file's path, or "stream".
+    pub fn name(&self) -> String {
+        match &*self.inner {
+            Inner::File { path, .. } => path.display().to_string(),
+            Inner::Stream { .. } => "stream".into(),
+        }
+    }
+
+    /// The image file's path, when the medium is one.
+    pub fn path(&self) -> Option<&Path> {
+        match &*self.inner {
+            Inner::File { path, .. } => Some(path),
+            Inner::Stream { .. } => None,
+        }
+    }
+
+    /// Fills `buf` from byte `offset`; reading past the end is an error
+    /// naming the structure being read.
+    pub fn read_exact_at(&self, buf: &mut [u8], offset: u64, what: &str) -> Result<()> {
+        let end = offset.checked_add(buf.len() as u64);
+        if end.map_or(true, |e| e > self.len()) {
+            return Err(Error::Corrupt {
+                structure: what.into(),
+                block: offset / SECTOR as u64,
+                reason: format!(
+                    "{} bytes at offset {offset} run past the end of the medium ({} bytes)",
+                    buf.len(),
+                    self.len()
+                ),
+            });
+        }
+        let io = |error| Error::ImportRead {
+            block: offset / SECTOR as u64,
+            error,
+        };
+        match &*self.inner {
+            Inner::File { file, .. } => file.read_exact_at(buf, offset).map_err(io),
+            Inner::Stream { stream, .. } => {
+                let mut g = stream.lock().unwrap_or_else(|p| p.into_inner());
+                g.seek(SeekFrom::Start(offset))
+                    .and_then(|_| g.read_exact(buf))
+                    .map_err(io)
+            }
+        }
+    }
+
+    /// Copies `len` bytes from byte `offset` to the end of `out`, through
+    /// the kernel (`copy_file_range`) where the medium is a file and the
+    /// kernel allows it, else through `buf`. `out_path` names `out` in errors.
+    pub fn copy_to(
+        &self,
+        offset: u64,
+        len: u64,
+        out: &mut File,
+        out_path: &Path,
+        buf: &mut Vec<u8>,
+    ) -> Result<()> {
+        if offset.checked_add(len).map_or(true, |e| e > self.len()) {
+            return Err(Error::Corrupt {
+                structure: "file data".into(),
+                block: offset / SECTOR as u64,
+                reason: format!(
+                    "{len} bytes at offset {offset} run past the end of the medium ({} bytes)",
+                    self.len()
+                ),
+            });
+        }
+        let out_err = |error| Error::Output {
+            path: out_path.to_path_buf(),
+            error,
+        };
+        let mut done = 0u64;
+        if let Inner::File { file, .. } = &*self.inner {
+            while done < len {
+                let mut from = offset + done;
+                let want = (len - done).min(1 << 30) as usize;
+                match rustix::fs::copy_file_range(file, Some(&mut from), &*out, None, want) {
+                    Ok(0) => break,
+                    Ok(n) => done += n as u64,
+                    Err(_) if done == 0 => break, // not offered here: copy by hand
+                    Err(e) => return Err(out_err(e.into())),
+                }
+            }
+        }
+        while done < len {
+            let n = (len - done).min(1 << 20) as usize;
+            if buf.len() < n {
+                buf.resize(n, 0);
+            }
+            self.read_exact_at(&mut buf[..n], offset + done, "file data")?;
+            out.write_all(&buf[..n]).map_err(out_err)?;
+            done += n as u64;
+        }
+        Ok(())
+    }
+
+    /// `n` whole sectors from sector `lba`.
+    pub fn read_sectors(&self, lba: u64, n: u64, what: &str) -> Result<Vec<u8>> {
+        let len = n.saturating_mul(SECTOR as u64);
+        if lba.saturating_mul(SECTOR as u64).saturating_add(len) > self.len() {
+            return Err(Error::Corrupt {
+                structure: what.into(),
+                block: lba,
+                reason: format!("{n} sectors run past the end of the medium"),
+            });
+        }
+        let mut buf = vec![0u8; len as usize];
+        self.read_exact_at(&mut buf, lba * SECTOR as u64, what)?;
+        Ok(buf)
+    }
+
+    /// A `Read + Seek` view of the whole medium.
+    pub fn cursor(&self) -> MediumCursor {
+        MediumCursor {
+            medium: self.clone(),
+            pos: 0,
+        }
+    }
+}
+
+/// A [`Medium`] read as a stream.
+pub struct MediumCursor {
+    medium: Medium,
+    pos: u64,
+}
+
+impl Read for MediumCursor {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.medium.len().saturating_sub(self.pos);
+        let n = (buf.len() as u64).min(left) as usize;
+        if n == 0 {
+            return Ok(0);
+        }
+        self.medium
+            .read_exact_at(&mut buf[..n], self.pos, "medium")
+            .map_err(|e| match e {
+                Error::ImportRead { error, .. } => error,
+                other => io::Error::other(other.to_string()),
+            })?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for MediumCursor {
+    fn seek(&mut self, p: SeekFrom) -> io::Result<u64> {
+        let len = self.medium.len();
+        self.pos = match p {
+            SeekFrom::Start(x) => x,
+            SeekFrom::End(d) => len.saturating_add_signed(d),
+            SeekFrom::Current(d) => self.pos.saturating_add_signed(d),
+        };
+        Ok(self.pos)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_inside_and_refuses_past_the_end() {
+        let m = Medium::from_stream(io::Cursor::new(vec![7u8; 5000])).unwrap();
+        assert_eq!((m.len(), m.sectors()), (5000, 2));
+        let mut b = [0u8; 10];
+        m.read_exact_at(&mut b, 4990, "x").unwrap();
+        assert_eq!(b, [7; 10]);
+        let e = m.read_exact_at(&mut b, 4991, "thing").unwrap_err();
+        assert!(e.to_string().contains("thing"), "{e}");
+        assert!(m.read_sectors(2, 1, "x").is_err());
+        assert!(m.read_sectors(u64::MAX / 2, 4, "x").is_err());
+        let mut c = m.cursor();
+        let mut all = Vec::new();
+        c.read_to_end(&mut all).unwrap();
+        assert_eq!(all.len(), 5000);
+    }
+}

@@ -1,0 +1,21 @@
+//! Writing an image.
+//!
+//! - `writer`: the interface every format's writer has (`Writer`, `Stage`);
+//! - `alloc`: the one block allocator and the regions it hands out;
+//! - `layout`: what writers reserve with, and the file data shared by all
+//!   trees, placed once;
+//! - `plan`: makes the writers, orders them and runs the layout pass
+//!   (`Plan`);
+//! - `result`: `IFileSystemImageResult` and `IProgressItems`;
+//! - `stream`: the lazy `Read + Seek` image stream;
+//! - `output`: writing a result to a file (the fast path);
+//! - `file_data`: reading a file's data from its source at write time.
+
+pub(crate) mod alloc;
+pub(crate) mod file_data;
+pub(crate) mod layout;
+pub(crate) mod output;
+pub(crate) mod plan;
+pub(crate) mod result;
+pub(crate) mod stream;
+pub(crate) mod writer;

@@ -1,0 +1,391 @@
+//! Writing a result to a file: the fast path. Metadata and small files go
+//! through one large buffer; large files are copied by the kernel
+//! (`copy_file_range`, through `std::io::copy`); long zero runs become holes.
+//! A failed write removes the partial output file.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::Path;
+
+use crate::codec::SECTOR;
+use crate::error::{Error, Result};
+use crate::image::arena::blocks_of;
+use crate::write::alloc::RegionKind;
+use crate::write::file_data::{open_file, read_host_file_into};
+use crate::write::result::{ImageResult, Progress};
+
+const BUFFER: usize = 1 << 20;
+/// Host files below this size are read whole into the buffer.
+const SMALL_FILE: u64 = 256 << 10;
+/// Files at least this large are copied by the kernel.
+const KERNEL_COPY_MIN: u64 = 1 << 20;
+/// Zero runs at least this long are left as holes.
+const HOLE_MIN: u64 = 1 << 20;
+/// Progress is reported at least this often while copying a large file.
+const REPORT_EVERY: u64 = 32 << 20;
+
+struct Out<'a> {
+    file: &'a File,
+    buf: Vec<u8>,
+    path: &'a Path,
+}
+
+impl Out<'_> {
+    fn err(&self, error: io::Error) -> Error {
+        Error::from_io(error, self.path)
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        if !self.buf.is_empty() {
+            let mut f = self.file;
+            f.write_all(&self.buf).map_err(|e| self.err(e))?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, bytes: &[u8]) -> Result<()> {
+        if self.buf.len() + bytes.len() > BUFFER {
+            self.flush()?;
+        }
+        if bytes.len() > BUFFER {
+            let mut f = self.file;
+            return f.write_all(bytes).map_err(|e| self.err(e));
+        }
+        self.buf.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    fn zeros(&mut self, mut n: u64) -> Result<()> {
+        if n >= HOLE_MIN {
+            self.flush()?;
+            let mut f = self.file;
+            f.seek(SeekFrom::Current(n as i64))
+                .map_err(|e| self.err(e))?;
+            return Ok(());
+        }
+        while n > 0 {
+            if self.buf.len() == BUFFER {
+                self.flush()?;
+            }
+            let k = n.min((BUFFER - self.buf.len()) as u64) as usize;
+            self.buf.resize(self.buf.len() + k, 0);
+            n -= k as u64;
+        }
+        Ok(())
+    }
+}
+
+enum CopyError {
+    Source(io::Error),
+    Output(io::Error),
+    Short(u64),
+    Other(Error),
+}
+
+/// Copies `size` bytes of `src` to the current position of `dst` by the
+/// kernel, leaving holes where the source has them (`SEEK_DATA`/`SEEK_HOLE`;
+/// a file system without them is copied whole). `progress` is called with
+/// the bytes done every `REPORT_EVERY`.
+fn copy_sparse(
+    src: &File,
+    dst: &File,
+    size: u64,
+    progress: &mut dyn FnMut(u64) -> Result<()>,
+) -> std::result::Result<(), CopyError> {
+    use rustix::fs::{seek, SeekFrom as RSeek};
+    let mut dst_ref = dst;
+    let base = dst_ref.stream_position().map_err(CopyError::Output)?;
+    let mut pos = 0u64;
+    let mut reported = 0u64;
+    while pos < size {
+        let data = match seek(src, RSeek::Data(pos)) {
+            Ok(d) => d.min(size),
+            // ENXIO: only a hole remains up to the end.
+            Err(rustix::io::Errno::NXIO) => size,
+            Err(_) => pos, // no SEEK_DATA here: treat everything as data
+        };
+        let hole = if data < size {
+            match seek(src, RSeek::Hole(data)) {
+                Ok(h) => h.min(size),
+                Err(_) => size,
+            }
+        } else {
+            size
+        };
+        let mut at = data;
+        (&*src)
+            .seek(SeekFrom::Start(data))
+            .map_err(CopyError::Source)?;
+        dst_ref
+            .seek(SeekFrom::Start(base + data))
+            .map_err(CopyError::Output)?;
+        while at < hole {
+            let chunk = (hole - at).min(REPORT_EVERY);
+            let n = io::copy(&mut src.take(chunk), &mut dst_ref).map_err(|e| {
+                use io::ErrorKind::*;
+                match e.kind() {
+                    WriteZero | StorageFull | QuotaExceeded | FileTooLarge | ReadOnlyFilesystem => {
+                        CopyError::Output(e)
+                    }
+                    _ => CopyError::Source(e),
+                }
+            })?;
+            if n < chunk {
+                return Err(CopyError::Short(at + n));
+            }
+            at += n;
+            if at - reported >= REPORT_EVERY {
+                reported = at;
+                progress(at).map_err(CopyError::Other)?;
+            }
+        }
+        pos = hole;
+    }
+    dst_ref
+        .seek(SeekFrom::Start(base + size))
+        .map_err(CopyError::Output)?;
+    Ok(())
+}
+
+impl ImageResult {
+    /// Writes the image to `path`, creating or truncating it. On any error
+    /// the partial file is removed and the error names the cause (a source
+    /// that vanished or changed size, a full disk, a cancel).
+    pub fn write_to_path(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(path)
+            .map_err(|error| Error::Output {
+                path: path.to_path_buf(),
+                error,
+            })?;
+        let r = self.write_to_file(&file, path);
+        drop(file);
+        if r.is_err() {
+            let _ = std::fs::remove_file(path);
+        }
+        r
+    }
+
+    /// Writes the image into an open file from offset 0 and sets its length.
+    /// `path` names the file in errors.
+    pub fn write_to_file(&self, file: &File, path: &Path) -> Result<()> {
+        self.write_to_file_at(file, path, 0)
+    }
+
+    /// Writes the session into the medium's image file at its place (block
+    /// [`start_block`](ImageResult::start_block)), after the sessions
+    /// before it. The file must hold nothing past that place that a file
+    /// system uses. With a random-write multisession medium, the volume
+    /// descriptors at block 16 are then replaced by the new session's, so
+    /// that every reader finds it. If anything fails, the file is put back
+    /// as it was: the earlier sessions stay readable.
+    pub fn append_to_path(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let out_err = |error| Error::Output {
+            path: path.to_path_buf(),
+            error,
+        };
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(out_err)?;
+        let old_len = file.metadata().map_err(out_err)?.len();
+        let base = u64::from(self.start_block()) * SECTOR as u64;
+        // What lies past the session's place is padding; keep it to put back.
+        let tail_len = old_len.saturating_sub(base);
+        if tail_len > 64 << 20 {
+            return Err(Error::MultisessionNotAllowed {
+                reason: format!(
+                    "{} holds {tail_len} bytes past block {}, where the session would go",
+                    path.display(),
+                    self.start_block()
+                ),
+            });
+        }
+        let mut tail = vec![0u8; tail_len as usize];
+        std::os::unix::fs::FileExt::read_exact_at(&file, &mut tail, base).map_err(out_err)?;
+        let mut old_head = vec![0u8; 64 * SECTOR];
+        let head_len = (old_len as usize).min(old_head.len());
+        std::os::unix::fs::FileExt::read_exact_at(&file, &mut old_head[..head_len], 0)
+            .map_err(out_err)?;
+        let restore = |file: &File| {
+            let _ = file.set_len(old_len.min(base));
+            let _ = std::os::unix::fs::FileExt::write_all_at(file, &tail, base);
+            let _ = file.set_len(old_len);
+            let _ = std::os::unix::fs::FileExt::write_all_at(file, &old_head[..head_len], 0);
+        };
+        let r = file
+            .set_len(base)
+            .map_err(out_err)
+            .and_then(|_| self.write_to_file_at(&file, path, base))
+            .and_then(|_| {
+                if self.plan_random_write() {
+                    self.point_block_16_at_session(&file, path)
+                } else {
+                    Ok(())
+                }
+            })
+            .and_then(|_| file.sync_data().map_err(out_err));
+        if r.is_err() {
+            restore(&file);
+        }
+        r
+    }
+
+    fn plan_random_write(&self) -> bool {
+        self.multisession_kind() == Some(crate::read::multisession::MultisessionKind::RandomWrite)
+    }
+
+    /// Copies the session's volume descriptor set (from its block 16 to the
+    /// terminator) over blocks 16 and on of the medium.
+    fn point_block_16_at_session(&self, file: &File, path: &Path) -> Result<()> {
+        use std::os::unix::fs::FileExt;
+        let out_err = |error| Error::Output {
+            path: path.to_path_buf(),
+            error,
+        };
+        let base = u64::from(self.start_block()) * SECTOR as u64;
+        let mut set = Vec::new();
+        for i in 0..64u64 {
+            let mut s = vec![0u8; SECTOR];
+            file.read_exact_at(&mut s, base + (16 + i) * SECTOR as u64)
+                .map_err(out_err)?;
+            let end = &s[1..6] != b"CD001" || s[0] == crate::iso9660::ecma119::vd_type::TERMINATOR;
+            set.extend_from_slice(&s);
+            if end {
+                break;
+            }
+        }
+        file.write_all_at(&set, 16 * SECTOR as u64).map_err(out_err)
+    }
+
+    /// Writes the image into an open file from byte `base` on and sets the
+    /// file's length to its end. `path` names the file in errors.
+    pub fn write_to_file_at(&self, file: &File, path: &Path, base: u64) -> Result<()> {
+        let mut out = Out {
+            file,
+            buf: Vec::with_capacity(BUFFER),
+            path,
+        };
+        (&*file)
+            .seek(SeekFrom::Start(base))
+            .map_err(|e| out.err(e))?;
+        let total = u64::from(self.total_blocks());
+        // Progress: the path is only made when somebody listens.
+        let report = |node: Option<u32>, sectors: u64| -> Result<()> {
+            match &self.progress {
+                Some(f) => {
+                    let p = Progress {
+                        current_file: node.map(|n| self.data.full_path(n)).unwrap_or_default(),
+                        copied_sectors: sectors,
+                        total_sectors: total,
+                    };
+                    if f(&p) {
+                        Ok(())
+                    } else {
+                        Err(Error::Cancelled)
+                    }
+                }
+                None => Ok(()),
+            }
+        };
+        let plan = self.plan.clone();
+        for (i, region) in plan.regions.iter().enumerate() {
+            let len = u64::from(region.blocks) * SECTOR as u64;
+            match &region.kind {
+                RegionKind::Zero => out.zeros(len)?,
+                RegionKind::Files => {
+                    let end = region.start + region.blocks;
+                    let first = plan.file_at(region.start);
+                    for (k, place) in plan.files.iter().enumerate().skip(first) {
+                        if place.start >= end {
+                            break;
+                        }
+                        report(Some(place.node), u64::from(place.start))?;
+                        self.write_file(&mut out, k, &report)?;
+                    }
+                }
+                _ => {
+                    let bytes = plan
+                        .region_bytes(i, &self.data)?
+                        .expect("a generated region");
+                    out.push(&bytes)?;
+                }
+            }
+        }
+        out.flush()?;
+        report(None, total)?;
+        file.set_len(base + self.total_bytes())
+            .map_err(|e| out.err(e))?;
+        Ok(())
+    }
+
+    /// Writes file `k` of the plan, padded to whole blocks.
+    fn write_file(
+        &self,
+        out: &mut Out,
+        k: usize,
+        report: &dyn Fn(Option<u32>, u64) -> Result<()>,
+    ) -> Result<()> {
+        let place = self.plan.files[k];
+        let size = self.file_size(k);
+        if let Some(g) = self.plan.generated_file(k) {
+            return out.push(&self.plan.file_bytes(g, &self.data)?);
+        }
+        let content = &self.data.contents[place.content as usize];
+        if size < SMALL_FILE {
+            if out.buf.len() + size as usize + 1 > BUFFER {
+                out.flush()?;
+            }
+            if read_host_file_into(content, &self.data, &mut out.buf)? {
+                return out.zeros(blocks_of(size) * SECTOR as u64 - size);
+            }
+        }
+        let (reader, name) = open_file(&self.data, place.content, place.node)?;
+        match reader.file() {
+            Some(src) if size >= KERNEL_COPY_MIN => {
+                out.flush()?;
+                let mut progress = |done: u64| {
+                    report(
+                        Some(place.node),
+                        u64::from(place.start) + done / SECTOR as u64,
+                    )
+                };
+                copy_sparse(src, out.file, size, &mut progress).map_err(|e| match e {
+                    CopyError::Source(error) => Error::DataStreamRead {
+                        source_name: name.clone(),
+                        error,
+                    },
+                    CopyError::Output(error) => out.err(error),
+                    CopyError::Short(found) => Error::DataStreamInconsistency {
+                        source_name: name.clone(),
+                        expected: size,
+                        found,
+                    },
+                    CopyError::Other(e) => e,
+                })?;
+            }
+            _ => {
+                let mut off = 0u64;
+                while off < size {
+                    if out.buf.len() == BUFFER {
+                        out.flush()?;
+                    }
+                    let n = (size - off).min((BUFFER - out.buf.len()) as u64) as usize;
+                    let at = out.buf.len();
+                    out.buf.resize(at + n, 0);
+                    reader.read_exact_at(&mut out.buf[at..], off, size, &name)?;
+                    off += n as u64;
+                }
+            }
+        }
+        reader.check_unchanged(size, &name)?;
+        out.zeros(blocks_of(size) * SECTOR as u64 - size)
+    }
+}
