@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use imapi2::media::{physical_type_names, state, MediaSnapshot};
+use imapi2::media::{state, MediaSnapshot};
 use imapi2::mmc::feature::feature_name;
 use imapi2::mmc::profile::Profile;
 use imapi2::virtual_recorder::{self, Insert, PaceSettings, WhenFull, MEDIA_NAMES};
@@ -132,11 +132,11 @@ fn media_json(m: &MediaSnapshot) -> Value {
         return json!({"present": false, "tray_open": m.tray_open});
     }
     let t = m.physical_type();
-    let (name, constant) = physical_type_names(t);
+    let (name, constant) = (t.name(), t.imapi_name());
     json!({
         "present": true,
         "physical_type": name,
-        "imapi_media_type": t,
+        "imapi_media_type": t as u32,
         "imapi_media_type_name": constant,
         "profile": m.profile.code(),
         "profile_name": m.profile.name(),
@@ -217,7 +217,7 @@ pub fn info(id: &str, json_out: bool) -> Result<(), CliError> {
     .iter()
     .map(|s| {
         json!({"sectors_per_second": s.write_speed, "kbps": s.kbps,
-                   "pure_cav": s.rotation_type_is_pure_cav, "media_type": s.media_type})
+                   "pure_cav": s.rotation_type_is_pure_cav, "media_type": s.media_type as u32})
     })
     .collect();
     let mode_pages = r

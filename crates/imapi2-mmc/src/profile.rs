@@ -187,34 +187,6 @@ impl Profile {
         }
     }
 
-    /// The `IMAPI_MEDIA_PHYSICAL_TYPE` value for this profile (mmc-notes §1.3;
-    /// values from the IMAPI2 enumeration: 0 UNKNOWN … 19 BDRE).
-    pub fn imapi_media_type(self) -> i32 {
-        match self {
-            Profile::None => 0,
-            Profile::CdRom => 1,
-            Profile::CdR => 2,
-            Profile::CdRw => 3,
-            Profile::DvdRom => 4,
-            Profile::DvdRam => 5,
-            Profile::DvdPlusR => 6,
-            Profile::DvdPlusRw => 7,
-            Profile::DvdPlusRDl => 8,
-            Profile::DvdRSequential => 9,
-            Profile::DvdRwRestrictedOverwrite | Profile::DvdRwSequential => 10,
-            Profile::DvdRDlSequential | Profile::DvdRDlLayerJump => 11,
-            Profile::NonRemovableDisk | Profile::RemovableDisk => 12,
-            Profile::DvdPlusRwDl => 13,
-            Profile::BdRom => 17,
-            Profile::BdRSrm | Profile::BdRRrm => 18,
-            Profile::BdRe => 19,
-            Profile::Other(0x0050) => 14,
-            Profile::Other(0x0051) | Profile::Other(0x0058) => 15,
-            Profile::Other(0x0052) => 16,
-            Profile::Other(_) => 0,
-        }
-    }
-
     /// True when the medium can be written at all (once or many times).
     pub fn is_writable(self) -> bool {
         !matches!(
@@ -319,18 +291,8 @@ mod tests {
     }
 
     #[test]
-    fn imapi_types_follow_the_table() {
-        assert_eq!(Profile::DvdPlusRDl.imapi_media_type(), 8);
+    fn names() {
         assert_eq!(Profile::DvdPlusRDl.name(), "DVD+R DL");
-        assert_eq!(Profile::DvdRwSequential.imapi_media_type(), 10);
-        assert_eq!(Profile::DvdRwRestrictedOverwrite.imapi_media_type(), 10);
-        assert_eq!(Profile::DvdRDlLayerJump.imapi_media_type(), 11);
-        assert_eq!(Profile::RemovableDisk.imapi_media_type(), 12);
-        assert_eq!(Profile::DvdPlusRwDl.imapi_media_type(), 13);
-        assert_eq!(Profile::BdRRrm.imapi_media_type(), 18);
-        assert_eq!(Profile::BdRe.imapi_media_type(), 19);
-        assert_eq!(Profile::Other(0x0051).imapi_media_type(), 15);
-        assert_eq!(Profile::Other(0x1234).imapi_media_type(), 0);
     }
 
     #[test]

@@ -31,7 +31,7 @@
 //! let master = DiscMaster::with(&dir.join("no-sysfs"), VirtualRegistry::at(dir.join("list")));
 //! let mut recorder = master.open(dir.join("rec").to_str().unwrap())?;
 //! let media = recorder.media()?;
-//! assert_eq!(media.physical_type(), 6); // IMAPI_MEDIA_TYPE_DVDPLUSR
+//! assert_eq!(media.physical_type(), imapi2::fs::MediaPhysicalType::DvdPlusR); // 6
 //! assert!(!recorder.write_speed_descriptors()?.is_empty());
 //! # std::fs::remove_dir_all(&dir).unwrap();
 //! # Ok::<(), imapi2::Error>(())
@@ -87,7 +87,7 @@
 //! | `ReadDvdStructure`, `SendDvdStructure` | `read_dvd_structure`, `send_dvd_structure` |
 //! | `GetSupportedFeaturePages/Profiles/ModePages` | `feature_pages`, `profiles`, `mode_pages` |
 //! | `GetByteAlignmentMask`, `GetMaximum(Non)PageAlignedTransferSize` | `byte_alignment_mask`, `maximum_transfer_size` |
-//! | `CurrentPhysicalMediaType`, `CurrentMediaStatus` (`IMAPI_FORMAT2_DATA_MEDIA_STATE`) | [`MediaSnapshot::physical_type`], [`MediaSnapshot::state`] ([`media::state`]) |
+//! | `CurrentPhysicalMediaType` (`IMAPI_MEDIA_PHYSICAL_TYPE`), `CurrentMediaStatus` (`IMAPI_FORMAT2_DATA_MEDIA_STATE`) | [`MediaSnapshot::physical_type`] ([`fs::MediaPhysicalType`], derived from the MMC profile once, in [`media::physical_type_of`]), [`MediaSnapshot::state`] ([`media::state`]) |
 //! | `TotalSectorsOnMedia`, `FreeSectorsOnMedia`, `NextWritableAddress` | `total_sectors`, `free_sectors`, `next_writable_address` |
 //! | `StartAddressOfPreviousSession`, `LastWrittenAddressOfPreviousSession` | `previous_session_start`, `previous_session_last` |
 //! | `IWriteSpeedDescriptor` (`MediaType`, `RotationTypeIsPureCAV`, `WriteSpeed`) | [`WriteSpeedDescriptor`] |

@@ -11,6 +11,7 @@
 //! 5. Overwritable media: capacity from READ FORMAT CAPACITIES, and whether
 //!    a file system is recorded (IMAPI's "heuristically blank").
 
+use imapi2_fs::MediaPhysicalType;
 use imapi2_mmc::cdb::{ConfigurationRequest, TrackAddressType};
 use imapi2_mmc::disc_info::{DiscInformation, DiscStatus, SessionState};
 use imapi2_mmc::drive::{Drive, MmcError, Readiness};
@@ -138,47 +139,44 @@ impl MediaSnapshot {
         }
     }
 
-    /// `IMAPI_MEDIA_PHYSICAL_TYPE` of the medium.
-    pub fn physical_type(&self) -> i32 {
+    /// `IMAPI_MEDIA_PHYSICAL_TYPE` of the medium (`Unknown` without one).
+    pub fn physical_type(&self) -> MediaPhysicalType {
         if self.present {
-            self.profile.imapi_media_type()
+            physical_type_of(self.profile)
         } else {
-            0
+            MediaPhysicalType::Unknown
         }
     }
 }
 
-/// The common name and the `IMAPI_MEDIA_PHYSICAL_TYPE` constant of a
-/// physical media type number.
-pub fn physical_type_names(t: i32) -> (&'static str, &'static str) {
-    match t {
-        1 => ("CD-ROM", "IMAPI_MEDIA_TYPE_CDROM"),
-        2 => ("CD-R", "IMAPI_MEDIA_TYPE_CDR"),
-        3 => ("CD-RW", "IMAPI_MEDIA_TYPE_CDRW"),
-        4 => ("DVD-ROM", "IMAPI_MEDIA_TYPE_DVDROM"),
-        5 => ("DVD-RAM", "IMAPI_MEDIA_TYPE_DVDRAM"),
-        6 => ("DVD+R", "IMAPI_MEDIA_TYPE_DVDPLUSR"),
-        7 => ("DVD+RW", "IMAPI_MEDIA_TYPE_DVDPLUSRW"),
-        8 => ("DVD+R DL", "IMAPI_MEDIA_TYPE_DVDPLUSR_DUALLAYER"),
-        9 => ("DVD-R", "IMAPI_MEDIA_TYPE_DVDDASHR"),
-        10 => ("DVD-RW", "IMAPI_MEDIA_TYPE_DVDDASHRW"),
-        11 => ("DVD-R DL", "IMAPI_MEDIA_TYPE_DVDDASHR_DUALLAYER"),
-        12 => ("disk", "IMAPI_MEDIA_TYPE_DISK"),
-        13 => ("DVD+RW DL", "IMAPI_MEDIA_TYPE_DVDPLUSRW_DUALLAYER"),
-        14 => ("HD DVD-ROM", "IMAPI_MEDIA_TYPE_HDDVDROM"),
-        15 => ("HD DVD-R", "IMAPI_MEDIA_TYPE_HDDVDR"),
-        16 => ("HD DVD-RAM", "IMAPI_MEDIA_TYPE_HDDVDRAM"),
-        17 => ("BD-ROM", "IMAPI_MEDIA_TYPE_BDROM"),
-        18 => ("BD-R", "IMAPI_MEDIA_TYPE_BDR"),
-        19 => ("BD-RE", "IMAPI_MEDIA_TYPE_BDRE"),
-        _ => ("unknown", "IMAPI_MEDIA_TYPE_UNKNOWN"),
+/// The `IMAPI_MEDIA_PHYSICAL_TYPE` of an MMC profile (mmc-notes §1.3; the
+/// one place the IMAPI type is derived from the drive's profile).
+pub fn physical_type_of(p: Profile) -> MediaPhysicalType {
+    use MediaPhysicalType as T;
+    match p {
+        Profile::None => T::Unknown,
+        Profile::CdRom => T::CdRom,
+        Profile::CdR => T::CdR,
+        Profile::CdRw => T::CdRw,
+        Profile::DvdRom => T::DvdRom,
+        Profile::DvdRam => T::DvdRam,
+        Profile::DvdPlusR => T::DvdPlusR,
+        Profile::DvdPlusRw => T::DvdPlusRw,
+        Profile::DvdPlusRDl => T::DvdPlusRDualLayer,
+        Profile::DvdRSequential => T::DvdDashR,
+        Profile::DvdRwRestrictedOverwrite | Profile::DvdRwSequential => T::DvdDashRw,
+        Profile::DvdRDlSequential | Profile::DvdRDlLayerJump => T::DvdDashRDualLayer,
+        Profile::NonRemovableDisk | Profile::RemovableDisk => T::Disk,
+        Profile::DvdPlusRwDl => T::DvdPlusRwDualLayer,
+        Profile::BdRom => T::BdRom,
+        Profile::BdRSrm | Profile::BdRRrm => T::BdR,
+        Profile::BdRe => T::BdRe,
+        // HD DVD-ROM, HD DVD-R (and its dual layer), HD DVD-RAM.
+        Profile::Other(0x0050) => T::HdDvdRom,
+        Profile::Other(0x0051) | Profile::Other(0x0058) => T::HdDvdR,
+        Profile::Other(0x0052) => T::HdDvdRam,
+        Profile::Other(_) => T::Unknown,
     }
-}
-
-/// The `IMAPI_MEDIA_PHYSICAL_TYPE` of an MMC profile.
-pub fn physical_type_of(p: Profile) -> imapi2_fs::MediaPhysicalType {
-    imapi2_fs::MediaPhysicalType::from_u32(p.imapi_media_type() as u32)
-        .unwrap_or(imapi2_fs::MediaPhysicalType::Unknown)
 }
 
 /// Whether a profile is written in place rather than in sessions.
@@ -429,4 +427,30 @@ fn heuristically_blank<T: ScsiTransport>(drive: &mut Drive<T>) -> bool {
         }
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn imapi_types_follow_the_table() {
+        use MediaPhysicalType as T;
+        for (p, t, v) in [
+            (Profile::DvdPlusRDl, T::DvdPlusRDualLayer, 8),
+            (Profile::DvdRwSequential, T::DvdDashRw, 10),
+            (Profile::DvdRwRestrictedOverwrite, T::DvdDashRw, 10),
+            (Profile::DvdRDlLayerJump, T::DvdDashRDualLayer, 11),
+            (Profile::RemovableDisk, T::Disk, 12),
+            (Profile::DvdPlusRwDl, T::DvdPlusRwDualLayer, 13),
+            (Profile::BdRRrm, T::BdR, 18),
+            (Profile::BdRe, T::BdRe, 19),
+            (Profile::Other(0x0051), T::HdDvdR, 15),
+            (Profile::Other(0x1234), T::Unknown, 0),
+        ] {
+            assert_eq!(physical_type_of(p), t, "{p}");
+            assert_eq!(t as u32, v, "{p}");
+        }
+        assert_eq!(T::DvdPlusR.imapi_name(), "IMAPI_MEDIA_TYPE_DVDPLUSR");
+    }
 }

@@ -3,6 +3,7 @@
 //! 03h, else from the capabilities mode page (2Ah) as older drives report
 //! them (mmc-notes §1.4, "Write speeds").
 
+use imapi2_fs::MediaPhysicalType;
 use imapi2_mmc::drive::{Drive, MmcError};
 use imapi2_mmc::mode::{ModePage, PageControl};
 use imapi2_mmc::performance::{kbps_to_sectors_per_second, RotationControl};
@@ -16,7 +17,7 @@ use crate::media;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WriteSpeedDescriptor {
     /// `MediaType`: the `IMAPI_MEDIA_PHYSICAL_TYPE` it applies to.
-    pub media_type: i32,
+    pub media_type: MediaPhysicalType,
     /// `RotationTypeIsPureCAV`.
     pub rotation_type_is_pure_cav: bool,
     /// `WriteSpeed`, sectors per second (75 per 1× on CD, 680 on DVD,
@@ -36,7 +37,7 @@ pub fn descriptors<T: ScsiTransport>(
         return Ok(Vec::new());
     }
     let family = snap.profile.family().unwrap_or(MediaFamily::Cd);
-    let media_type = snap.profile.imapi_media_type();
+    let media_type = media::physical_type_of(snap.profile);
     let mut out: Vec<WriteSpeedDescriptor> = match drive.write_speeds() {
         Ok(list) => list
             .descriptors
@@ -69,7 +70,7 @@ pub fn descriptors<T: ScsiTransport>(
 /// Speeds from mode page 2Ah (its descriptor list, else its maximum).
 fn from_capabilities<T: ScsiTransport>(
     drive: &mut Drive<T>,
-    media_type: i32,
+    media_type: MediaPhysicalType,
     family: MediaFamily,
 ) -> Result<Vec<WriteSpeedDescriptor>, MmcError> {
     let ModePage::Capabilities(c) = drive.mode_sense(0x2A, PageControl::Current)? else {

@@ -43,7 +43,7 @@ fn every_blank_medium_reads_as_imapi_says() {
         let media = r.media().unwrap();
         assert!(media.present, "{name}");
         assert_eq!(media.profile, profile, "{name}");
-        assert_eq!(media.physical_type(), imapi, "{name}");
+        assert_eq!(media.physical_type() as u32, imapi, "{name}");
         assert_eq!(
             media.state & !state::WRITE_PROTECTED,
             flags,
@@ -56,7 +56,10 @@ fn every_blank_medium_reads_as_imapi_says() {
         assert_eq!(media.previous_session_start, None, "{name}");
         let speeds = r.write_speed_descriptors().unwrap();
         assert!(!speeds.is_empty(), "{name}");
-        assert!(speeds.iter().all(|s| s.media_type == imapi), "{name}");
+        assert!(
+            speeds.iter().all(|s| s.media_type as u32 == imapi),
+            "{name}"
+        );
         assert!(r.profiles(true).unwrap().contains(&profile), "{name}");
     }
     let _ = std::fs::remove_dir_all(&d);
@@ -470,7 +473,7 @@ fn snapshot_states_of_open_sessions_and_old_drives() {
     let s = r.media().unwrap();
     assert_eq!(
         s.physical_type(),
-        2,
+        imapi2::fs::MediaPhysicalType::CdR,
         "{:?} {:?}",
         s.profile,
         state::names(s.state)

@@ -89,6 +89,33 @@ impl MediaPhysicalType {
         }
     }
 
+    /// The IMAPI constant's name (`IMAPI_MEDIA_TYPE_DVDPLUSR`).
+    pub fn imapi_name(self) -> &'static str {
+        use MediaPhysicalType::*;
+        match self {
+            Unknown => "IMAPI_MEDIA_TYPE_UNKNOWN",
+            CdRom => "IMAPI_MEDIA_TYPE_CDROM",
+            CdR => "IMAPI_MEDIA_TYPE_CDR",
+            CdRw => "IMAPI_MEDIA_TYPE_CDRW",
+            DvdRom => "IMAPI_MEDIA_TYPE_DVDROM",
+            DvdRam => "IMAPI_MEDIA_TYPE_DVDRAM",
+            DvdPlusR => "IMAPI_MEDIA_TYPE_DVDPLUSR",
+            DvdPlusRw => "IMAPI_MEDIA_TYPE_DVDPLUSRW",
+            DvdPlusRDualLayer => "IMAPI_MEDIA_TYPE_DVDPLUSR_DUALLAYER",
+            DvdDashR => "IMAPI_MEDIA_TYPE_DVDDASHR",
+            DvdDashRw => "IMAPI_MEDIA_TYPE_DVDDASHRW",
+            DvdDashRDualLayer => "IMAPI_MEDIA_TYPE_DVDDASHR_DUALLAYER",
+            Disk => "IMAPI_MEDIA_TYPE_DISK",
+            DvdPlusRwDualLayer => "IMAPI_MEDIA_TYPE_DVDPLUSRW_DUALLAYER",
+            HdDvdRom => "IMAPI_MEDIA_TYPE_HDDVDROM",
+            HdDvdR => "IMAPI_MEDIA_TYPE_HDDVDR",
+            HdDvdRam => "IMAPI_MEDIA_TYPE_HDDVDRAM",
+            BdRom => "IMAPI_MEDIA_TYPE_BDROM",
+            BdR => "IMAPI_MEDIA_TYPE_BDR",
+            BdRe => "IMAPI_MEDIA_TYPE_BDRE",
+        }
+    }
+
     /// Nominal user capacity of a blank medium of this type, in 2048-byte
     /// blocks, as `ChooseImageDefaultsForMediaType` sets `FreeMediaBlocks`.
     ///

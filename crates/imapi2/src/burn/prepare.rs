@@ -123,7 +123,7 @@ mod tests {
 
     fn d(speed: u32, cav: bool) -> WriteSpeedDescriptor {
         WriteSpeedDescriptor {
-            media_type: 6,
+            media_type: imapi2_fs::MediaPhysicalType::DvdPlusR,
             rotation_type_is_pure_cav: cav,
             write_speed: speed,
             kbps: speed * 2048 / 1000,
