@@ -1,5 +1,5 @@
 //! `imapi2 verify IMAGE`: every structural problem of an image, with where
-//! it is; exit status 1 when there is one.
+//! it is, errors apart from warnings; exit status 1 when there is an error.
 
 use std::path::PathBuf;
 
@@ -25,20 +25,36 @@ pub fn run(args: Args) -> Result<(), CliError> {
     // IMAPI's own checks first: they decide whether there is anything to read.
     let imapi = m.validate();
     let v = m.problems().map_err(|e| lib_error(e, args.json))?;
+    let errors = v.errors().count() + usize::from(imapi.is_err());
+    let warnings = v.warnings().count();
+    let listed = |it: &mut dyn Iterator<Item = &imapi2::fs::validate::Problem>| {
+        it.map(|p| {
+            json!({
+                "block": p.block,
+                "structure": p.structure,
+                "message": p.message,
+            })
+        })
+        .collect::<Vec<_>>()
+    };
     if args.json {
+        let mut errs = listed(&mut v.errors());
+        if let Err(e) = &imapi {
+            errs.insert(
+                0,
+                json!({"block": 0, "structure": "image", "message": e.to_string()}),
+            );
+        }
         outln!(
             "{}",
             json!({
                 "image": args.image.display().to_string(),
-                "valid": v.problems.is_empty() && imapi.is_ok(),
+                "valid": errors == 0,
                 "imapi": imapi.as_ref().err().map(|e| e.imapi_name()),
                 "file_systems": v.file_systems.to_string(),
                 "entries_checked": v.entries_checked,
-                "problems": v.problems.iter().map(|p| json!({
-                    "block": p.block,
-                    "structure": p.structure,
-                    "message": p.message,
-                })).collect::<Vec<_>>(),
+                "errors": errs,
+                "warnings": listed(&mut v.warnings()),
             })
         );
     } else {
@@ -48,23 +64,33 @@ pub fn run(args: Args) -> Result<(), CliError> {
         for p in &v.problems {
             outln!("{p}");
         }
-        if v.problems.is_empty() && imapi.is_ok() {
+        if errors == 0 {
             outln!(
-                "{}: no problems found ({}; {} entries checked)",
+                "{}: no errors found ({}; {} entries checked{})",
                 args.image.display(),
                 v.file_systems,
-                v.entries_checked
+                v.entries_checked,
+                match warnings {
+                    0 => String::new(),
+                    1 => ", 1 warning".to_string(),
+                    n => format!(", {n} warnings"),
+                }
             );
         }
     }
-    if v.problems.is_empty() && imapi.is_ok() {
+    if errors == 0 {
         Ok(())
     } else {
         Err(CliError {
             message: format!(
-                "{}: {} problem(s) found",
+                "{}: {errors} error{} found{}",
                 args.image.display(),
-                v.problems.len() + usize::from(imapi.is_err())
+                if errors == 1 { "" } else { "s" },
+                match warnings {
+                    0 => String::new(),
+                    1 => " (and 1 warning)".to_string(),
+                    n => format!(" (and {n} warnings)"),
+                }
             ),
             code: Some("IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR"),
             json: false,

@@ -463,7 +463,7 @@ fn udf_vat_volumes_read_as_udfclient_reads_them() {
             assert_eq!(v["udf"]["counts_from"], "virtual allocation table", "{v}");
         }
         let out = run_ok(imapi2().arg("verify").arg(&img));
-        assert!(out.contains("no problems found"), "{media} {rev}: {out}");
+        assert!(out.contains("no errors found"), "{media} {rev}: {out}");
         // Without its table the volume is unreadable, and says why.
         let mut bytes = fs::read(&img).unwrap();
         let end = bytes.len();
@@ -570,7 +570,7 @@ fn udf_sparable_volumes_follow_the_sparing_table() {
                 "{what}: {v}"
             );
             let out = run_ok(imapi2().arg("verify").arg(&current));
-            assert!(out.contains("no problems found"), "{what}: {out}");
+            assert!(out.contains("no errors found"), "{what}: {out}");
         }
     }
 }

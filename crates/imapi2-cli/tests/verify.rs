@@ -143,7 +143,7 @@ fn other_writers_images_verify() {
             .arg(&src),
     );
     let (code, v) = verify(&xo);
-    let problems = v["problems"].as_array().unwrap();
+    let problems = v["errors"].as_array().unwrap();
     assert!(code == 0 || !problems.is_empty());
     for p in problems {
         let m = p["message"].as_str().unwrap();
@@ -227,7 +227,7 @@ fn every_corruption_is_named() {
         if structure.is_empty() {
             continue;
         }
-        let problems = v["problems"].as_array().unwrap();
+        let problems = v["errors"].as_array().unwrap();
         assert!(
             problems
                 .iter()

@@ -21,10 +21,12 @@ pub(crate) fn check_catalog(c: &mut Checker, br_at: u64, cat: u32, limit: u64) {
         Ok(entries) => {
             if let Some(first) = entries.first() {
                 if !first.entry.bootable {
-                    c.problem(
+                    // Boot indicator 00h is a defined value (El Torito
+                    // 2.2: not bootable, e.g. genisoimage -no-boot).
+                    c.warning(
                         "El Torito catalog",
                         u64::from(cat),
-                        "the default entry is not bootable",
+                        "the default entry is marked not bootable (boot indicator 00h)",
                     );
                 }
             }

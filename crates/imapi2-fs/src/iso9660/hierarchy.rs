@@ -390,9 +390,12 @@ fn name_entries(
             Flavor::Iso { .. } => {
                 list.sort_by(|a, b| names::identifier_cmp(strip_version(&a.1), strip_version(&b.1)))
             }
-            Flavor::Joliet => {
-                list.sort_by(|a, b| names::identifier_cmp(&units(&a.1), &units(&b.1)))
-            }
+            // Joliet: the whole name in UCS-2 unit order, as xorriso and
+            // genisoimage write it and readers rely on (Joliet names have no
+            // version, and their dots are ordinary characters; every allowed
+            // unit is above the space ECMA-119 pads with, so this is also
+            // the padded order).
+            Flavor::Joliet => list.sort_by(|a, b| units(&a.1).cmp(&units(&b.1))),
         }
         let mut out = Vec::with_capacity(list.len());
         for (c, ident) in list {

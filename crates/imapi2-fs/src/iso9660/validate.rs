@@ -21,6 +21,7 @@ pub(crate) fn check_iso_session(c: &mut Checker, start: u32, trees: bool) {
     let mut joliet = None;
     let mut catalog = None;
     let mut terminated = false;
+    let mut enhanced = false;
     for i in 0..64 {
         let at = first + i;
         let Ok(s) = c.m.read_sectors(at, 1, "volume descriptor") else {
@@ -34,12 +35,26 @@ pub(crate) fn check_iso_session(c: &mut Checker, start: u32, trees: bool) {
         if &s[1..6] != b"CD001" {
             break;
         }
-        if s[6] != 1 {
+        // ISO 9660:1999 (ECMA-119 4th edition §8.5): a supplementary
+        // descriptor of version 2 is the enhanced volume descriptor.
+        let enhanced_vd = s[0] == vd_type::SUPPLEMENTARY && s[6] == 2;
+        if s[6] != 1 && !enhanced_vd {
             c.problem(
                 "volume descriptor",
                 at,
                 format!("version {} is not 1", s[6]),
             );
+        }
+        if enhanced_vd {
+            enhanced = true;
+            c.warning(
+                "enhanced volume descriptor",
+                at,
+                "ISO 9660:1999 (version 2): its tree follows the 1999 rules (names of up to \
+                 207 bytes of any character, no version, deeper directories), which ECMA-119's \
+                 edition the others follow does not know; every reader takes them",
+            );
+            continue;
         }
         match s[0] {
             vd_type::TERMINATOR => {
@@ -118,19 +133,23 @@ pub(crate) fn check_iso_session(c: &mut Checker, start: u32, trees: bool) {
         return;
     }
     // The volume space counts from block 0; xorriso's sessions of
-    // overwritable media count it from their own start.
-    let end = if volume <= u64::from(start) {
+    // overwritable media count it from their own start: then it ends
+    // before the session does, or before the root directory it holds.
+    let root_extent = DirectoryRecord::decode(&pvd.root_record)
+        .map(|r| u64::from(r.extent))
+        .unwrap_or(0);
+    let end = if volume <= u64::from(start) || (start > 0 && root_extent >= volume) {
         u64::from(start) + volume
     } else {
         volume
     };
     let limit = end.min(c.m.sectors());
-    let rr = check_tree(c, &pvd, pvd_at, limit, Names::Iso);
+    let rr = check_tree(c, &pvd, pvd_at, limit, Names::Iso, enhanced);
     if rr {
         c.out.file_systems |= FileSystems::ROCK_RIDGE;
     }
     if let Some((at, j)) = &joliet {
-        check_tree(c, j, *at, limit, Names::Joliet);
+        check_tree(c, j, *at, limit, Names::Joliet, false);
     }
     if let Some((at, cat)) = catalog {
         check_catalog(c, at, cat, limit);
@@ -155,6 +174,9 @@ struct Dir {
 /// A tree being walked.
 struct Walk {
     names: Names,
+    /// The ISO 9660 tree follows the 1999 rules (an enhanced volume
+    /// descriptor names it).
+    iso1999: bool,
     /// The structure directories are reported as.
     what: &'static str,
     /// The end of the volume (blocks).
@@ -189,6 +211,7 @@ fn check_tree(
     vd_at: u64,
     limit: u64,
     names: Names,
+    iso1999: bool,
 ) -> bool {
     let root = match DirectoryRecord::decode(&vd.root_record) {
         Ok(r) => r,
@@ -199,6 +222,7 @@ fn check_tree(
     };
     let mut w = Walk {
         names,
+        iso1999,
         what: if names == Names::Joliet {
             "Joliet directory"
         } else {
@@ -328,14 +352,20 @@ fn check_dot_dot(c: &mut Checker, w: &Walk, d: &Dir, rec: &DirectoryRecord, bloc
             format!("{}/: the second record is not \"..\"", d.path),
         );
     } else if rec.extent != d.parent_extent {
-        c.problem(
-            w.what,
-            block,
-            format!(
-                "{}/: \"..\" points at block {}, not its parent's {}",
-                d.path, rec.extent, d.parent_extent
-            ),
+        let msg = format!(
+            "{}/: \"..\" points at block {}, not its parent's {}",
+            d.path, rec.extent, d.parent_extent
         );
+        // Joliet readers (Windows, Linux, libarchive) go up by the path
+        // they came down, never by "..": some writers (libisofs) leave it
+        // pointing at the directory itself there.
+        if w.names == Names::Joliet {
+            c.warning_once("Joliet \"..\" records", w.what, block, || {
+                format!("{msg}; Joliet readers do not follow \"..\"")
+            });
+        } else {
+            c.problem(w.what, block, msg);
+        }
     }
 }
 
@@ -359,15 +389,19 @@ fn check_entry(
     let placeholder = names == Names::Iso
         && w.rr_skip.is_some()
         && rec.system_use.windows(4).any(|w| w == b"CL\x0c\x01");
-    check_name(
-        c,
-        id,
-        rec.flags & flags::DIRECTORY != 0,
-        placeholder,
-        names,
-        block,
-        &path,
-    );
+    if w.iso1999 {
+        check_name_1999(c, id, block, &path);
+    } else {
+        check_name(
+            c,
+            id,
+            rec.flags & flags::DIRECTORY != 0,
+            placeholder,
+            names,
+            block,
+            &path,
+        );
+    }
     // Order (ECMA-119 9.3); the records of one file of several extents repeat the name.
     if let Some(p) = &r.previous {
         if sort_key(p, names) > sort_key(id, names) {
@@ -412,16 +446,18 @@ fn check_entry(
         }
     }
     if rec.flags & flags::DIRECTORY != 0 {
-        // Joliet trees go deeper (every writer does; Windows reads them).
+        // ECMA-119 6.8.2.1 allows eight levels; xorriso writes deeper ISO
+        // 9660 trees beside Rock Ridge, 1999 trees may go deeper, and every
+        // reader takes them (Joliet trees go deeper anyway).
         if d.depth + 1 > 8 && names == Names::Iso {
-            c.problem(
-                what,
-                block,
+            let level = d.depth + 1;
+            let p = path.clone();
+            c.warning_once("deep ISO 9660 directories", what, block, || {
                 format!(
-                    "{path}: directory at level {} (ISO 9660 allows 8)",
-                    d.depth + 1
-                ),
-            );
+                    "{p}: directory at level {level}: ECMA-119 allows 8 levels; the Linux \
+                     kernel, Windows, libarchive, xorriso and 7-Zip read deeper trees"
+                )
+            });
         }
         if !w.seen.insert(rec.extent) {
             c.problem(
@@ -492,8 +528,9 @@ fn name_for_raw(id: &[u8], names: Names) -> String {
 }
 
 /// ECMA-119 9.3: names compare as name, then extension, padded with
-/// spaces, then versions in descending order. Joliet compares the UCS-2
-/// units the same way.
+/// spaces, then versions in descending order. Joliet compares whole names
+/// in UCS-2 unit order (what xorriso and genisoimage write; a dot is an
+/// ordinary character there).
 fn sort_key(id: &[u8], names: Names) -> (Vec<u16>, Vec<u16>, std::cmp::Reverse<u32>) {
     let units: Vec<u16> = match names {
         Names::Joliet => id
@@ -553,7 +590,14 @@ fn check_name(
                 }
             };
             let dot_ok = |b: u8| b == b'.' && !is_dir;
-            let bad = body.iter().any(|&b| !ok(b) && !dot_ok(b));
+            let bad = body.iter().any(|&b| !ok(b) && !dot_ok(b) && b != b'.');
+            if is_dir && body.contains(&b'.') && !bad {
+                // genisoimage keeps dots in directory names (ECMA-119 7.6.2
+                // has none); every reader takes them.
+                c.warning_once("dots in directory names", "directory record", block, || {
+                    format!("{path}: a dot in a directory identifier (not a d-character); readers take it")
+                });
+            }
             if bad {
                 c.problem(
                     "directory record",
@@ -594,10 +638,17 @@ fn check_name(
                 _ => &units[..],
             };
             if body.len() > 64 {
-                c.problem(
+                let n = body.len();
+                c.warning_once(
+                    "long Joliet names",
                     "Joliet directory record",
                     block,
-                    format!("{path}: {} characters (Joliet allows 64)", body.len()),
+                    || {
+                        format!(
+                            "{path}: {n} characters: Joliet allows 64 (genisoimage -joliet-long \
+                         writes up to 103); Windows and Linux read them"
+                        )
+                    },
                 );
             }
             if body.iter().any(|&u| {
@@ -613,6 +664,28 @@ fn check_name(
                 );
             }
         }
+    }
+}
+
+/// ISO 9660:1999 names (ECMA-119 4th edition §7.5): up to 207 bytes, no
+/// version needed, any character but the separators `/` and NUL.
+fn check_name_1999(c: &mut Checker, id: &[u8], block: u64, path: &str) {
+    if id.len() > 207 {
+        c.problem(
+            "directory record",
+            block,
+            format!(
+                "{path}: identifier of {} bytes (ISO 9660:1999 allows 207)",
+                id.len()
+            ),
+        );
+    }
+    if id.iter().any(|&b| b == 0 || b == b'/') {
+        c.problem(
+            "directory record",
+            block,
+            format!("{path}: a NUL or / in the identifier"),
+        );
     }
 }
 
@@ -816,6 +889,23 @@ fn check_path_tables(
                 at,
                 format!("record {}: identifier differs from the directory's", i + 1),
             );
+        }
+        // Parent numbers are 16 bits (ECMA-119 9.4.4): a directory whose
+        // parent is record 65,536 or later cannot name it. xorriso writes
+        // the number modulo 65,536 and every reader follows the directory
+        // records instead.
+        let true_parent = recs.iter().position(|r| r.0 == d.1).map(|k| k + 1);
+        if true_parent.is_some_and(|k| k > 0xFFFF) {
+            let n = i + 1;
+            c.warning_once("path table parents over 65,535", what, at, || {
+                format!(
+                    "record {n}: its parent is record {} of more than 65,535 directories, \
+                     which the 16-bit parent number cannot hold; readers follow the \
+                     directory records",
+                    true_parent.unwrap_or(0)
+                )
+            });
+            continue;
         }
         let p = usize::from(*parent);
         if p == 0 || p > i + 1 || recs.get(p - 1).map(|r| r.0) != Some(d.1) {

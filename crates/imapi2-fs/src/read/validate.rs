@@ -21,7 +21,7 @@ use crate::read::medium::{Medium, ReadSeek};
 use crate::read::validation::Checker;
 use crate::udf::validate::check_udf;
 
-pub use crate::read::validation::{Problem, Validation};
+pub use crate::read::validation::{Problem, Severity, Validation, MAX_PROBLEMS};
 
 /// IMAPI's `MsftIsoImageManager`: an image by path or stream, and `Validate`.
 #[derive(Default)]
@@ -91,10 +91,7 @@ fn has_volume_descriptor(m: &Medium) -> bool {
 
 /// Checks everything this crate knows how to check.
 pub fn validate(m: &Medium) -> Validation {
-    let mut c = Checker {
-        m,
-        out: Validation::default(),
-    };
+    let mut c = Checker::new(m);
     if m.len() % SECTOR as u64 != 0 {
         c.problem(
             "image",
@@ -111,7 +108,7 @@ pub fn validate(m: &Medium) -> Validation {
             16,
             "no ISO 9660 or UDF volume descriptor at block 16",
         );
-        return c.out;
+        return c.finish();
     }
     let sessions = find_sessions(m);
     for &s in &sessions {
@@ -126,7 +123,7 @@ pub fn validate(m: &Medium) -> Validation {
         check_iso_session(&mut c, 0, true);
     }
     check_udf(&mut c);
-    c.out
+    c.finish()
 }
 
 fn is_iso_at(m: &Medium, block: u64) -> bool {
