@@ -395,7 +395,7 @@ fn name_entries(
             // version, and their dots are ordinary characters; every allowed
             // unit is above the space ECMA-119 pads with, so this is also
             // the padded order).
-            Flavor::Joliet => list.sort_by(|a, b| units(&a.1).cmp(&units(&b.1))),
+            Flavor::Joliet => list.sort_by(joliet_order),
         }
         let mut out = Vec::with_capacity(list.len());
         for (c, ident) in list {
@@ -481,6 +481,12 @@ fn unique_rr_name(data: &TreeData, root: &[(TmpChild, (u32, u16))], _mv: usize) 
         .map(|i| format!("{RR_MOVED}_{i}"))
         .find(|n| !taken(n))
         .expect("a free name")
+}
+
+/// Joliet identifiers are big-endian UCS-2: their bytes compare as their
+/// units do.
+fn joliet_order(a: &(TmpChild, Vec<u8>), b: &(TmpChild, Vec<u8>)) -> std::cmp::Ordering {
+    a.1.cmp(&b.1)
 }
 
 fn strip_version(id: &[u8]) -> &[u8] {
