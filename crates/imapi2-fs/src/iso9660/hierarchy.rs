@@ -493,9 +493,3 @@ fn strip_version(id: &[u8]) -> &[u8] {
     let id = id.strip_suffix(b";1").unwrap_or(id);
     id.strip_suffix(b".").unwrap_or(id)
 }
-
-fn units(b: &[u8]) -> Vec<u16> {
-    b.chunks_exact(2)
-        .map(|c| u16::from_be_bytes([c[0], c[1]]))
-        .collect()
-}
