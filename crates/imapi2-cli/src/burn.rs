@@ -449,6 +449,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
             }
             let img = build_image(&args, &snap)?;
             let result = img.create_result_image().map_err(|e| lib_error(e, json))?;
+            for w in result.warnings() {
+                report::warning(w, json, args.quiet);
+            }
             if mode == Mode::Json {
                 report::event(json!({
                     "event": "planned",

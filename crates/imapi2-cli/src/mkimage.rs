@@ -262,6 +262,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
     debug_assert_ne!(img.exists("/"), ItemType::NotFound);
 
     let mut result = img.create_result_image().map_err(err)?;
+    for w in result.warnings() {
+        report::warning(w, json, args.quiet);
+    }
     let progress = Arc::new(Progress::new(mode));
     if mode == Mode::Json {
         report::event(json!({

@@ -169,3 +169,13 @@ impl Progress {
 pub fn human_bytes(bytes: u64) -> String {
     human(bytes as f64)
 }
+
+/// A warning: one JSON event with `--json`, else one line on stderr (none
+/// with `-q`, terminal or not).
+pub fn warning(message: &str, json: bool, quiet: bool) {
+    if json {
+        event(json!({"event": "warning", "message": message}));
+    } else if !quiet {
+        eprintln!("imapi2: warning: {message}");
+    }
+}

@@ -26,12 +26,23 @@ pub struct FsArgs {
     /// ISO 9660 interchange level [default: 2, or 3 when a file needs it].
     #[arg(long, value_name = "1|2|3", value_parser = clap::value_parser!(u8).range(1..=3))]
     iso_level: Option<u8>,
+    /// Relocate directories deeper than ISO 9660's eight levels the Rock
+    /// Ridge way (ECMA-119's limit kept) instead of writing them where they
+    /// are, as xorriso does by default.
+    #[arg(long)]
+    rr_relocate: bool,
     /// Volume name (at most 32 characters).
     #[arg(long, value_name = "NAME")]
     volume: Option<String>,
 }
 
 impl FsArgs {
+    /// Applies the options that only matter once the tree is known
+    /// (relocation of deep directories).
+    pub fn apply_tree_options(&self, img: &mut FileSystemImage) {
+        img.set_rock_ridge_relocation(self.rr_relocate);
+    }
+
     /// Applies what was given over the defaults already chosen (for the
     /// medium): file systems, UDF revision and mirror, volume name.
     pub fn apply(&self, img: &mut FileSystemImage) -> imapi2::fs::Result<()> {
@@ -47,6 +58,7 @@ impl FsArgs {
         if let Some(v) = &self.volume {
             img.set_volume_name(v)?;
         }
+        self.apply_tree_options(img);
         Ok(())
     }
 

@@ -230,6 +230,23 @@ impl FileSystemImage {
         Ok(())
     }
 
+    /// Directories deeper than ISO 9660's eight levels: written where they
+    /// are (false, the default, as xorriso writes them beside Rock Ridge;
+    /// every reader takes them), or relocated the Rock Ridge way (true;
+    /// ECMA-119's limit kept: each goes to the root, hidden there by `RE`,
+    /// and `CL`/`PL` link it back, so Rock Ridge readers see the tree as it
+    /// is while the plain ISO 9660 view shows them at the root). Beyond
+    /// IMAPI. Relocation needs Rock Ridge; `StrictFileSystemCompliance`
+    /// relocates too.
+    pub fn set_rock_ridge_relocation(&mut self, on: bool) {
+        self.settings.rr_relocation = on;
+    }
+
+    /// Whether deep directories are relocated ([`FileSystemImage::set_rock_ridge_relocation`]).
+    pub fn rock_ridge_relocation(&self) -> bool {
+        self.settings.rr_relocation
+    }
+
     /// Makes the image reproducible from code, as `SOURCE_DATE_EPOCH` does from
     /// the environment: `time` becomes the volume's creation time (and the
     /// default volume name), and every item time later than it is written as

@@ -25,6 +25,9 @@ pub(crate) struct Settings {
     pub(crate) session_start_block: u32,
     pub(crate) strict: bool,
     pub(crate) restricted_charset: bool,
+    /// Directories deeper than ISO 9660's eight levels are relocated the
+    /// Rock Ridge way (`CL`/`PL`/`RE`) instead of written where they are.
+    pub(crate) rr_relocation: bool,
     /// Volume time and clamp for item times; `None` = `SOURCE_DATE_EPOCH` or now.
     pub(crate) fixed_time: Option<FileTime>,
     /// El Torito boot entries, in catalog order.
@@ -52,6 +55,7 @@ impl Default for Settings {
             session_start_block: 0,
             strict: false,
             restricted_charset: false,
+            rr_relocation: false,
             fixed_time: None,
             boot: Vec::new(),
             boot_catalog: BootCatalog::Hidden,

@@ -86,6 +86,8 @@ pub(crate) struct Ecma119Tree {
     names: Vec<u8>,
     /// Rock Ridge name of the relocation directory, when there is one.
     pub(super) rr_moved_name: String,
+    /// What the hierarchy could not hold exactly, for the user.
+    pub(crate) warnings: Vec<String>,
     /// Path table size in bytes and the locations of the L and M tables.
     pub(crate) path_table_size: u32,
     pub(crate) l_table: u32,
@@ -170,21 +172,43 @@ const RR_MOVED: &str = ".rr_moved";
 const RR_MOVED_ISO: &str = "RR_MOVED";
 
 impl Ecma119Tree {
-    /// Builds the hierarchy of `flavor` from the item tree.
-    pub(crate) fn build(data: &TreeData, flavor: Flavor, strict: bool) -> Result<Ecma119Tree> {
+    /// Builds the hierarchy of `flavor` from the item tree. Directories
+    /// deeper than ISO 9660's eight levels stay where they are, as xorriso
+    /// writes them beside Rock Ridge (every reader takes them), unless
+    /// `relocate` (or `strict`) asks for ECMA-119's limit: with Rock Ridge
+    /// they then move to the root, hidden there by `RE` and found through
+    /// `CL`/`PL` (libisofs' layout: no relocation directory to show), and
+    /// without Rock Ridge `strict` refuses them.
+    pub(crate) fn build(
+        data: &TreeData,
+        flavor: Flavor,
+        strict: bool,
+        relocate: bool,
+    ) -> Result<Ecma119Tree> {
         let fs = match flavor {
             Flavor::Iso { .. } => FileSystems::ISO9660,
             Flavor::Joliet => FileSystems::JOLIET,
         };
         let rr = matches!(flavor, Flavor::Iso { rr: true, .. });
-        let (tmp, rr_moved) = gather(data, flavor, strict)?;
+        let (tmp, rr_moved) = gather(data, flavor, strict, relocate)?;
         let (names_arena, sorted) = name_entries(data, &tmp, flavor, fs)?;
         let rr_moved_name = match (rr, rr_moved) {
             (true, Some(mv)) => unique_rr_name(data, &sorted[0], mv),
             _ => String::new(),
         };
-        let (dirs, entries) = number(&tmp, &sorted, fs)?;
+        let (dirs, entries) = number(&tmp, &sorted)?;
+        let mut warnings = Vec::new();
+        if dirs.len() > 0xFFFF {
+            warnings.push(format!(
+                "{}: {} directories: the path table's 16-bit parent numbers (ECMA-119 9.4.4) \
+                 cannot name parents past the 65,535th; they are written modulo 65,536, as \
+                 xorriso writes them, and readers follow the directory records",
+                fs,
+                dirs.len()
+            ));
+        }
         Ok(Ecma119Tree {
+            warnings,
             flavor,
             dirs,
             entries,
@@ -228,12 +252,20 @@ impl Ecma119Tree {
 }
 
 /// Step 1 of building: the directories of the hierarchy and their entries,
-/// in item order. Below eight levels (ISO 9660) a directory moves under the
-/// relocation directory and leaves a placeholder where it was. Returns the
-/// directories and the relocation directory's index, if one was made.
-fn gather(data: &TreeData, flavor: Flavor, strict: bool) -> Result<(Vec<TmpDir>, Option<usize>)> {
+/// in item order. When relocating (ISO 9660 with Rock Ridge, asked for), a
+/// directory below eight levels moves to the root and leaves a placeholder
+/// where it was. Returns the directories, and the index of a relocation
+/// directory if one was made (none is: relocated directories go to the
+/// root).
+fn gather(
+    data: &TreeData,
+    flavor: Flavor,
+    strict: bool,
+    relocate_asked: bool,
+) -> Result<(Vec<TmpDir>, Option<usize>)> {
     let rr = matches!(flavor, Flavor::Iso { rr: true, .. });
-    let relocate = matches!(flavor, Flavor::Iso { .. });
+    let iso = matches!(flavor, Flavor::Iso { .. });
+    let relocate = iso && rr && (relocate_asked || strict);
     let mut tmp: Vec<TmpDir> = vec![TmpDir {
         node: ROOT,
         view_parent: 0,
@@ -242,7 +274,7 @@ fn gather(data: &TreeData, flavor: Flavor, strict: bool) -> Result<(Vec<TmpDir>,
         relocated: false,
         children: Vec::new(),
     }];
-    let mut rr_moved: Option<usize> = None;
+    let rr_moved: Option<usize> = None;
     let mut i = 0;
     while i < tmp.len() {
         let node = tmp[i].node;
@@ -261,39 +293,24 @@ fn gather(data: &TreeData, flavor: Flavor, strict: bool) -> Result<(Vec<TmpDir>,
                 }
                 let level = tmp[i].level + 1;
                 let new = tmp.len();
-                if relocate && level > MAX_LEVEL {
-                    if strict && !rr {
-                        return Err(Error::Iso9660Levels {
-                            path: data.full_path(c),
-                            level: level as usize,
-                        });
-                    }
-                    let mv = *rr_moved.get_or_insert_with(|| {
-                        tmp.push(TmpDir {
-                            node: NO_PARENT,
-                            view_parent: 0,
-                            orig_parent: 0,
-                            level: 2,
-                            relocated: false,
-                            children: Vec::new(),
-                        });
-                        let idx = tmp.len() - 1;
-                        tmp[0].children.push(TmpChild {
-                            node: NO_PARENT,
-                            kind: TmpKind::Dir(idx),
-                        });
-                        idx
+                if iso && level > MAX_LEVEL && strict && !rr {
+                    return Err(Error::Iso9660Levels {
+                        path: data.full_path(c),
+                        level: level as usize,
                     });
-                    let new = tmp.len();
+                }
+                if relocate && level > MAX_LEVEL {
+                    // To the root, at level 2 (libisofs' default relocation
+                    // target): RE hides it there, CL and PL link it back.
                     tmp.push(TmpDir {
                         node: c,
-                        view_parent: mv,
+                        view_parent: 0,
                         orig_parent: i,
-                        level: 3,
+                        level: 2,
                         relocated: true,
                         children: Vec::new(),
                     });
-                    tmp[mv].children.push(TmpChild {
+                    tmp[0].children.push(TmpChild {
                         node: c,
                         kind: TmpKind::Dir(new),
                     });
@@ -411,7 +428,7 @@ fn name_entries(
 /// Step 3: directories numbered breadth first over the sorted entries (path
 /// table order, ECMA-119 §6.9.1), with their entries pointing at each
 /// other by number.
-fn number(tmp: &[TmpDir], sorted: &[Named], fs: FileSystems) -> Result<(Vec<DirView>, Vec<Entry>)> {
+fn number(tmp: &[TmpDir], sorted: &[Named]) -> Result<(Vec<DirView>, Vec<Entry>)> {
     // Number directories breadth first over sorted entries: path table order.
     let mut order: Vec<usize> = vec![0];
     let mut final_index = vec![u32::MAX; tmp.len()];
@@ -429,12 +446,7 @@ fn number(tmp: &[TmpDir], sorted: &[Named], fs: FileSystems) -> Result<(Vec<DirV
         }
         k += 1;
     }
-    if order.len() > 65_535 {
-        return Err(Error::TooManyDirs {
-            file_system: fs,
-            count: order.len(),
-        });
-    }
+
     let mut dirs = Vec::with_capacity(order.len());
     let mut entries = Vec::new();
     for &t in &order {

@@ -53,7 +53,7 @@ impl Ecma119Writer {
             level: settings.iso_level,
             rr,
         };
-        let tree = Ecma119Tree::build(data, flavor, settings.strict)?;
+        let tree = Ecma119Tree::build(data, flavor, settings.strict, settings.rr_relocation)?;
         let serials = serials(data, &tree);
         Ok(Ecma119Writer::sized(data, tree, volume_id, links, serials))
     }
@@ -64,7 +64,7 @@ impl Ecma119Writer {
         settings: &Settings,
         volume_id: String,
     ) -> Result<Ecma119Writer> {
-        let tree = Ecma119Tree::build(data, Flavor::Joliet, settings.strict)?;
+        let tree = Ecma119Tree::build(data, Flavor::Joliet, settings.strict, false)?;
         Ok(Ecma119Writer::sized(
             data,
             tree,
@@ -182,6 +182,10 @@ fn serials(data: &TreeData, t: &Ecma119Tree) -> Serials {
 }
 
 impl Writer for Ecma119Writer {
+    fn warnings(&self) -> Vec<String> {
+        self.tree.warnings.clone()
+    }
+
     fn reserve(&mut self, stage: Stage, layout: &mut Layout) -> Result<()> {
         let t = &mut self.tree;
         match stage {

@@ -30,7 +30,7 @@ use crate::eltorito::writer::ElToritoWriter;
 use crate::error::{Error, Result};
 use crate::filesystems::FileSystems;
 use crate::hybrid::writer::HybridWriter;
-use crate::image::arena::{blocks_of, Stats, TreeData};
+use crate::image::arena::{blocks_of, NodeKind, Stats, TreeData, ROOT};
 use crate::image::settings::Settings;
 use crate::iso9660::names::volume_name_for;
 use crate::iso9660::writer::{Ecma119Writer, SetTerminator};
@@ -62,6 +62,8 @@ pub(crate) struct Plan {
     generated_files: Vec<GeneratedFile>,
     /// El Torito's boot images, in catalog order.
     boot_images: Vec<BootImage>,
+    /// What the image could not hold exactly (one line each).
+    pub(crate) warnings: Vec<String>,
 }
 
 impl Plan {
@@ -184,13 +186,46 @@ pub(crate) fn plan(
         writers,
         generated_files: std::mem::take(&mut layout.generated_files),
         boot_images: std::mem::take(&mut layout.boot_images),
+        warnings: Vec::new(),
     };
+    plan.warnings = plan.writers.iter().flat_map(|w| w.warnings()).collect();
+    plan.warnings.extend(left_out(data, fs));
     fix(&mut plan, data)?;
     debug_assert!(plan
         .regions
         .windows(2)
         .all(|w| w[0].start + w[0].blocks == w[1].start));
     Ok(plan)
+}
+
+/// Symbolic links and special files that no selected file system holds
+/// (ISO 9660 and Joliet have no place for them; Rock Ridge and UDF do).
+fn left_out(data: &TreeData, fs: FileSystems) -> Option<String> {
+    if fs.contains(FileSystems::ROCK_RIDGE) || fs.contains(FileSystems::UDF) {
+        return None;
+    }
+    let (mut links, mut special) = (0u64, 0u64);
+    data.walk(ROOT, |_, n| match n.kind {
+        NodeKind::Symlink { .. } => links += 1,
+        NodeKind::Special(_) => special += 1,
+        _ => {}
+    });
+    let plural = |n: u64, one: &str, many: &str| {
+        format!("{n} {}", if n == 1 { one } else { many })
+    };
+    let what = match (links, special) {
+        (0, 0) => return None,
+        (l, 0) => plural(l, "symbolic link is", "symbolic links are"),
+        (0, s) => plural(s, "special file is", "special files are"),
+        (l, s) => format!(
+            "{} and {}",
+            plural(l, "symbolic link", "symbolic links"),
+            plural(s, "special file are", "special files are")
+        ),
+    };
+    Some(format!(
+        "{what} left out: {fs} cannot hold them (Rock Ridge or UDF can)"
+    ))
 }
 
 /// The writers of the selected file systems, in block order. They are made

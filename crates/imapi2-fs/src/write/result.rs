@@ -68,6 +68,13 @@ impl ImageResult {
         self.multisession
     }
 
+    /// What the image could not hold exactly, one line each (e.g. links
+    /// left out of an ISO 9660-only image, path-table parent numbers past
+    /// 65,535): the image is made anyway; a tool shows them as warnings.
+    pub fn warnings(&self) -> &[String] {
+        &self.plan.warnings
+    }
+
     /// `TotalBlocks`: blocks in the stream.
     pub fn total_blocks(&self) -> u32 {
         self.plan.total_blocks

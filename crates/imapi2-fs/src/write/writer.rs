@@ -84,6 +84,12 @@ pub(crate) trait Writer: Send + Sync {
         Ok(())
     }
 
+    /// What this format could not hold exactly, for the user (one line
+    /// each; the image is written anyway).
+    fn warnings(&self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// Generates part `part` (whole blocks) when the stream reaches it
     /// (write_data).
     fn generate(&self, part: u32, _volume: &Volume) -> Result<Vec<u8>> {
