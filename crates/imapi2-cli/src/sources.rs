@@ -3,10 +3,19 @@
 
 use std::path::Path;
 
-use imapi2::fs::{FileSystemImage, FileSystems, ItemId, ItemKind};
+use imapi2::fs::{FileSystemImage, FileSystems, ItemId, ItemKind, UdfSpecialFiles};
 
 /// Largest file ISO 9660 levels 1 and 2 hold in one extent.
 const LEVEL2_MAX_FILE: u64 = 0xFFFF_F800;
+
+/// `--udf-links`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum UdfLinks {
+    /// Links, FIFOs, sockets and devices as what they are.
+    Keep,
+    /// As empty files (genisoimage's way; 7-Zip can open the volume).
+    AsEmptyFiles,
+}
 
 /// The file-system options of `mkimage` and `burn`.
 #[derive(clap::Args, Debug, Clone)]
@@ -26,6 +35,12 @@ pub struct FsArgs {
     /// ISO 9660 interchange level [default: 2, or 3 when a file needs it].
     #[arg(long, value_name = "1|2|3", value_parser = clap::value_parser!(u8).range(1..=3))]
     iso_level: Option<u8>,
+    /// How UDF records symbolic links, FIFOs, sockets and devices: keep
+    /// them (the Linux kernel, udfclient and libudfread read them), or
+    /// write them as empty files, as genisoimage does, so that 7-Zip and
+    /// pycdlib can open the UDF volume [default: keep].
+    #[arg(long, value_enum, value_name = "HOW")]
+    udf_links: Option<UdfLinks>,
     /// Relocate directories deeper than ISO 9660's eight levels the Rock
     /// Ridge way (ECMA-119's limit kept) instead of writing them where they
     /// are, as xorriso does by default.
@@ -41,6 +56,12 @@ impl FsArgs {
     /// (relocation of deep directories).
     pub fn apply_tree_options(&self, img: &mut FileSystemImage) {
         img.set_rock_ridge_relocation(self.rr_relocate);
+        if let Some(l) = self.udf_links {
+            img.set_udf_special_files(match l {
+                UdfLinks::Keep => UdfSpecialFiles::Keep,
+                UdfLinks::AsEmptyFiles => UdfSpecialFiles::AsEmptyFiles,
+            });
+        }
     }
 
     /// Applies what was given over the defaults already chosen (for the

@@ -135,6 +135,7 @@ pub use image::boot::{BootCatalog, BootOptions, Hybrid, BOOT_ENTRY_COUNT_MAX};
 pub use image::file_system_image::FileSystemImage;
 pub use image::item::{Attributes, ItemId, ItemKind, ItemType, SpecialKind};
 pub use image::media_type::MediaPhysicalType;
+pub use image::settings::UdfSpecialFiles;
 pub use image::settings::{DEFAULT_FREE_MEDIA_BLOCKS, MAX_NAME_BYTES, MAX_VOLUME_NAME_CHARS};
 pub use image::source::DataSource;
 pub use read::disc::{default_for_import, Disc, UdfSummary};

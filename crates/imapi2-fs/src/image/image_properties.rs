@@ -230,6 +230,18 @@ impl FileSystemImage {
         Ok(())
     }
 
+    /// How UDF records symbolic links and special files (beyond IMAPI,
+    /// which writes neither): [`UdfSpecialFiles::Keep`] (the default) or
+    /// [`UdfSpecialFiles::AsEmptyFiles`], which 7-Zip can open.
+    pub fn set_udf_special_files(&mut self, how: crate::UdfSpecialFiles) {
+        self.settings.udf_special = how;
+    }
+
+    /// How UDF records symbolic links and special files.
+    pub fn udf_special_files(&self) -> crate::UdfSpecialFiles {
+        self.settings.udf_special
+    }
+
     /// Directories deeper than ISO 9660's eight levels: written where they
     /// are (false, the default, as xorriso writes them beside Rock Ridge;
     /// every reader takes them), or relocated the Rock Ridge way (true;

@@ -15,6 +15,19 @@ pub const MAX_NAME_BYTES: usize = 255;
 /// Longest volume name accepted, in characters.
 pub const MAX_VOLUME_NAME_CHARS: usize = 32;
 
+/// How UDF records symbolic links, FIFOs, sockets and devices.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum UdfSpecialFiles {
+    /// As what they are (ECMA-167 4/14.6.6 file types 12, 9, 10, 6, 7):
+    /// the Linux kernel, udfclient and libudfread keep them. 7-Zip and
+    /// pycdlib cannot open a UDF volume that holds one.
+    #[default]
+    Keep,
+    /// As empty files, as genisoimage writes them: every UDF reader opens
+    /// the volume, the links are lost from its UDF view.
+    AsEmptyFiles,
+}
+
 /// The settings of an image that are not the tree.
 #[derive(Clone, Debug)]
 pub(crate) struct Settings {
@@ -38,6 +51,8 @@ pub(crate) struct Settings {
     pub(crate) udf_revision: u16,
     /// UDF 2.50+: a separate metadata mirror file.
     pub(crate) udf_redundant_metadata: bool,
+    /// How UDF records links and special files.
+    pub(crate) udf_special: UdfSpecialFiles,
     /// The medium the session goes onto, when it follows others.
     pub(crate) multisession: Option<Multisession>,
     /// Blocks of imported data the session points at instead of copying:
@@ -62,6 +77,7 @@ impl Default for Settings {
             hybrid: None,
             udf_revision: 0x0102,
             udf_redundant_metadata: true,
+            udf_special: UdfSpecialFiles::Keep,
             multisession: None,
             referenced_blocks: 0,
         }

@@ -105,7 +105,7 @@ impl UdfTree {
                     0,
                 )
             }
-            Kind::Special(_) => return Vec::new(),
+            Kind::Special(_) | Kind::EmptyFile => return Vec::new(),
         };
         let mut out = Vec::new();
         let mut off = 0u64;
@@ -166,6 +166,8 @@ impl UdfTree {
             Kind::File(_) => (file_type::FILE, a.mode, 0),
             Kind::Stream(_) => (file_type::FILE, a.mode, 0x2000),
             Kind::Symlink => (file_type::SYMLINK, 0o777, 0),
+            // A regular file holding nothing, readable by everyone.
+            Kind::EmptyFile => (file_type::FILE, 0o444, 0),
             Kind::Special(k) => (
                 match k {
                     SpecialKind::Fifo => file_type::FIFO,

@@ -15,6 +15,7 @@ use crate::codec::SECTOR;
 use crate::error::{Error, Result};
 use crate::image::arena::{NodeKind, TreeData, ROOT};
 use crate::image::item::SpecialKind;
+use crate::image::settings::UdfSpecialFiles;
 use crate::udf::ecma167::{fid_flags, symlink_components, Fid, FileEntry};
 use crate::udf::names::unique_names;
 
@@ -32,6 +33,9 @@ pub(crate) enum Kind {
     Symlink,
     /// A FIFO, socket or device.
     Special(SpecialKind),
+    /// A link or special file recorded as an empty file
+    /// ([`crate::UdfSpecialFiles::AsEmptyFiles`]).
+    EmptyFile,
     /// The stream directory of a file (index into `dirs`).
     StreamDir(u32),
     /// A named stream (content index).
@@ -118,6 +122,10 @@ pub(crate) struct UdfTree {
     pub(crate) dir_base: u32,
     pub(crate) area_blocks: u32,
     pub(crate) placement: Placement,
+    /// How links and special files are recorded.
+    special: UdfSpecialFiles,
+    /// Links and special files met: (symbolic links, special files).
+    pub(crate) counted: (u64, u64),
 }
 
 /// Block of the file set descriptor in the area, and of its terminator.
@@ -129,6 +137,11 @@ impl UdfTree {
     /// Whether file entries are extended (UDF 2.00+).
     pub(crate) fn extended(&self) -> bool {
         self.revision >= 0x0200
+    }
+
+    /// Whether links and special files are recorded as empty files.
+    pub(crate) fn empty_files(&self) -> bool {
+        self.special == UdfSpecialFiles::AsEmptyFiles
     }
 
     /// Whether the metadata lives in a metadata partition (UDF 2.50+).
@@ -159,7 +172,12 @@ impl UdfTree {
 
     /// Builds the structure. `embed_files`: small file data may go into its
     /// entry (only when no ISO 9660 tree shares the data).
-    pub(crate) fn build(data: &TreeData, revision: u16, embed_files: bool) -> Result<UdfTree> {
+    pub(crate) fn build(
+        data: &TreeData,
+        revision: u16,
+        embed_files: bool,
+        special: UdfSpecialFiles,
+    ) -> Result<UdfTree> {
         let mut t = UdfTree {
             revision,
             entries: Vec::new(),
@@ -176,6 +194,8 @@ impl UdfTree {
             dir_base: 0,
             area_blocks: 0,
             placement: Placement::default(),
+            special,
+            counted: (0, 0),
         };
         let extended = revision >= 0x0200;
         let room = FileEntry::room(extended);
@@ -288,8 +308,20 @@ impl UdfTree {
                     };
                     (e, 0)
                 }
+                NodeKind::Symlink { .. } | NodeKind::Special(_)
+                    if self.special == UdfSpecialFiles::AsEmptyFiles =>
+                {
+                    let e = self.push_entry(c, Kind::EmptyFile);
+                    self.files += 1;
+                    match &n.kind {
+                        NodeKind::Symlink { .. } => self.counted.0 += 1,
+                        _ => self.counted.1 += 1,
+                    }
+                    (e, 0)
+                }
                 NodeKind::Symlink { target } => {
                     let e = self.push_entry(c, Kind::Symlink);
+                    self.counted.0 += 1;
                     self.files += 1;
                     let len = symlink_components(target).len();
                     if len <= room {
@@ -302,6 +334,7 @@ impl UdfTree {
                 NodeKind::Special(k) => {
                     let e = self.push_entry(c, Kind::Special(*k));
                     self.files += 1;
+                    self.counted.1 += 1;
                     (e, 0)
                 }
             };
@@ -463,7 +496,7 @@ impl UdfTree {
                 NodeKind::Symlink { target } => symlink_components(target).len() as u64,
                 _ => 0,
             },
-            Kind::Special(_) => 0,
+            Kind::Special(_) | Kind::EmptyFile => 0,
         }
     }
 

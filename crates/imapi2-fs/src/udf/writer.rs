@@ -81,7 +81,7 @@ impl UdfWriter {
         volume_id: String,
     ) -> Result<UdfWriter> {
         Ok(UdfWriter {
-            tree: UdfTree::build(data, settings.udf_revision, alone)?,
+            tree: UdfTree::build(data, settings.udf_revision, alone, settings.udf_special)?,
             volume_id,
             redundant_metadata: settings.udf_redundant_metadata,
             places: Places::default(),
@@ -199,6 +199,32 @@ impl UdfWriter {
 }
 
 impl Writer for UdfWriter {
+    fn warnings(&self) -> Vec<String> {
+        let (links, special) = self.tree.counted;
+        if links + special == 0 {
+            return Vec::new();
+        }
+        let what = match (links, special) {
+            (1, 0) => "1 symbolic link".to_string(),
+            (l, 0) => format!("{l} symbolic links"),
+            (0, 1) => "1 special file".to_string(),
+            (0, s) => format!("{s} special files"),
+            (l, s) => format!("{l} symbolic link(s) and {s} special file(s)"),
+        };
+        vec![if self.tree.empty_files() {
+            format!(
+                "UDF: {what} written as empty files, as genisoimage writes them (the links are \
+                 kept by Rock Ridge where it is written; `--udf-links keep` keeps them in UDF)"
+            )
+        } else {
+            format!(
+                "UDF: {what} kept as such (the Linux kernel, udfclient and libudfread follow \
+                 them), but 7-Zip and pycdlib cannot open a UDF volume holding one: \
+                 `--udf-links as-empty-files` writes them as empty files instead"
+            )
+        }]
+    }
+
     fn reserve(&mut self, stage: Stage, layout: &mut Layout) -> Result<()> {
         match stage {
             Stage::Descriptors => layout.descriptors(3),

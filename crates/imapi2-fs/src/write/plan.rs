@@ -210,9 +210,7 @@ fn left_out(data: &TreeData, fs: FileSystems) -> Option<String> {
         NodeKind::Special(_) => special += 1,
         _ => {}
     });
-    let plural = |n: u64, one: &str, many: &str| {
-        format!("{n} {}", if n == 1 { one } else { many })
-    };
+    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let what = match (links, special) {
         (0, 0) => return None,
         (l, 0) => plural(l, "symbolic link is", "symbolic links are"),
