@@ -20,7 +20,7 @@ use serde_json::json;
 
 use crate::device::dev_error;
 use crate::report::{self, lib_error, CliError, Mode};
-use crate::sources::{add_source, FsArgs};
+use crate::sources::{add_source, shown_sources, FsArgs};
 
 /// How much reading back after the burn.
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -89,7 +89,7 @@ pub struct Args {
     quiet: bool,
     /// Folders and files to burn.
     #[arg(value_name = "SRC", required_unless_present = "image")]
-    sources: Vec<String>,
+    sources: Vec<std::ffi::OsString>,
 }
 
 /// The 1× speed of a medium family in sectors per second (IMAPI's
@@ -445,7 +445,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
         }
         None => {
             if mode == Mode::Json {
-                report::event(json!({"event": "scanning", "sources": args.sources}));
+                report::event(
+                    json!({"event": "scanning", "sources": shown_sources(&args.sources)}),
+                );
             }
             let img = build_image(&args, &snap)?;
             let result = img.create_result_image().map_err(|e| lib_error(e, json))?;

@@ -11,7 +11,7 @@ use imapi2::fs::{
 use serde_json::json;
 
 use crate::report::{self, lib_error, CliError, Mode, Progress};
-use crate::sources::{add_source, FsArgs};
+use crate::sources::{add_source, shown_sources, FsArgs};
 
 /// BD-R dual layer (50 GB) capacity in blocks; IMAPI has no media type for it.
 const BD_DL_BLOCKS: u32 = 24_438_784;
@@ -97,7 +97,7 @@ pub struct Args {
     quiet: bool,
     /// Folders and files to put in the image.
     #[arg(required = true, value_name = "SRC")]
-    sources: Vec<String>,
+    sources: Vec<std::ffi::OsString>,
 }
 
 /// Where syslinux installs its isohybrid MBR code.
@@ -253,7 +253,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             .map_err(err)?;
     }
     if mode == Mode::Json {
-        report::event(json!({"event": "scanning", "sources": args.sources}));
+        report::event(json!({"event": "scanning", "sources": shown_sources(&args.sources)}));
     }
     for s in &args.sources {
         add_source(&mut img, s).map_err(err)?;

@@ -1,7 +1,9 @@
 //! Sources of an image, as `mkimage` and `burn` take them: folders, files
 //! and `PATH_IN_IMAGE=SRC` graft points, later ones winning a name clash.
 
-use std::path::Path;
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::PathBuf;
 
 use imapi2::fs::{FileSystemImage, FileSystems, ItemId, ItemKind, UdfSpecialFiles};
 
@@ -109,24 +111,39 @@ fn parse_udf_revision(s: &str) -> Result<u16, String> {
     }
 }
 
-/// Splits `PATH_IN_IMAGE=SRC` at the first unescaped '='.
-fn split_graft(arg: &str) -> (Option<String>, String) {
-    let mut left = String::new();
-    let mut chars = arg.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' if chars.peek() == Some(&'=') => {
-                left.push('=');
-                chars.next();
+/// Splits `PATH_IN_IMAGE=SRC` at the first unescaped '=' (`\=` is a
+/// literal '='), on bytes: either side may hold bytes that are not UTF-8.
+/// The image path comes back as an item name ([`imapi2::fs::escape`]).
+fn split_graft(arg: &OsStr) -> (Option<String>, PathBuf) {
+    let bytes = arg.as_bytes();
+    let unescape = |b: &[u8]| -> Vec<u8> {
+        let mut out = Vec::with_capacity(b.len());
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'\\' && b.get(i + 1) == Some(&b'=') {
+                out.push(b'=');
+                i += 2;
+            } else {
+                out.push(b[i]);
+                i += 1;
             }
-            '=' => {
-                let rest: String = chars.collect();
-                return (Some(left), rest.replace("\\=", "="));
+        }
+        out
+    };
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if bytes.get(i + 1) == Some(&b'=') => i += 2,
+            b'=' => {
+                let left = unescape(&bytes[..i]);
+                let right = unescape(&bytes[i + 1..]);
+                let graft = imapi2::fs::escape::from_bytes(&left).into_owned();
+                return (Some(graft), PathBuf::from(OsString::from_vec(right)));
             }
-            _ => left.push(c),
+            _ => i += 1,
         }
     }
-    (None, left)
+    (None, PathBuf::from(OsString::from_vec(unescape(bytes))))
 }
 
 /// `mkdir -p` inside the image.
@@ -146,9 +163,20 @@ fn ensure_dir(img: &mut FileSystemImage, path: &str) -> imapi2::fs::Result<ItemI
     Ok(cur)
 }
 
-pub fn add_source(img: &mut FileSystemImage, arg: &str) -> imapi2::fs::Result<()> {
+/// The sources as a JSON event shows them: names that are not UTF-8 have
+/// their odd bytes shown as `\xNN`.
+pub fn shown_sources(sources: &[OsString]) -> Vec<String> {
+    sources
+        .iter()
+        .map(|s| {
+            imapi2::fs::escape::shown(&imapi2::fs::escape::from_bytes(s.as_bytes())).into_owned()
+        })
+        .collect()
+}
+
+pub fn add_source(img: &mut FileSystemImage, arg: &OsStr) -> imapi2::fs::Result<()> {
     let (graft, src) = split_graft(arg);
-    let host = Path::new(&src);
+    let host = src.as_path();
     let md = std::fs::metadata(host).map_err(|error| imapi2::fs::Error::DataStreamCreate {
         path: host.to_path_buf(),
         error,
@@ -159,8 +187,7 @@ pub fn add_source(img: &mut FileSystemImage, arg: &str) -> imapi2::fs::Result<()
     }
     let file_name = || {
         host.file_name()
-            .and_then(|n| n.to_str())
-            .map(str::to_string)
+            .map(|n| imapi2::fs::escape::from_bytes(n.as_bytes()).into_owned())
             .ok_or_else(|| imapi2::fs::Error::HostName {
                 path: host.to_path_buf(),
             })
@@ -191,15 +218,23 @@ mod tests {
 
     #[test]
     fn grafts_split_at_the_first_unescaped_equals() {
-        assert_eq!(split_graft("dir"), (None, "dir".to_string()));
+        let g = |s: &str| split_graft(OsStr::new(s));
+        assert_eq!(g("dir"), (None, PathBuf::from("dir")));
         assert_eq!(
-            split_graft("/a/b=src/x"),
-            (Some("/a/b".to_string()), "src/x".to_string())
+            g("/a/b=src/x"),
+            (Some("/a/b".to_string()), PathBuf::from("src/x"))
         );
         assert_eq!(
-            split_graft("a\\=b=c\\=d"),
-            (Some("a=b".to_string()), "c=d".to_string())
+            g("a\\=b=c\\=d"),
+            (Some("a=b".to_string()), PathBuf::from("c=d"))
         );
-        assert_eq!(split_graft("x\\=y"), (None, "x=y".to_string()));
+        assert_eq!(g("x\\=y"), (None, PathBuf::from("x=y")));
+        // Bytes that are not UTF-8, on either side.
+        let (graft, src) = split_graft(OsStr::from_bytes(b"in\xff=out\xfe"));
+        assert_eq!(
+            imapi2::fs::escape::to_bytes(&graft.unwrap()).as_ref(),
+            b"in\xff"
+        );
+        assert_eq!(src.as_os_str().as_bytes(), b"out\xfe");
     }
 }

@@ -497,12 +497,25 @@ fn a_name_that_is_not_utf8_is_kept_by_rock_ridge_and_replaced_elsewhere() {
             "{fs_list}"
         );
         let ours = t.path().join(format!("ours-{fs_list}"));
-        run_ok(imapi2().args(["extract", "-q"]).arg(&img).arg(&ours));
+        run_ok(
+            imapi2()
+                .args(["extract", "-q", "--fs", "rockridge"])
+                .arg(&img)
+                .arg(&ours),
+        );
         assert_eq!(
             fs::read(ours.join(bad)).unwrap(),
             b"latin-1 bytes\n",
             "{fs_list}"
         );
+        // Joliet and UDF record Unicode: '_' for each byte that is not UTF-8
+        for view in ["joliet", "udf"]
+            .into_iter()
+            .filter(|v| fs_list.contains(v))
+        {
+            let listed = run_ok(imapi2().args(["ls", "--fs", view]).arg(&img));
+            assert!(listed.contains("bad__.txt"), "{fs_list} {view}: {listed}");
+        }
     }
     // such a path is accepted as an argument, and as a graft point's source
     let img = t.path().join("arg.iso");

@@ -136,7 +136,7 @@ pub enum Error {
         /// The operating-system error.
         error: io::Error,
     },
-    /// A host name cannot be represented (it is not valid UTF-8).
+    /// A host path has no file name to give its item (`/`, `..`).
     HostName {
         /// The host path.
         path: PathBuf,
@@ -413,7 +413,18 @@ impl Error {
 }
 
 impl fmt::Display for Error {
+    /// Names that carry bytes which are not UTF-8 (see [`crate::escape`])
+    /// show those bytes as `\xNN`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut message = String::new();
+        self.message(&mut message)?;
+        f.write_str(&crate::escape::shown(&message))
+    }
+}
+
+impl Error {
+    fn message(&self, f: &mut String) -> fmt::Result {
+        use fmt::Write;
         match self {
             Error::InvalidParam { name, reason } => write!(f, "invalid {name}: {reason}"),
             Error::NoOutput => f.write_str("no file system selected for the image"),
@@ -432,7 +443,7 @@ impl fmt::Display for Error {
             Error::InvalidPath { path, reason } => write!(f, "invalid path {path:?}: {reason}"),
             Error::RestrictedNameViolation { name } => write!(
                 f,
-                "{name:?} has characters outside the restricted set (ANSI 32-127)"
+                "\"{name}\" has characters outside the restricted set (ANSI 32-127)"
             ),
             Error::DupName { path } => write!(f, "{path}: an item of that name already exists"),
             Error::NoUniqueName { path, file_system } => {
@@ -473,7 +484,7 @@ impl fmt::Display for Error {
             }
             Error::HostName { path } => write!(
                 f,
-                "{}: the name is not valid UTF-8 and cannot be placed in the image",
+                "{}: the path has no file name to give the item; graft it with NAME=PATH",
                 path.display()
             ),
             Error::TooManyDirs { file_system, count } => write!(

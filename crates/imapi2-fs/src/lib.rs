@@ -114,6 +114,7 @@
 mod codec;
 pub mod eltorito;
 mod error;
+pub mod escape;
 mod filesystems;
 mod hybrid;
 mod image;

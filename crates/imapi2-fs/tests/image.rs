@@ -234,17 +234,19 @@ fn add_tree_is_all_or_nothing() {
     let dir = tmp();
     let src = dir.path().join("src");
     host_tree(&src);
-    // A name that is not UTF-8, deep inside: the whole addition fails.
+    // A name outside the restricted set, deep inside: the whole addition
+    // fails, and the message shows the bytes that are not UTF-8.
     let bad = std::ffi::OsStr::from_bytes(b"bad\xff\xfe.txt");
     fs::write(src.join("docs/deeper").join(bad), b"x").unwrap();
     let mut img = FileSystemImage::new();
+    img.set_use_restricted_character_set(true);
     let root = img.root();
     img.add_file(root, "keep.txt", bytes(b"keep")).unwrap();
     let cp = img.change_point();
     let used = img.used_blocks();
     let e = img.add_tree(root, &src, true).unwrap_err();
-    assert!(matches!(e, Error::HostName { .. }), "{e}");
-    assert!(e.to_string().contains("deeper"), "{e}");
+    assert!(matches!(e, Error::RestrictedNameViolation { .. }), "{e}");
+    assert!(e.to_string().contains("\"bad\\xff\\xfe.txt\""), "{e}");
     assert_eq!(img.file_count(), 1);
     assert_eq!(img.directory_count(), 1);
     assert_eq!(img.change_point(), cp);
@@ -252,6 +254,7 @@ fn add_tree_is_all_or_nothing() {
     assert_eq!(img.exists("/src"), ItemType::NotFound);
     // Without the bad name it goes in whole, and one rollback takes it out.
     fs::remove_file(src.join("docs/deeper").join(bad)).unwrap();
+    img.set_use_restricted_character_set(false);
     img.add_tree(root, &src, true).unwrap();
     assert_eq!(img.exists("/src/docs/deeper/b.bin"), ItemType::File);
     assert_eq!(img.change_point(), cp + 1);

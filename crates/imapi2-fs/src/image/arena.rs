@@ -70,7 +70,9 @@ impl Stored {
     pub(crate) fn host_path(&self, data: &TreeData) -> Option<PathBuf> {
         match self {
             Stored::HostEntry { dir, node } => {
-                Some(data.host_dirs[*dir as usize].join(&*data.node(*node).name))
+                use std::os::unix::ffi::OsStrExt;
+                let name = crate::escape::to_bytes(&data.node(*node).name);
+                Some(data.host_dirs[*dir as usize].join(std::ffi::OsStr::from_bytes(&name)))
             }
             Stored::Path(p) => Some(p.to_path_buf()),
             _ => None,

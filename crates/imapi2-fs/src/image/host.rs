@@ -31,12 +31,11 @@ pub(crate) fn host_attributes(md: &Metadata) -> Attributes {
     }
 }
 
-fn utf8_name(path: &Path, name: &std::ffi::OsStr) -> Result<Box<str>> {
-    name.to_str()
-        .map(Into::into)
-        .ok_or_else(|| Error::HostName {
-            path: path.to_path_buf(),
-        })
+/// The item name of a host name: its bytes, those that are not UTF-8
+/// carried as [`crate::escape`] says (Rock Ridge records them exactly).
+fn host_name(name: &std::ffi::OsStr) -> Box<str> {
+    use std::os::unix::ffi::OsStrExt;
+    crate::escape::from_bytes(name.as_bytes()).into()
 }
 
 /// Makes a detached node for a non-directory host object. `dir` is the index
@@ -86,11 +85,8 @@ pub(crate) fn node_from_host(
             path: path.to_path_buf(),
             error,
         })?;
-        let target = target.to_str().ok_or_else(|| Error::HostName {
-            path: path.to_path_buf(),
-        })?;
         NodeKind::Symlink {
-            target: target.into(),
+            target: host_name(target.as_os_str()),
         }
     } else if ft.is_fifo() {
         NodeKind::Special(SpecialKind::Fifo)
@@ -164,7 +160,7 @@ fn scan(img: &mut FileSystemImage, host: &Path, name: Box<str>) -> Result<u32> {
                 path: path.clone(),
                 error,
             })?;
-            let name = utf8_name(&path, &entry.file_name())?;
+            let name = host_name(&entry.file_name());
             let child = if md.is_dir() {
                 img.check_name(&name)?;
                 let c = img.tree.push(
@@ -203,7 +199,7 @@ pub(crate) fn add_tree(
             error,
         })?;
         match canonical.file_name() {
-            Some(n) => utf8_name(host, n)?,
+            Some(n) => host_name(n),
             None => {
                 return Err(Error::InvalidPath {
                     path: host.display().to_string(),

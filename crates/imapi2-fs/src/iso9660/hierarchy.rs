@@ -356,15 +356,25 @@ fn name_entries(
     let mut names_arena: Vec<u8> = Vec::new();
     let mut sorted: Vec<Vec<(TmpChild, (u32, u16))>> = Vec::with_capacity(tmp.len());
     for d in tmp {
+        // Bytes that are not UTF-8 have no place in ISO 9660 or Joliet
+        // names: `_` for each (Rock Ridge keeps them).
+        let plain: Vec<std::borrow::Cow<str>> = d
+            .children
+            .iter()
+            .map(|c| {
+                if c.node == NO_PARENT {
+                    std::borrow::Cow::Borrowed(RR_MOVED_ISO)
+                } else {
+                    crate::escape::replaced(&data.node(c.node).name, '_')
+                }
+            })
+            .collect();
         let cands: Vec<Candidate> = d
             .children
             .iter()
-            .map(|c| Candidate {
-                name: if c.node == NO_PARENT {
-                    RR_MOVED_ISO
-                } else {
-                    &data.node(c.node).name
-                },
+            .zip(&plain)
+            .map(|(c, name)| Candidate {
+                name,
                 is_dir: matches!(c.kind, TmpKind::Dir(_)),
             })
             .collect();

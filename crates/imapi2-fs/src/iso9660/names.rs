@@ -38,21 +38,26 @@ fn joliet_char_ok(c: char) -> bool {
     !(c < ' ' || matches!(c, '*' | '/' | ':' | ';' | '?' | '\\'))
 }
 
+/// A character as Joliet writes it: UCS-2 has no room for characters beyond
+/// the Basic Multilingual Plane, nor for the few Joliet forbids; `_` for them.
+fn joliet_char(c: char) -> char {
+    if !joliet_char_ok(c) || c.len_utf16() > 1 {
+        '_'
+    } else {
+        c
+    }
+}
+
+/// Text for a Joliet descriptor field, as UCS-2 units (never surrogates).
+pub(crate) fn joliet_units(s: &str) -> Vec<u16> {
+    s.chars().map(|c| joliet_char(c) as u16).collect()
+}
+
 /// The volume name as file system `fs` writes it: ISO 9660 (and Rock Ridge)
 /// d-characters, up to 32; Joliet up to 16 UCS-2 units.
 pub(crate) fn volume_name_for(name: &str, fs: FileSystems) -> String {
     if fs.contains(FileSystems::JOLIET) {
-        let mut out = String::new();
-        let mut units = 0;
-        for c in name.chars() {
-            let c = if joliet_char_ok(c) { c } else { '_' };
-            if units + c.len_utf16() > 16 {
-                break;
-            }
-            units += c.len_utf16();
-            out.push(c);
-        }
-        out
+        name.chars().map(joliet_char).take(16).collect()
     } else {
         name.chars().map(d_char).take(32).collect()
     }
@@ -123,16 +128,7 @@ const JOLIET_MAX_EXT: usize = 16;
 
 impl JolietRules {
     fn units(&self, s: &str) -> Vec<u16> {
-        let mut out = Vec::with_capacity(s.len());
-        for c in s.chars() {
-            let c = if !joliet_char_ok(c) || c.len_utf16() > 1 {
-                '_'
-            } else {
-                c
-            };
-            out.push(c as u16);
-        }
-        out
+        joliet_units(s)
     }
 }
 

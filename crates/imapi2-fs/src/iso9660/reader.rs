@@ -625,7 +625,7 @@ fn apply_rock_ridge(n: &mut FsNode, entries: &[SuspEntry], child: &mut Option<u3
                     } else if cf & sl::CURRENT != 0 {
                         ".".to_string()
                     } else {
-                        String::from_utf8_lossy(content).into_owned()
+                        crate::escape::from_bytes(content).into_owned()
                     };
                     if !target.is_empty() && !continued && !target.ends_with('/') {
                         target.push('/');
@@ -644,7 +644,9 @@ fn apply_rock_ridge(n: &mut FsNode, entries: &[SuspEntry], child: &mut Option<u3
         }
     }
     if let Some(nm) = name {
-        n.name = String::from_utf8_lossy(&nm).into_owned();
+        // Rock Ridge names are bytes: those that are not UTF-8 are carried
+        // (crate::escape) and written back as they were by extract.
+        n.name = crate::escape::from_bytes(&nm).into_owned();
     }
     let mode_type = n.mode.map(|m| m & 0o170000);
     if let Some(t) = link {

@@ -153,11 +153,12 @@ impl Ecma119Tree {
             }
             RecordKind::Entry(en) => {
                 let name = if en.node == NO_PARENT {
-                    self.rr_moved_name.as_bytes()
+                    std::borrow::Cow::Borrowed(self.rr_moved_name.as_bytes())
                 } else {
-                    ctx.data.node(en.node).name.as_bytes()
+                    // The name's bytes, exactly (also those not UTF-8).
+                    crate::escape::to_bytes(&ctx.data.node(en.node).name)
                 };
-                e.extend(rockridge::nm_entries(name));
+                e.extend(rockridge::nm_entries(&name));
                 match en.target {
                     Target::Dir(d) if self.dirs[d as usize].relocated => e.push(SuspEntry::Re),
                     Target::Placeholder(d) => e.push(SuspEntry::Cl {

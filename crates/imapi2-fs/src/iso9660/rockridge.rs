@@ -433,16 +433,18 @@ pub fn nm_entries(name: &[u8]) -> Vec<SuspEntry> {
 /// pycdlib add one, libarchive does not); a split component reads the same
 /// everywhere.
 pub fn sl_entries(target: &str) -> Vec<SuspEntry> {
+    // The bytes of the target (those that are not UTF-8 as they were).
+    let target = crate::escape::to_bytes(target);
     // Whole components: (flags, text).
     let mut comps: Vec<(u8, &[u8])> = Vec::new();
-    if target.starts_with('/') {
+    if target.first() == Some(&b'/') {
         comps.push((sl::ROOT, &[]));
     }
-    for part in target.split('/').filter(|p| !p.is_empty()) {
+    for part in target.split(|&b| b == b'/').filter(|p| !p.is_empty()) {
         match part {
-            "." => comps.push((sl::CURRENT, &[])),
-            ".." => comps.push((sl::PARENT, &[])),
-            _ => comps.push((0, part.as_bytes())),
+            b"." => comps.push((sl::CURRENT, &[])),
+            b".." => comps.push((sl::PARENT, &[])),
+            _ => comps.push((0, part)),
         }
     }
     const MAX_ENTRY: usize = 255;

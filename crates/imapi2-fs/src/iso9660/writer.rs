@@ -16,6 +16,7 @@ use crate::iso9660::ecma119::{
     JOLIET_ESCAPE_LEVEL3, VOLUME_DATE_UNSET,
 };
 use crate::iso9660::hierarchy::{Context, Ecma119Tree, Flavor, Serials, Target, MAX_EXTENT};
+use crate::iso9660::names::joliet_units;
 use crate::time::FileTime;
 use crate::write::layout::Layout;
 use crate::write::writer::{Stage, Volume, Writer};
@@ -220,7 +221,7 @@ impl Writer for Ecma119Writer {
         let joliet = matches!(self.tree.flavor, Flavor::Joliet);
         let text = |s: &str| -> [u8; 128] {
             if joliet {
-                ucs2_field(&s.encode_utf16().collect::<Vec<_>>())
+                ucs2_field(&joliet_units(s))
             } else {
                 ascii_field(s)
             }
@@ -246,7 +247,7 @@ impl Writer for Ecma119Writer {
                 ascii_field("LINUX")
             },
             volume_id: if joliet {
-                ucs2_field(&self.volume_id.encode_utf16().collect::<Vec<_>>())
+                ucs2_field(&joliet_units(&self.volume_id))
             } else {
                 ascii_field(&self.volume_id)
             },

@@ -167,7 +167,7 @@ fn make_directories(
             report.refused.push((tree.path(i), why));
             continue;
         }
-        let host = parent_dir.join(&n.name);
+        let host = parent_dir.join(host_name(&n.name));
         match &n.kind {
             FsKind::Directory => {
                 if let Err(e) = fs::create_dir(&host) {
@@ -276,7 +276,7 @@ fn make_symlinks(
         if !make_room(host, options.force, report, &view_path)? {
             continue;
         }
-        std::os::unix::fs::symlink(target, host).map_err(|e| out_err(host, e))?;
+        std::os::unix::fs::symlink(host_name(target), host).map_err(|e| out_err(host, e))?;
         if options.owners {
             let n = &tree.nodes[*i as usize];
             let _ = std::os::unix::fs::lchown(host, n.uid, n.gid);
@@ -434,6 +434,13 @@ fn check_name(name: &str) -> std::result::Result<(), String> {
         return Err(format!("the name {name:?} holds a '/' or NUL"));
     }
     Ok(())
+}
+
+/// The host form of a name or link target: its bytes, those that are not
+/// UTF-8 as the image recorded them (crate::escape).
+fn host_name(name: &str) -> std::ffi::OsString {
+    use std::os::unix::ffi::OsStringExt;
+    std::ffi::OsString::from_vec(crate::escape::to_bytes(name).into_owned())
 }
 
 /// A link target that stays inside the extracted tree: relative, and never

@@ -190,6 +190,7 @@ pub(crate) fn plan(
     };
     plan.warnings = plan.writers.iter().flat_map(|w| w.warnings()).collect();
     plan.warnings.extend(left_out(data, fs));
+    plan.warnings.extend(not_utf8(data, fs));
     fix(&mut plan, data)?;
     debug_assert!(plan
         .regions
@@ -223,6 +224,48 @@ fn left_out(data: &TreeData, fs: FileSystems) -> Option<String> {
     };
     Some(format!(
         "{what} left out: {fs} cannot hold them (Rock Ridge or UDF can)"
+    ))
+}
+
+/// Names (and link targets) that are not UTF-8: where they are recorded
+/// exactly and where they are not.
+fn not_utf8(data: &TreeData, fs: FileSystems) -> Option<String> {
+    let mut first = None;
+    let mut count = 0u64;
+    data.walk(ROOT, |id, n| {
+        let target = match &n.kind {
+            NodeKind::Symlink { target } => crate::escape::has_carried(target),
+            _ => false,
+        };
+        if crate::escape::has_carried(&n.name) || target {
+            count += 1;
+            first.get_or_insert(id);
+        }
+    });
+    let first = first?;
+    let path = crate::escape::shown(&data.full_path(first)).into_owned();
+    let exact = if fs.contains(FileSystems::ROCK_RIDGE) {
+        "Rock Ridge records them exactly; "
+    } else {
+        ""
+    };
+    let others: Vec<&str> = [
+        (FileSystems::ISO9660, "ISO 9660"),
+        (FileSystems::JOLIET, "Joliet"),
+        (FileSystems::UDF, "UDF"),
+    ]
+    .into_iter()
+    .filter(|(f, _)| fs.contains(*f))
+    .map(|(_, n)| n)
+    .collect();
+    let what = if count == 1 {
+        format!("{path}: a name that is not UTF-8")
+    } else {
+        format!("{count} names are not UTF-8 (the first: {path})")
+    };
+    Some(format!(
+        "{what}: {exact}{} get `_` for each byte that is not",
+        others.join(", ")
     ))
 }
 
