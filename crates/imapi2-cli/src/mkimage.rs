@@ -289,15 +289,27 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let p = progress.clone();
     result.set_progress(move |u| {
         p.update(&u.current_file, u.copied_sectors, u.total_sectors);
-        true
+        // Ctrl-C or SIGTERM cancels: the library then removes what it made
+        // (the new file) or puts back what it changed (the appended image).
+        !crate::signals::stop_requested()
     });
+    // Until here nothing exists that a signal could leave behind.
+    crate::signals::catch();
     let written = if args.append_to.is_some() {
         result.append_to_path(&output)
     } else {
         result.write_to_path(&output)
     };
     progress.finish();
-    written.map_err(err)?;
+    if let Err(e) = written {
+        let interrupted =
+            matches!(e, imapi2::fs::Error::Cancelled) && crate::signals::stop_requested();
+        let mut ce = err(e);
+        if interrupted {
+            ce.message = interrupted_message(&output, args.append_to.is_some());
+        }
+        return Err(ce);
+    }
     let secs = progress.elapsed().as_secs_f64();
     match mode {
         Mode::Json => report::event(json!({
@@ -326,6 +338,28 @@ pub fn run(args: Args) -> Result<(), CliError> {
         Mode::Quiet => {}
     }
     Ok(())
+}
+
+/// What an interrupted write left: nothing new, the image put back, or (on
+/// a device, which cannot be put back) part of the image.
+fn interrupted_message(output: &Path, append: bool) -> String {
+    use std::os::unix::fs::FileTypeExt;
+    let shown = output.display();
+    let kind = std::fs::metadata(output).map(|m| m.file_type());
+    if append {
+        format!("interrupted: {shown} was put back as it was")
+    } else if kind.as_ref().is_ok_and(|k| k.is_block_device()) {
+        format!("interrupted: {shown} now holds part of an image")
+    } else if kind
+        .as_ref()
+        .is_ok_and(|k| k.is_char_device() || k.is_fifo())
+    {
+        format!("interrupted: part of the image went to {shown}")
+    } else if kind.is_ok() {
+        format!("interrupted: no image was written; {shown} is as it was")
+    } else {
+        format!("interrupted: no image was written ({shown} was not created)")
+    }
 }
 
 /// Sets up a session to append to `target`: its multisession state, its

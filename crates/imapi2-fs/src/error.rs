@@ -228,6 +228,30 @@ pub enum Error {
     },
     /// The write was cancelled by the progress callback (`E_IMAPI_REQUEST_CANCELLED`).
     Cancelled,
+    /// The output is one of the image's own sources (the same device and
+    /// inode: the file itself, or a hard link to it); writing there would
+    /// destroy it.
+    OutputIsSource {
+        /// The output path.
+        output: PathBuf,
+        /// The source it is.
+        source: PathBuf,
+    },
+    /// A block device cannot hold the image.
+    DeviceTooSmall {
+        /// The device.
+        path: PathBuf,
+        /// Bytes of the image.
+        needed: u64,
+        /// Bytes of the device.
+        capacity: u64,
+    },
+    /// A block device is in use: mounted, or held open exclusively by
+    /// another program.
+    DeviceInUse {
+        /// The device.
+        path: PathBuf,
+    },
     /// The file system asked for is not on the medium (`IMAPI_E_FILE_SYSTEM_NOT_FOUND`).
     FileSystemNotFound {
         /// The file system asked for.
@@ -343,7 +367,10 @@ impl Error {
             Error::ImageManagerNoValidVd => 0xC0AA_B201,
             Error::ImageManagerNoImage => 0xC0AA_B202,
             Error::ImageManagerTooBig { .. } => 0xC0AA_B203,
-            Error::Output { .. } => return None,
+            Error::Output { .. }
+            | Error::OutputIsSource { .. }
+            | Error::DeviceTooSmall { .. }
+            | Error::DeviceInUse { .. } => return None,
         })
     }
 
@@ -532,6 +559,31 @@ impl Error {
             ),
             Error::Output { path, error } => write!(f, "{}: {error}", path.display()),
             Error::Cancelled => f.write_str("cancelled"),
+            Error::OutputIsSource { output, source } if output == source => write!(
+                f,
+                "{} is one of the image's sources: write the image elsewhere",
+                output.display()
+            ),
+            Error::OutputIsSource { output, source } => write!(
+                f,
+                "{} is the same file as {}, one of the image's sources: write the image elsewhere",
+                output.display(),
+                source.display()
+            ),
+            Error::DeviceTooSmall {
+                path,
+                needed,
+                capacity,
+            } => write!(
+                f,
+                "{}: the image needs {needed} bytes, the device holds {capacity} bytes; nothing was written",
+                path.display()
+            ),
+            Error::DeviceInUse { path } => write!(
+                f,
+                "{} is in use (mounted, or held open by another program): unmount or release it first",
+                path.display()
+            ),
             Error::FileSystemNotFound {
                 file_system,
                 present,

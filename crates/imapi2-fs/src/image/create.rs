@@ -11,6 +11,7 @@ use crate::image::boot::BootCatalog;
 use crate::image::file_system_image::FileSystemImage;
 use crate::image::item::{Attributes, ItemId, ItemKind};
 use crate::image::journal::Journal;
+use crate::image::source::DataSource;
 use crate::time::FileTime;
 use crate::write::plan;
 use crate::write::result::ImageResult;
@@ -48,6 +49,15 @@ impl FileSystemImage {
         }
         let mut result = ImageResult::new(plan, data);
         result.multisession = self.settings.multisession.as_ref().map(|m| m.kind);
+        result.boot_files = self
+            .settings
+            .boot
+            .iter()
+            .filter_map(|b| match b.boot_image() {
+                Some(DataSource::Path(p)) => Some(p.clone()),
+                _ => None,
+            })
+            .collect();
         Ok(result)
     }
 

@@ -8,7 +8,9 @@
 //!   (`Plan`);
 //! - `result`: `IFileSystemImageResult` and `IProgressItems`;
 //! - `stream`: the lazy `Read + Seek` image stream;
-//! - `output`: writing a result to a file (the fast path);
+//! - `output`: writing a result to a file (the fast path) or a device;
+//! - `target`: where the image goes (a new file renamed into place, a
+//!   device, a stream), and the refusal of an output that is a source;
 //! - `file_data`: reading a file's data from its source at write time.
 
 pub(crate) mod alloc;
@@ -18,4 +20,5 @@ pub(crate) mod output;
 pub(crate) mod plan;
 pub(crate) mod result;
 pub(crate) mod stream;
+pub(crate) mod target;
 pub(crate) mod writer;

@@ -1,7 +1,9 @@
 //! Writing a result to a file: the fast path. Metadata and small files go
 //! through one large buffer; large files are copied by the kernel
 //! (`copy_file_range`, through `std::io::copy`); long zero runs become holes.
-//! A failed write removes the partial output file.
+//! Devices and streams get the same bytes in one sequential pass, zeros
+//! written out. Where the bytes go, and what a failed write leaves, is
+//! `write/target`.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -13,6 +15,7 @@ use crate::image::arena::blocks_of;
 use crate::write::alloc::RegionKind;
 use crate::write::file_data::{open_file, read_host_file_into};
 use crate::write::result::{ImageResult, Progress};
+use crate::write::target::Target;
 
 const BUFFER: usize = 1 << 20;
 /// Host files below this size are read whole into the buffer.
@@ -28,6 +31,9 @@ struct Out<'a> {
     file: &'a File,
     buf: Vec<u8>,
     path: &'a Path,
+    /// Whether zero runs may be left as holes and the file seeked (a regular
+    /// file), or every byte is written in order (a device or a stream).
+    sparse: bool,
 }
 
 impl Out<'_> {
@@ -57,7 +63,7 @@ impl Out<'_> {
     }
 
     fn zeros(&mut self, mut n: u64) -> Result<()> {
-        if n >= HOLE_MIN {
+        if n >= HOLE_MIN && self.sparse {
             self.flush()?;
             let mut f = self.file;
             f.seek(SeekFrom::Current(n as i64))
@@ -81,6 +87,43 @@ enum CopyError {
     Output(io::Error),
     Short(u64),
     Other(Error),
+}
+
+/// Where an error of the kernel's copy lies: in the output for the errors
+/// only a write gives, else in the source.
+fn copy_error(e: io::Error) -> CopyError {
+    use io::ErrorKind::*;
+    match e.kind() {
+        WriteZero | StorageFull | QuotaExceeded | FileTooLarge | ReadOnlyFilesystem
+        | BrokenPipe => CopyError::Output(e),
+        _ => CopyError::Source(e),
+    }
+}
+
+/// Copies `size` bytes of `src` from its start to `dst` in order, holes read
+/// as zeros and written (for a device or a stream: no seek on `dst`).
+/// `progress` is called with the bytes done every `REPORT_EVERY`.
+fn copy_sequential(
+    src: &File,
+    dst: &File,
+    size: u64,
+    progress: &mut dyn FnMut(u64) -> Result<()>,
+) -> std::result::Result<(), CopyError> {
+    let mut dst_ref = dst;
+    (&*src)
+        .seek(SeekFrom::Start(0))
+        .map_err(CopyError::Source)?;
+    let mut at = 0u64;
+    while at < size {
+        let chunk = (size - at).min(REPORT_EVERY);
+        let n = io::copy(&mut src.take(chunk), &mut dst_ref).map_err(copy_error)?;
+        if n < chunk {
+            return Err(CopyError::Short(at + n));
+        }
+        at += n;
+        progress(at).map_err(CopyError::Other)?;
+    }
+    Ok(())
 }
 
 /// Copies `size` bytes of `src` to the current position of `dst` by the
@@ -122,15 +165,7 @@ fn copy_sparse(
             .map_err(CopyError::Output)?;
         while at < hole {
             let chunk = (hole - at).min(REPORT_EVERY);
-            let n = io::copy(&mut src.take(chunk), &mut dst_ref).map_err(|e| {
-                use io::ErrorKind::*;
-                match e.kind() {
-                    WriteZero | StorageFull | QuotaExceeded | FileTooLarge | ReadOnlyFilesystem => {
-                        CopyError::Output(e)
-                    }
-                    _ => CopyError::Source(e),
-                }
-            })?;
+            let n = io::copy(&mut src.take(chunk), &mut dst_ref).map_err(copy_error)?;
             if n < chunk {
                 return Err(CopyError::Short(at + n));
             }
@@ -149,26 +184,49 @@ fn copy_sparse(
 }
 
 impl ImageResult {
-    /// Writes the image to `path`, creating or truncating it. On any error
-    /// the partial file is removed and the error names the cause (a source
-    /// that vanished or changed size, a full disk, a cancel).
+    /// Writes the image to `path` without ever costing what was there.
+    ///
+    /// - A regular file, or a name that does not exist yet: the image is
+    ///   written to a new file in the same folder,
+    ///   `.NAME.imapi2-XXXXXXXX.partial` (created with `O_EXCL`), which is
+    ///   renamed to NAME once it is complete. On any error, or a cancel from
+    ///   the progress callback, that file is removed and NAME is as it was
+    ///   (a failed rebuild keeps the previous image). A replaced file's
+    ///   permission bits (and, when the caller may give them, its owner
+    ///   and group) carry over; when NAME is a symbolic link, the link stays
+    ///   and its target is replaced. Data is not flushed to the disk
+    ///   (`fsync`) before the rename: the rename guards against failed and
+    ///   cancelled builds, not against a power cut.
+    /// - A block device (a USB stick, for a hybrid image): opened with
+    ///   `O_EXCL`, so a mounted or held device is refused
+    ///   ([`Error::DeviceInUse`]); the image must fit the device
+    ///   ([`Error::DeviceTooSmall`], before anything is written); it is
+    ///   written from byte 0 with its zeros and flushed at the end. A failed
+    ///   write leaves part of the image on the device.
+    /// - A character device or a FIFO (`/dev/null`, a pipe to another
+    ///   program): the image as one sequential stream.
+    ///
+    /// Before anything is opened, an output that is one of the image's host
+    /// sources (the same device and inode, as a hard link is) is refused
+    /// ([`Error::OutputIsSource`]). Errors name `path` and the cause (a
+    /// source that vanished or changed size, a full disk, a cancel).
     pub fn write_to_path(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
-        let file = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(path)
-            .map_err(|error| Error::Output {
-                path: path.to_path_buf(),
-                error,
-            })?;
-        let r = self.write_to_file(&file, path);
-        drop(file);
-        if r.is_err() {
-            let _ = std::fs::remove_file(path);
+        match Target::open(path, self)? {
+            Target::File(temp) => {
+                // On an error, `temp` is dropped, which removes the file.
+                self.write_into(temp.file(), path, 0, true)?;
+                temp.commit(path)
+            }
+            Target::Device(file) => {
+                self.write_into(&file, path, 0, false)?;
+                file.sync_all().map_err(|error| Error::Output {
+                    path: path.to_path_buf(),
+                    error,
+                })
+            }
+            Target::Stream(file) => self.write_into(&file, path, 0, false),
         }
-        r
     }
 
     /// Writes the image into an open file from offset 0 and sets its length.
@@ -183,13 +241,22 @@ impl ImageResult {
     /// system uses. With a random-write multisession medium, the volume
     /// descriptors at block 16 are then replaced by the new session's, so
     /// that every reader finds it. If anything fails, the file is put back
-    /// as it was: the earlier sessions stay readable.
+    /// as it was: the earlier sessions stay readable. The file must be a
+    /// regular file, and none of the session's sources
+    /// ([`Error::OutputIsSource`]).
     pub fn append_to_path(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
         let out_err = |error| Error::Output {
             path: path.to_path_buf(),
             error,
         };
+        let md = std::fs::metadata(path).map_err(out_err)?;
+        if !md.is_file() {
+            return Err(out_err(io::Error::other(
+                "is not an image file: a session is appended to a regular file",
+            )));
+        }
+        self.refuse_sources(path, &md)?;
         let file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -268,14 +335,24 @@ impl ImageResult {
     /// Writes the image into an open file from byte `base` on and sets the
     /// file's length to its end. `path` names the file in errors.
     pub fn write_to_file_at(&self, file: &File, path: &Path, base: u64) -> Result<()> {
+        self.write_into(file, path, base, true)
+    }
+
+    /// Writes the image into `file`: `sparse`, from byte `base` with holes
+    /// for zero runs and the length set at the end; else in one sequential
+    /// pass from where the file stands, every byte written.
+    fn write_into(&self, file: &File, path: &Path, base: u64, sparse: bool) -> Result<()> {
         let mut out = Out {
             file,
             buf: Vec::with_capacity(BUFFER),
             path,
+            sparse,
         };
-        (&*file)
-            .seek(SeekFrom::Start(base))
-            .map_err(|e| out.err(e))?;
+        if sparse {
+            (&*file)
+                .seek(SeekFrom::Start(base))
+                .map_err(|e| out.err(e))?;
+        }
         let total = u64::from(self.total_blocks());
         // Progress: the path is only made when somebody listens.
         let report = |node: Option<u32>, sectors: u64| -> Result<()> {
@@ -295,6 +372,9 @@ impl ImageResult {
                 None => Ok(()),
             }
         };
+        // The first event: writing begins (a cancel asked for meanwhile is
+        // seen before anything is written).
+        report(None, 0)?;
         let plan = self.plan.clone();
         for (i, region) in plan.regions.iter().enumerate() {
             let len = u64::from(region.blocks) * SECTOR as u64;
@@ -321,8 +401,10 @@ impl ImageResult {
         }
         out.flush()?;
         report(None, total)?;
-        file.set_len(base + self.total_bytes())
-            .map_err(|e| out.err(e))?;
+        if sparse {
+            file.set_len(base + self.total_bytes())
+                .map_err(|e| out.err(e))?;
+        }
         Ok(())
     }
 
@@ -357,7 +439,12 @@ impl ImageResult {
                         u64::from(place.start) + done / SECTOR as u64,
                     )
                 };
-                copy_sparse(src, out.file, size, &mut progress).map_err(|e| match e {
+                let copied = if out.sparse {
+                    copy_sparse(src, out.file, size, &mut progress)
+                } else {
+                    copy_sequential(src, out.file, size, &mut progress)
+                };
+                copied.map_err(|e| match e {
                     CopyError::Source(error) => Error::DataStreamRead {
                         source_name: name.clone(),
                         error,

@@ -49,6 +49,8 @@ pub struct ImageResult {
     pub(crate) progress: Option<ProgressFn>,
     /// How the session goes onto its medium, when it follows others.
     pub(crate) multisession: Option<crate::read::multisession::MultisessionKind>,
+    /// The host files of boot images, which are sources outside the tree.
+    pub(crate) boot_files: Arc<[std::path::PathBuf]>,
 }
 
 impl ImageResult {
@@ -58,6 +60,7 @@ impl ImageResult {
             data,
             progress: None,
             multisession: None,
+            boot_files: Arc::from([]),
         }
     }
 
