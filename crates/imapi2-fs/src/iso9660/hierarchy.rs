@@ -14,7 +14,7 @@
 use crate::codec::SECTOR;
 use crate::error::{Error, Result};
 use crate::filesystems::FileSystems;
-use crate::image::arena::{NodeKind, TreeData, NO_PARENT, ROOT};
+use crate::image::arena::{NodeKind, TreeData, ROOT};
 use crate::image::item::Attributes;
 use crate::iso9660::names::{self, Candidate};
 use crate::time::FileTime;
@@ -50,7 +50,7 @@ pub(crate) enum Target {
 /// One directory of the hierarchy, in path table order.
 #[derive(Clone, Debug)]
 pub(crate) struct DirView {
-    /// The item; `NO_PARENT` for the synthetic relocation directory.
+    /// The item.
     pub(crate) node: u32,
     /// Parent in this hierarchy (the root is its own parent).
     pub(crate) parent: u32,
@@ -66,7 +66,7 @@ pub(crate) struct DirView {
     pub(crate) size: u32,
     /// Blocks of Rock Ridge continuation area right after the extent.
     pub(crate) ce_blocks: u32,
-    /// Whether the directory was moved under the relocation directory.
+    /// Whether the directory was relocated to the root (`--rr-relocate`).
     pub(crate) relocated: bool,
 }
 
@@ -84,8 +84,6 @@ pub(crate) struct Ecma119Tree {
     pub(crate) dirs: Vec<DirView>,
     pub(crate) entries: Vec<Entry>,
     names: Vec<u8>,
-    /// Rock Ridge name of the relocation directory, when there is one.
-    pub(super) rr_moved_name: String,
     /// What the hierarchy could not hold exactly, for the user.
     pub(crate) warnings: Vec<String>,
     /// Path table size in bytes and the locations of the L and M tables.
@@ -106,8 +104,6 @@ pub(crate) struct Context<'a> {
     pub(crate) serials: &'a Serials,
     /// Every item time is clamped to this when set (`SOURCE_DATE_EPOCH`).
     pub(crate) clamp: Option<FileTime>,
-    /// The volume's time, for the synthetic relocation directory.
-    pub(crate) volume_time: FileTime,
 }
 
 /// Rock Ridge file serial numbers (`PX` field 5), assigned in layout order.
@@ -118,20 +114,9 @@ pub(crate) struct Serials {
 }
 
 impl Context<'_> {
-    /// The attributes written for `node` (the relocation directory's
-    /// are the volume's), times clamped.
+    /// The attributes written for `node`, times clamped.
     pub(super) fn attrs(&self, node: u32) -> Attributes {
-        let mut a = if node == NO_PARENT {
-            let mut a = self.data.node(ROOT).attrs;
-            a.created = self.volume_time;
-            a.modified = self.volume_time;
-            a.accessed = self.volume_time;
-            a.hidden = false;
-            a.mode = 0o755;
-            a
-        } else {
-            self.data.node(node).attrs
-        };
+        let mut a = self.data.node(node).attrs;
         if let Some(c) = self.clamp {
             a.created = a.created.min(c);
             a.modified = a.modified.min(c);
@@ -165,12 +150,6 @@ enum TmpKind {
     Placeholder(usize),
 }
 
-/// The Rock Ridge name given to the relocation directory (a dot file, as
-/// `mkisofs -hide-rr-moved` does, so that listings keep it out of sight).
-const RR_MOVED: &str = ".rr_moved";
-/// Its ISO 9660 identifier.
-const RR_MOVED_ISO: &str = "RR_MOVED";
-
 impl Ecma119Tree {
     /// Builds the hierarchy of `flavor` from the item tree. Directories
     /// deeper than ISO 9660's eight levels stay where they are, as xorriso
@@ -189,13 +168,8 @@ impl Ecma119Tree {
             Flavor::Iso { .. } => FileSystems::ISO9660,
             Flavor::Joliet => FileSystems::JOLIET,
         };
-        let rr = matches!(flavor, Flavor::Iso { rr: true, .. });
-        let (tmp, rr_moved) = gather(data, flavor, strict, relocate)?;
+        let tmp = gather(data, flavor, strict, relocate)?;
         let (names_arena, sorted) = name_entries(data, &tmp, flavor, fs)?;
-        let rr_moved_name = match (rr, rr_moved) {
-            (true, Some(mv)) => unique_rr_name(data, &sorted[0], mv),
-            _ => String::new(),
-        };
         let (dirs, entries) = number(&tmp, &sorted)?;
         let mut warnings = Vec::new();
         if dirs.len() > 0xFFFF {
@@ -213,7 +187,6 @@ impl Ecma119Tree {
             dirs,
             entries,
             names: names_arena,
-            rr_moved_name,
             path_table_size: 0,
             l_table: 0,
             m_table: 0,
@@ -262,7 +235,7 @@ fn gather(
     flavor: Flavor,
     strict: bool,
     relocate_asked: bool,
-) -> Result<(Vec<TmpDir>, Option<usize>)> {
+) -> Result<Vec<TmpDir>> {
     let rr = matches!(flavor, Flavor::Iso { rr: true, .. });
     let iso = matches!(flavor, Flavor::Iso { .. });
     let relocate = iso && rr && (relocate_asked || strict);
@@ -274,69 +247,66 @@ fn gather(
         relocated: false,
         children: Vec::new(),
     }];
-    let rr_moved: Option<usize> = None;
     let mut i = 0;
     while i < tmp.len() {
         let node = tmp[i].node;
-        if node != NO_PARENT {
-            for &c in data.node(node).children() {
-                let n = data.node(c);
-                let kind = match &n.kind {
-                    NodeKind::Dir { .. } => None,
-                    NodeKind::File { content } => Some(TmpKind::File(*content)),
-                    NodeKind::Symlink { .. } | NodeKind::Special(_) if rr => Some(TmpKind::Empty),
-                    _ => continue,
-                };
-                if let Some(k) = kind {
-                    tmp[i].children.push(TmpChild { node: c, kind: k });
-                    continue;
-                }
-                let level = tmp[i].level + 1;
-                let new = tmp.len();
-                if iso && level > MAX_LEVEL && strict && !rr {
-                    return Err(Error::Iso9660Levels {
-                        path: data.full_path(c),
-                        level: level as usize,
-                    });
-                }
-                if relocate && level > MAX_LEVEL {
-                    // To the root, at level 2 (libisofs' default relocation
-                    // target): RE hides it there, CL and PL link it back.
-                    tmp.push(TmpDir {
-                        node: c,
-                        view_parent: 0,
-                        orig_parent: i,
-                        level: 2,
-                        relocated: true,
-                        children: Vec::new(),
-                    });
-                    tmp[0].children.push(TmpChild {
-                        node: c,
-                        kind: TmpKind::Dir(new),
-                    });
-                    tmp[i].children.push(TmpChild {
-                        node: c,
-                        kind: TmpKind::Placeholder(new),
-                    });
-                } else {
-                    tmp.push(TmpDir {
-                        node: c,
-                        view_parent: i,
-                        orig_parent: i,
-                        level,
-                        relocated: false,
-                        children: Vec::new(),
-                    });
-                    tmp[i].children.push(TmpChild {
-                        node: c,
-                        kind: TmpKind::Dir(new),
-                    });
-                }
+        for &c in data.node(node).children() {
+            let n = data.node(c);
+            let kind = match &n.kind {
+                NodeKind::Dir { .. } => None,
+                NodeKind::File { content } => Some(TmpKind::File(*content)),
+                NodeKind::Symlink { .. } | NodeKind::Special(_) if rr => Some(TmpKind::Empty),
+                _ => continue,
+            };
+            if let Some(k) = kind {
+                tmp[i].children.push(TmpChild { node: c, kind: k });
+                continue;
+            }
+            let level = tmp[i].level + 1;
+            let new = tmp.len();
+            if iso && level > MAX_LEVEL && strict && !rr {
+                return Err(Error::Iso9660Levels {
+                    path: data.full_path(c),
+                    level: level as usize,
+                });
+            }
+            if relocate && level > MAX_LEVEL {
+                // To the root, at level 2 (libisofs' default relocation
+                // target): RE hides it there, CL and PL link it back.
+                tmp.push(TmpDir {
+                    node: c,
+                    view_parent: 0,
+                    orig_parent: i,
+                    level: 2,
+                    relocated: true,
+                    children: Vec::new(),
+                });
+                tmp[0].children.push(TmpChild {
+                    node: c,
+                    kind: TmpKind::Dir(new),
+                });
+                tmp[i].children.push(TmpChild {
+                    node: c,
+                    kind: TmpKind::Placeholder(new),
+                });
+            } else {
+                tmp.push(TmpDir {
+                    node: c,
+                    view_parent: i,
+                    orig_parent: i,
+                    level,
+                    relocated: false,
+                    children: Vec::new(),
+                });
+                tmp[i].children.push(TmpChild {
+                    node: c,
+                    kind: TmpKind::Dir(new),
+                });
             }
         }
         i += 1;
     }
-    Ok((tmp, rr_moved))
+    Ok(tmp)
 }
 
 /// Entries of one directory with their identifiers (offset and length in
@@ -361,13 +331,7 @@ fn name_entries(
         let plain: Vec<std::borrow::Cow<str>> = d
             .children
             .iter()
-            .map(|c| {
-                if c.node == NO_PARENT {
-                    std::borrow::Cow::Borrowed(RR_MOVED_ISO)
-                } else {
-                    crate::escape::replaced(&data.node(c.node).name, '_')
-                }
-            })
+            .map(|c| crate::escape::replaced(&data.node(c.node).name, '_'))
             .collect();
         let cands: Vec<Candidate> = d
             .children
@@ -381,11 +345,7 @@ fn name_entries(
         let fail = |k: usize| {
             let n = d.children[k].node;
             Error::NoUniqueName {
-                path: if n == NO_PARENT {
-                    format!("/{RR_MOVED_ISO}")
-                } else {
-                    data.full_path(n)
-                },
+                path: data.full_path(n),
                 file_system: fs,
             }
         };
@@ -488,21 +448,6 @@ fn number(tmp: &[TmpDir], sorted: &[Named]) -> Result<(Vec<DirView>, Vec<Entry>)
         });
     }
     Ok((dirs, entries))
-}
-
-/// A unique Rock Ridge name for the relocation directory among the root's entries.
-fn unique_rr_name(data: &TreeData, root: &[(TmpChild, (u32, u16))], _mv: usize) -> String {
-    let taken = |n: &str| {
-        root.iter()
-            .any(|(c, _)| c.node != NO_PARENT && &*data.node(c.node).name == n)
-    };
-    if !taken(RR_MOVED) {
-        return RR_MOVED.to_string();
-    }
-    (1..)
-        .map(|i| format!("{RR_MOVED}_{i}"))
-        .find(|n| !taken(n))
-        .expect("a free name")
 }
 
 /// Joliet identifiers are big-endian UCS-2: their bytes compare as their

@@ -5,7 +5,7 @@
 //! image stream reaches it.
 
 use crate::codec::SECTOR;
-use crate::image::arena::{NodeKind, NO_PARENT, ROOT};
+use crate::image::arena::{NodeKind, ROOT};
 use crate::iso9660::ecma119::{dir_date, flags, DirectoryRecord, PathTableRecord};
 use crate::iso9660::hierarchy::{Context, Ecma119Tree, Entry, Target, MAX_EXTENT};
 use crate::iso9660::rockridge::{self, layout_system_use, CeCursor, SuspEntry};
@@ -88,7 +88,7 @@ impl Ecma119Tree {
                     v.node,
                     0o040000,
                     self.dir_nlink(d),
-                    dir_serial(ctx, v.node, d),
+                    ctx.serials.by_node[v.node as usize],
                 )
             }
             RecordKind::Entry(en) => match en.target {
@@ -96,7 +96,7 @@ impl Ecma119Tree {
                     en.node,
                     0o040000,
                     self.dir_nlink(d),
-                    dir_serial(ctx, en.node, d),
+                    ctx.serials.by_node[en.node as usize],
                 ),
                 Target::File(c) => (
                     en.node,
@@ -152,12 +152,8 @@ impl Ecma119Tree {
                 }
             }
             RecordKind::Entry(en) => {
-                let name = if en.node == NO_PARENT {
-                    std::borrow::Cow::Borrowed(self.rr_moved_name.as_bytes())
-                } else {
-                    // The name's bytes, exactly (also those not UTF-8).
-                    crate::escape::to_bytes(&ctx.data.node(en.node).name)
-                };
+                // The name's bytes, exactly (also those not UTF-8).
+                let name = crate::escape::to_bytes(&ctx.data.node(en.node).name);
                 e.extend(rockridge::nm_entries(&name));
                 match en.target {
                     Target::Dir(d) if self.dirs[d as usize].relocated => e.push(SuspEntry::Re),
@@ -225,7 +221,7 @@ impl Ecma119Tree {
             );
         }
         for en in self.dir_entries(d) {
-            let hidden = en.node != NO_PARENT && ctx.attrs(en.node).hidden;
+            let hidden = ctx.attrs(en.node).hidden;
             let hidden_flag = if hidden { flags::HIDDEN } else { 0 };
             let su = if rr {
                 self.rr_entries(RecordKind::Entry(*en), ctx)
@@ -300,15 +296,6 @@ enum RecordKind {
     Dot(u32),
     DotDot(u32),
     Entry(Entry),
-}
-
-fn dir_serial(ctx: &Context, node: u32, _d: u32) -> u32 {
-    if node == NO_PARENT {
-        // The relocation directory has no item; it takes the serial after all others.
-        ctx.serials.by_node.len() as u32 + ctx.serials.by_content.len() as u32 + 1
-    } else {
-        ctx.serials.by_node[node as usize]
-    }
 }
 
 /// Receives the records of a directory.

@@ -9,7 +9,7 @@
 use crate::codec::SECTOR;
 use crate::error::{Error, Result};
 use crate::filesystems::FileSystems;
-use crate::image::arena::{blocks_of, NodeKind, TreeData, NO_PARENT, ROOT};
+use crate::image::arena::{blocks_of, NodeKind, TreeData, ROOT};
 use crate::image::settings::Settings;
 use crate::iso9660::ecma119::{
     ascii_field, terminator, ucs2_field, vd_type, volume_date, VolumeDescriptor,
@@ -17,7 +17,6 @@ use crate::iso9660::ecma119::{
 };
 use crate::iso9660::hierarchy::{Context, Ecma119Tree, Flavor, Serials, Target, MAX_EXTENT};
 use crate::iso9660::names::joliet_units;
-use crate::time::FileTime;
 use crate::write::layout::Layout;
 use crate::write::writer::{Stage, Volume, Writer};
 
@@ -90,7 +89,6 @@ impl Ecma119Writer {
             content_links: &links,
             serials: &serials,
             clamp: None,
-            volume_time: FileTime::UNIX_EPOCH,
         };
         let file_size = |c: u32| data.contents[c as usize].size;
         tree.compute_path_table_size();
@@ -115,7 +113,6 @@ impl Ecma119Writer {
             content_links: &self.links,
             serials: &self.serials,
             clamp: v.clamp,
-            volume_time: v.volume_time,
         }
     }
 }
@@ -161,7 +158,7 @@ fn serials(data: &TreeData, t: &Ecma119Tree) -> Serials {
     };
     let mut next_serial = 1u32;
     for d in &t.dirs {
-        if d.node != NO_PARENT && serials.by_node[d.node as usize] == 0 {
+        if serials.by_node[d.node as usize] == 0 {
             serials.by_node[d.node as usize] = next_serial;
             next_serial += 1;
         }
