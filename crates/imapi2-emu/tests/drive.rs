@@ -545,6 +545,39 @@ fn state_persists_across_opening_the_drive_again() {
 }
 
 #[test]
+fn a_handle_that_only_read_does_not_put_back_an_older_state() {
+    // Two handles on one drive, as a reader and a burner opening one real
+    // drive: the reader opened first and dropped last must not undo the
+    // burner's session.
+    let dir = tempfile::tempdir().unwrap();
+    let drive_dir = dir.path().join("drive");
+    {
+        let mut rec = VirtualRecorder::create(&drive_dir, Personality::DvdWriter).unwrap();
+        rec.insert(VirtualDisc::create(dir.path().join("disc"), MediaKind::DvdPlusR).unwrap())
+            .unwrap();
+    }
+    let reader = VirtualRecorder::open(&drive_dir).unwrap();
+    let mut reader = Host::with_recorder(reader, tempfile::tempdir().unwrap());
+    reader.clear_attention();
+    assert_eq!(reader.nwa(0xFF), 0);
+    {
+        let writer = VirtualRecorder::open(&drive_dir).unwrap();
+        let mut w = Host::with_recorder(writer, tempfile::tempdir().unwrap());
+        w.clear_attention();
+        w.write_at_nwa(320, 32);
+        w.sync(false);
+        w.close(CloseFunction::Track, 1, false);
+    }
+    assert_eq!(reader.nwa(0xFF), 0, "the reader still sees what it loaded");
+    drop(reader);
+    let rec = VirtualRecorder::open(&drive_dir).unwrap();
+    let mut h = Host::with_recorder(rec, tempfile::tempdir().unwrap());
+    h.clear_attention();
+    assert_eq!(h.nwa(0xFF), 320);
+    h.read_back(0, 320);
+}
+
+#[test]
 fn pressed_media_from_an_image() {
     let dir = tempfile::tempdir().unwrap();
     let iso = dir.path().join("small.iso");

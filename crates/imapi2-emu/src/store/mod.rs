@@ -82,6 +82,10 @@ pub struct VirtualDisc {
     image: Option<PathBuf>,
     data: Option<File>,
     raw: Option<File>,
+    /// The state file's text as this handle last read or wrote it: a handle
+    /// that changed nothing never writes (another handle on the same medium
+    /// may have changed it since).
+    stored: std::cell::RefCell<String>,
 }
 
 impl VirtualDisc {
@@ -124,6 +128,7 @@ impl VirtualDisc {
             image: None,
             data: None,
             raw: None,
+            stored: Default::default(),
         };
         disc.save()?;
         Ok(disc)
@@ -174,6 +179,7 @@ impl VirtualDisc {
             image,
             data: None,
             raw: None,
+            stored: std::cell::RefCell::new(text),
         })
     }
 
@@ -202,9 +208,19 @@ impl VirtualDisc {
         let path = self.dir.join(STATE_FILE);
         let tmp = self.dir.join(format!("{STATE_FILE}.tmp"));
         let text = format_state(&self.medium, self.image.as_deref());
-        fs::write(&tmp, text).map_err(|e| Error::io(&tmp, "writing", e))?;
+        fs::write(&tmp, &text).map_err(|e| Error::io(&tmp, "writing", e))?;
         fs::rename(&tmp, &path).map_err(|e| Error::io(&path, "replacing", e))?;
+        *self.stored.borrow_mut() = text;
         Ok(())
+    }
+
+    /// Writes the state file if this handle changed the medium since it
+    /// last read or wrote it.
+    pub fn save_if_changed(&self) -> Result<()> {
+        if format_state(&self.medium, self.image.as_deref()) == *self.stored.borrow() {
+            return Ok(());
+        }
+        self.save()
     }
 
     /// A human-readable summary: kind, status, sessions, tracks, format.

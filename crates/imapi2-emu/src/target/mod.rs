@@ -163,6 +163,9 @@ pub struct VirtualRecorder {
     bg_seen: BgFormatStatus,
     paced: Option<PacedBuffer>,
     stats: WriteStats,
+    /// `drive.state` as this handle last read or wrote it: a handle that
+    /// changed nothing does not write it when dropped.
+    stored_drive: std::cell::RefCell<Option<DriveRecord>>,
     last_write_end: Option<i64>,
     flushing: Option<(Instant, Instant)>,
     wall_mark: Instant,
@@ -212,6 +215,7 @@ impl VirtualRecorder {
                 .pace
                 .map(|_| PacedBuffer::new(config.buffer.size, Instant::now())),
             stats: WriteStats::default(),
+            stored_drive: Default::default(),
             last_write_end: None,
             flushing: None,
             wall_mark: Instant::now(),
@@ -251,6 +255,7 @@ impl VirtualRecorder {
             ..RecorderConfig::default()
         };
         let mut r = VirtualRecorder::with_config(rec.personality, config);
+        *r.stored_drive.borrow_mut() = Some(rec.clone());
         r.stats = rec.stats;
         r.dir = Some(dir.clone());
         if let Some(m) = &rec.medium {
@@ -283,7 +288,9 @@ impl VirtualRecorder {
     /// Writes the drive state file only.
     fn save_drive(&self) -> Result<()> {
         if let Some(dir) = &self.dir {
-            self.record().save(dir)?;
+            let record = self.record();
+            record.save(dir)?;
+            *self.stored_drive.borrow_mut() = Some(record);
         }
         Ok(())
     }
@@ -804,8 +811,16 @@ impl VirtualRecorder {
     }
 }
 
+/// A handle saves on the way out only what it changed: two handles on one
+/// drive (a reader and a writer, as two programs opening one real drive)
+/// must not put back what the other wrote.
 impl Drop for VirtualRecorder {
     fn drop(&mut self) {
-        let _ = self.save();
+        if let Some(d) = &self.disc {
+            let _ = d.save_if_changed();
+        }
+        if self.stored_drive.borrow().as_ref() != Some(&self.record()) {
+            let _ = self.save_drive();
+        }
     }
 }
