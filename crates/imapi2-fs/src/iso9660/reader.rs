@@ -577,8 +577,11 @@ fn apply_rock_ridge(n: &mut FsNode, entries: &[SuspEntry], child: &mut Option<u3
     let mut name: Option<Vec<u8>> = None;
     let mut link: Option<String> = None;
     let mut link_done = false;
-    // Whether the last link component continues in the next one.
-    let mut continued = false;
+    // Whether a '/' goes before the next link component: after every
+    // component but the root and one that continues (RRIP §4.1.3.1, as
+    // Linux and libarchive join them), so that empty components keep the
+    // target's slashes byte for byte.
+    let mut separator = false;
     let mut relocated = false;
     let mut dev = None;
     for e in entries {
@@ -627,11 +630,11 @@ fn apply_rock_ridge(n: &mut FsNode, entries: &[SuspEntry], child: &mut Option<u3
                     } else {
                         crate::escape::from_bytes(content).into_owned()
                     };
-                    if !target.is_empty() && !continued && !target.ends_with('/') {
+                    if separator {
                         target.push('/');
                     }
                     target.push_str(&piece);
-                    continued = cf & sl::CONTINUE != 0;
+                    separator = cf & (sl::CONTINUE | sl::ROOT) == 0;
                 }
                 if flags & 1 == 0 {
                     link_done = true;

@@ -426,8 +426,11 @@ pub fn nm_entries(name: &[u8]) -> Vec<SuspEntry> {
 }
 
 /// `SL` entries for a link target: "/" starts with a root component, "." and
-/// ".." become current/parent components, and entries are chained with the
-/// entry continue flag. An entry boundary falls inside a name component where
+/// ".." become current/parent components, the text between two slashes that
+/// follow each other an empty component (so that `.///file` and `dir/` read
+/// back byte for byte, as Linux and libarchive join components: a '/'
+/// after each one but the root and those that continue), and entries are
+/// chained with the entry continue flag. An entry boundary falls inside a name component where
 /// it can (the first part flagged "continues"), because readers disagree on
 /// whether a boundary between whole components implies a '/' (Linux and
 /// pycdlib add one, libarchive does not); a split component reads the same
@@ -437,10 +440,15 @@ pub fn sl_entries(target: &str) -> Vec<SuspEntry> {
     let target = crate::escape::to_bytes(target);
     // Whole components: (flags, text).
     let mut comps: Vec<(u8, &[u8])> = Vec::new();
+    let mut parts = target.split(|&b| b == b'/');
     if target.first() == Some(&b'/') {
         comps.push((sl::ROOT, &[]));
+        parts.next();
+        if &*target == b"/" {
+            parts.next();
+        }
     }
-    for part in target.split(|&b| b == b'/').filter(|p| !p.is_empty()) {
+    for part in parts {
         match part {
             b"." => comps.push((sl::CURRENT, &[])),
             b".." => comps.push((sl::PARENT, &[])),
@@ -720,7 +728,7 @@ mod tests {
         let e = sl_entries(&long);
         assert!(e.len() > 3);
         assert!(e.iter().all(|x| x.len() <= 255));
-        assert_eq!(reassemble(&e), long.trim_end_matches('/'));
+        assert_eq!(reassemble(&e), long);
         let mut flags = Vec::new();
         for x in &e {
             let SuspEntry::Sl {
@@ -768,6 +776,29 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn link_targets_keep_every_slash() {
+        for t in [
+            ".///file",
+            "./file",
+            "dir/",
+            "//x",
+            "/",
+            "/etc/passwd",
+            "../../outside",
+            "a//b/",
+        ] {
+            assert_eq!(reassemble(&sl_entries(t)), t, "{t}");
+        }
+        assert_eq!(
+            sl_entries(".//f"),
+            vec![SuspEntry::Sl {
+                flags: 0,
+                components: vec![(sl::CURRENT, vec![]), (0, vec![]), (0, b"f".to_vec())]
+            }]
+        );
     }
 
     #[test]

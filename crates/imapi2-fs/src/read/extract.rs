@@ -1,7 +1,9 @@
 //! Extracting a view of a medium to a host directory, safely: nothing is
 //! written outside the target directory, names that could climb out of it
-//! and links that point out of it are refused, links are never followed,
-//! and existing files are kept unless asked otherwise.
+//! are refused, links are made last and never followed (so a link that
+//! points out of the tree is restored as recorded, as bsdtar and xorriso
+//! restore it, unless asked to refuse it), and existing files are kept
+//! unless asked otherwise.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::{self, File, OpenOptions};
@@ -22,6 +24,11 @@ pub struct ExtractOptions {
     pub force: bool,
     /// Give files the owners the view records (needs privileges).
     pub owners: bool,
+    /// Refuse symbolic links that point outside the extracted tree
+    /// (absolute targets, or `..` climbing above the view's root); by
+    /// default they are made as recorded. Nothing is ever written through a
+    /// link either way: links are made after everything else.
+    pub refuse_outside_links: bool,
 }
 
 /// What an extraction did.
@@ -57,7 +64,7 @@ pub fn extract(
     fs::create_dir_all(dest).map_err(|e| out_err(dest, e))?;
     let mut report = ExtractReport::default();
     let order = extraction_order(tree, tops);
-    let s = make_directories(tree, order, dest, &mut report)?;
+    let s = make_directories(tree, order, dest, options.refuse_outside_links, &mut report)?;
     let outcomes = write_files(tree, medium, &s.jobs, options)?;
     for ((i, _), outcome) in s.jobs.iter().zip(&outcomes) {
         match outcome {
@@ -141,11 +148,13 @@ struct Sorted {
 }
 
 /// Makes the directories of `order` (refusing names that could climb out of
-/// `dest` and links that point out of it) and sorts out the rest.
+/// `dest`, and links that point out of it when `refuse_outside_links`) and
+/// sorts out the rest.
 fn make_directories(
     tree: &FsTree,
     order: Vec<u32>,
     dest: &Path,
+    refuse_outside_links: bool,
     report: &mut ExtractReport,
 ) -> Result<Sorted> {
     let mut s = Sorted::default();
@@ -188,8 +197,8 @@ fn make_directories(
                 dirs.insert(i, host);
             }
             FsKind::Symlink(target) => match check_link_target(tree, i, target) {
-                Ok(()) => s.links.push((i, host, target.clone())),
-                Err(why) => report.refused.push((tree.path(i), why)),
+                Err(why) if refuse_outside_links => report.refused.push((tree.path(i), why)),
+                _ => s.links.push((i, host, target.clone())),
             },
             FsKind::File => match n.link_key.and_then(|k| first_of_link.get(&k)) {
                 Some(&first) => s.hard.push((i, host, first)),
