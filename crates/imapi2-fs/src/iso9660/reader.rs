@@ -325,6 +325,7 @@ impl IsoVolume {
                         mut node_data,
                         dir_extent,
                         relocated_here,
+                        ..
                     } => {
                         if relocated_here {
                             relocated_homes.push(node);
@@ -366,7 +367,7 @@ impl IsoVolume {
             .medium
             .read_sectors(u64::from(extent), sectors, "directory")?;
         let mut out = Vec::new();
-        let mut pending: Option<(FsNode, Vec<u8>)> = None;
+        let mut pending: Option<(FsNode, Vec<u8>, Vec<String>)> = None;
         for (si, sector) in data.chunks(SECTOR).enumerate() {
             let block = u64::from(extent) + si as u64;
             let mut pos = 0;
@@ -395,25 +396,31 @@ impl IsoVolume {
                     u64::from(rec.data_length),
                 );
                 // Further extents of a file of several.
-                if let Some((p, praw)) = pending.as_mut() {
+                if let Some((p, praw, _)) = pending.as_mut() {
                     if *praw == raw {
                         p.size += extent_run.1;
                         if let FsData::Extents(v) = &mut p.data {
                             v.push(extent_run);
                         }
                         if rec.flags & flags::MULTI_EXTENT == 0 {
-                            let (p, _) = pending.take().expect("pending");
-                            out.push(Record::file(p));
+                            let (p, _, alt) = pending.take().expect("pending");
+                            out.push(Record::file(p, alt));
                         }
                         continue;
                     }
-                    let (p, _) = pending.take().expect("pending");
-                    out.push(Record::file(p));
+                    let (p, _, alt) = pending.take().expect("pending");
+                    out.push(Record::file(p, alt));
                 }
                 let is_dir = rec.flags & flags::DIRECTORY != 0;
                 let name = match view {
                     IsoView::Joliet => joliet_name(&raw),
                     _ => iso_name(&raw, is_dir),
+                };
+                // The longer forms of a name cut short, for when the short
+                // one collides with another entry of the directory.
+                let mut alternatives = match view {
+                    IsoView::Joliet => Vec::new(),
+                    _ => iso_name_forms(&raw, is_dir),
                 };
                 let mut n = FsNode::new(
                     name,
@@ -431,6 +438,10 @@ impl IsoVolume {
                 if let Some(skip) = rr {
                     let su = rec.system_use.get(usize::from(skip)..).unwrap_or(&[]);
                     let entries = self.system_use(su, block, ce_budget)?;
+                    if entries.iter().any(|e| matches!(e, SuspEntry::Nm { .. })) {
+                        // The name Rock Ridge records is the name.
+                        alternatives.clear();
+                    }
                     let mut child = None;
                     relocated_here = apply_rock_ridge(&mut n, &entries, &mut child);
                     if let Some(c) = child {
@@ -453,7 +464,7 @@ impl IsoVolume {
                         FsData::Extents(Vec::new())
                     };
                     if rec.flags & flags::MULTI_EXTENT != 0 {
-                        pending = Some((n, raw));
+                        pending = Some((n, raw, alternatives));
                         continue;
                     }
                 }
@@ -461,12 +472,14 @@ impl IsoVolume {
                     node_data: n,
                     dir_extent,
                     relocated_here,
+                    alternatives,
                 });
             }
         }
-        if let Some((p, _)) = pending {
-            out.push(Record::file(p));
+        if let Some((p, _, alt)) = pending {
+            out.push(Record::file(p, alt));
         }
+        keep_names_apart(&mut out);
         // Extents must lie on the medium.
         for r in &out {
             if let Record::Entry { node_data, .. } = r {
@@ -526,15 +539,55 @@ enum Record {
         dir_extent: Option<(u32, u32)>,
         /// Rock Ridge `RE`: a relocated directory, shown at its `CL` instead.
         relocated_here: bool,
+        /// Longer forms of an ISO 9660 name, in order, for when the name
+        /// collides with another entry of the directory (see
+        /// [`iso_name_forms`]).
+        alternatives: Vec<String>,
     },
 }
 
 impl Record {
-    fn file(n: FsNode) -> Record {
+    fn file(n: FsNode, alternatives: Vec<String>) -> Record {
         Record::Entry {
             node_data: n,
             dir_extent: None,
             relocated_here: false,
+            alternatives,
+        }
+    }
+}
+
+/// Names that ISO 9660 keeps apart stay apart in the view: an entry whose
+/// short name (version and trailing dot cut off) collides with another
+/// entry of the directory takes its next longer form — the name with its
+/// dot (`12345678.` beside a directory `12345678`), then the identifier as
+/// recorded (`A.TXT;1` beside `A.TXT;2`) — until no name collides or no
+/// longer form is left.
+fn keep_names_apart(out: &mut [Record]) {
+    for _ in 0..2 {
+        let mut count: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+        for r in out.iter() {
+            if let Record::Entry { node_data, .. } = r {
+                *count.entry(node_data.name.clone()).or_default() += 1;
+            }
+        }
+        let mut changed = false;
+        for r in out.iter_mut() {
+            if let Record::Entry {
+                node_data,
+                alternatives,
+                ..
+            } = r
+            {
+                if count.get(&node_data.name).copied().unwrap_or(0) > 1 && !alternatives.is_empty()
+                {
+                    node_data.name = alternatives.remove(0);
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
         }
     }
 }
@@ -701,6 +754,30 @@ pub fn iso_name(raw: &[u8], is_dir: bool) -> String {
     s
 }
 
+/// The longer forms of what [`iso_name`] makes of an identifier, shortest
+/// first, each different from the one before: the name with the trailing
+/// dot kept (version still cut off), then the identifier as recorded.
+pub fn iso_name_forms(raw: &[u8], is_dir: bool) -> Vec<String> {
+    let mut forms = Vec::new();
+    if is_dir {
+        return forms;
+    }
+    let short = iso_name(raw, false);
+    let whole = String::from_utf8_lossy(raw).into_owned();
+    let mut dotted = whole.clone();
+    if let Some(i) = dotted.rfind(';') {
+        if dotted[i + 1..].bytes().all(|b| b.is_ascii_digit()) {
+            dotted.truncate(i);
+        }
+    }
+    for f in [dotted, whole] {
+        if f != short && forms.last() != Some(&f) {
+            forms.push(f);
+        }
+    }
+    forms
+}
+
 /// A Joliet (UCS-2 big-endian) name, version cut off.
 pub fn joliet_name(raw: &[u8]) -> String {
     let units: Vec<u16> = raw
@@ -775,6 +852,13 @@ mod tests {
         assert_eq!(iso_name(b"README.;1", false), "README");
         assert_eq!(iso_name(b"DIR", true), "DIR");
         assert_eq!(iso_name(b"A;B", false), "A;B");
+        assert_eq!(
+            iso_name_forms(b"12345678.;1", false),
+            ["12345678.", "12345678.;1"]
+        );
+        assert_eq!(iso_name_forms(b"A.TXT;2", false), ["A.TXT;2"]);
+        assert_eq!(iso_name_forms(b"A.TXT", false), Vec::<String>::new());
+        assert_eq!(iso_name_forms(b"DIR", true), Vec::<String>::new());
         let j: Vec<u8> = "a😀.txt;1"
             .encode_utf16()
             .flat_map(|u| u.to_be_bytes())
