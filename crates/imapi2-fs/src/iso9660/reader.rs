@@ -184,7 +184,11 @@ impl IsoVolume {
             .to_string()
     }
 
-    /// Looks for SUSP's `SP` in the root's "." record and an `ER`.
+    /// Looks for SUSP's `SP` in the root's "." record and an `ER`. The `SP`
+    /// opens that record's system use area (SUSP 1.12 §5.3), or follows
+    /// the 14 bytes of CD-ROM XA data that `genisoimage -xa` puts first
+    /// (then its skip length says 14, and every record's entries follow
+    /// such data).
     fn detect_rock_ridge(&self) -> Result<Option<(u8, String)>> {
         let root = DirectoryRecord::decode(&self.primary.root_record)
             .map_err(|e| corrupt("root directory record", 16, e.to_string()))?;
@@ -194,10 +198,9 @@ impl IsoVolume {
         let Ok(dot) = DirectoryRecord::decode(&first) else {
             return Ok(None);
         };
-        let su = dot.system_use;
-        if su.len() < 7 || &su[0..2] != b"SP" || su[4] != 0xBE || su[5] != 0xEF {
+        let Some(su) = sp_area(dot.system_use) else {
             return Ok(None);
-        }
+        };
         let skip = su[6];
         let entries = self
             .system_use(su, u64::from(root.extent), &mut (MAX_CONTINUATION as u64))
@@ -379,7 +382,11 @@ impl IsoVolume {
                     if rec.identifier == [0] && si == 0 {
                         let mut n = FsNode::new(String::new(), 0, FsKind::Directory);
                         if let Some(skip) = rr {
-                            let su = rec.system_use.get(usize::from(skip)..).unwrap_or(&[]);
+                            // The root's "." record starts with its `SP`.
+                            let su = match sp_area(rec.system_use) {
+                                Some(su) => su,
+                                None => rec.system_use.get(usize::from(skip)..).unwrap_or(&[]),
+                            };
                             let entries = self.system_use(su, block, ce_budget)?;
                             apply_rock_ridge(&mut n, &entries, &mut None);
                         }
@@ -502,6 +509,22 @@ impl IsoVolume {
         }
         Ok(out)
     }
+}
+
+/// Size of the CD-ROM XA system use data of a directory record (CD-ROM XA
+/// §4.3: owner, group, attributes, the signature "XA", file number,
+/// reserved bytes).
+const XA_LEN: usize = 14;
+
+/// The part of a system use area that starts with a SUSP `SP` entry: the
+/// whole area, or what follows its CD-ROM XA data.
+fn sp_area(su: &[u8]) -> Option<&[u8]> {
+    let is_sp = |a: &[u8]| a.len() >= 7 && &a[0..2] == b"SP" && a[4] == 0xBE && a[5] == 0xEF;
+    if is_sp(su) {
+        return Some(su);
+    }
+    let xa = su.get(XA_LEN..).filter(|_| &su[6..8] == b"XA")?;
+    is_sp(xa).then_some(xa)
 }
 
 /// The sectors read as directories so far: disjoint runs, first → end.
@@ -864,6 +887,20 @@ mod tests {
             .flat_map(|u| u.to_be_bytes())
             .collect();
         assert_eq!(joliet_name(&j), "a😀.txt");
+    }
+
+    #[test]
+    fn sp_is_found_at_the_start_or_after_xa_data() {
+        let sp = b"SP\x07\x01\xbe\xef\x0e";
+        assert_eq!(sp_area(sp), Some(&sp[..]));
+        let mut xa = b"\0\0\0\0\x8d\x55XA\0\0\0\0\0\0".to_vec();
+        xa.extend_from_slice(sp);
+        assert_eq!(sp_area(&xa), Some(&sp[..]));
+        xa[6] = b'X';
+        xa[7] = b'Y';
+        assert_eq!(sp_area(&xa), None);
+        assert_eq!(sp_area(b"XA"), None);
+        assert_eq!(sp_area(&xa[..15]), None);
     }
 
     #[test]
