@@ -72,8 +72,10 @@ pub fn run(args: Args) -> Result<(), CliError> {
             "links": r.links,
             "bytes": r.bytes,
             "refused": r.refused.iter().map(|(p, why)| json!({"path": p, "reason": why})).collect::<Vec<_>>(),
+            "warnings": o.disc.warnings(),
         }));
     } else if !args.quiet {
+        view::print_warnings(&o.disc);
         eprintln!(
             "imapi2: extracted {} files, {} directories, {} links ({} bytes) from the {} view",
             r.files, r.directories, r.links, r.bytes, o.view

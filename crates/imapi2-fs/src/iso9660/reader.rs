@@ -50,15 +50,35 @@ pub struct IsoVolume {
     medium: Medium,
     /// Block where the session starts (its descriptors are 16 blocks on).
     pub session_start: u32,
-    /// The primary volume descriptor.
+    /// The primary volume descriptor (a root directory record that says it
+    /// is longer than 34 bytes reads as the 34 bytes it has: see `warnings`).
     pub primary: VolumeDescriptor,
-    /// The Joliet descriptor, if any.
+    /// The Joliet descriptor, if any (its root record read as the primary's).
     pub joliet: Option<VolumeDescriptor>,
     /// Block of the El Torito boot catalog, if a boot record names one.
     pub boot_catalog: Option<u32>,
     /// Rock Ridge, when the root carries SUSP: bytes skipped in each
     /// system use area, and the extension identifier from `ER`.
     pub rock_ridge: Option<(u8, String)>,
+    /// What was read in spite of not following the standard, one sentence
+    /// each (a root directory record longer than 34 bytes, as NetBSD's
+    /// makefs writes).
+    pub warnings: Vec<String>,
+}
+
+/// Makes a descriptor's root directory record readable when its length
+/// field says more than the 34 bytes the field holds (ECMA-119 §8.4.18:
+/// the record in a volume descriptor is 34 bytes; NetBSD's makefs writes
+/// 68): the 34 bytes are read, and a warning says so.
+fn root_record_as_34(vd: &mut VolumeDescriptor, which: &str, warnings: &mut Vec<String>) {
+    let len = vd.root_record[0];
+    if usize::from(len) > vd.root_record.len() {
+        warnings.push(format!(
+            "the root directory record of the {which} volume descriptor says it is {len} bytes \
+             long; it holds the 34 bytes ECMA-119 §8.4.18 defines, which are read"
+        ));
+        vd.root_record[0] = vd.root_record.len() as u8;
+    }
 }
 
 fn corrupt(structure: &str, block: u64, reason: impl Into<String>) -> Error {
@@ -110,7 +130,8 @@ impl IsoVolume {
                 _ => {}
             }
         }
-        let primary = primary.ok_or_else(|| {
+        let mut warnings = Vec::new();
+        let mut primary = primary.ok_or_else(|| {
             corrupt(
                 "volume descriptor set",
                 first,
@@ -130,6 +151,10 @@ impl IsoVolume {
                 ),
             ));
         }
+        root_record_as_34(&mut primary, "primary", &mut warnings);
+        if let Some(j) = joliet.as_mut() {
+            root_record_as_34(j, "Joliet", &mut warnings);
+        }
         let mut v = IsoVolume {
             medium: medium.clone(),
             session_start,
@@ -137,6 +162,7 @@ impl IsoVolume {
             joliet,
             boot_catalog,
             rock_ridge: None,
+            warnings,
         };
         v.rock_ridge = v.detect_rock_ridge()?;
         Ok(v)
