@@ -511,7 +511,20 @@ fn make_room(
     }
 }
 
-/// Copies a file's data; runs that read as zeros become holes.
+/// Files at least this large get holes where the image holds zeros;
+/// smaller ones are copied by one kernel call (a hole takes at least one
+/// block of the host file system, and most small files have none).
+const SPARSE_MIN: u64 = 64 << 10;
+/// Zeros become a hole in whole units of this size, aligned in the output.
+const HOLE_UNIT: u64 = 64 << 10;
+/// Data is read in chunks of this size to find its zeros.
+const CHUNK: u64 = 1 << 20;
+
+/// Copies a file's data to `f` (new and empty). Runs the view does not
+/// record (UDF's unrecorded extents) become holes; in a file of at least
+/// [`SPARSE_MIN`] bytes so do the holes of a sparse image file (found with
+/// `SEEK_DATA`/`SEEK_HOLE`, not read) and every aligned [`HOLE_UNIT`] of
+/// zeros in the data (read once, to be written from the same buffer).
 fn write_data(
     medium: &Medium,
     data: &FsData,
@@ -524,41 +537,154 @@ fn write_data(
         path: host.to_path_buf(),
         error,
     };
-    match data {
-        FsData::None => Ok(0),
+    // Whether the data may end in a hole, which only the length makes.
+    let mut holes = false;
+    let written = match data {
+        FsData::None => 0,
         FsData::Inline(b) => {
             f.write_all(b).map_err(out_err)?;
-            Ok(b.len() as u64)
+            return Ok(b.len() as u64);
         }
         FsData::Extents(runs) => {
-            let mut written = 0u64;
+            let sparse = size >= SPARSE_MIN;
+            holes = sparse;
+            let mut pos = 0u64;
             for &(off, len) in runs {
-                if off == ZERO_RUN {
-                    written += len;
-                    f.set_len(written).map_err(out_err)?;
-                    use std::io::Seek;
-                    f.seek(io::SeekFrom::Start(written)).map_err(out_err)?;
-                    continue;
+                if off != ZERO_RUN {
+                    medium.check_range(off, len)?;
                 }
-                medium.copy_to(off, len, f, host, buf)?;
-                written += len;
+                match (off, sparse) {
+                    (ZERO_RUN, _) => holes = true,
+                    (_, false) => medium.copy_to(off, len, f, pos, host, buf)?,
+                    (_, true) => {
+                        let end = off.checked_add(len).unwrap_or(u64::MAX);
+                        let mut at = off;
+                        while at < end {
+                            let (d, h) = medium.data_run(at, end);
+                            let out_at = pos + (d - off);
+                            copy_skipping_zeros(medium, d, h - d, f, out_at, host, buf)?;
+                            at = h;
+                        }
+                    }
+                }
+                pos += len;
             }
-            if written != size {
-                return Err(Error::Corrupt {
-                    structure: "file".into(),
-                    block: 0,
-                    reason: format!("{}: {size} bytes recorded, {written} found", host.display()),
-                });
-            }
-            Ok(written)
+            pos
         }
+    };
+    if written != size {
+        return Err(Error::Corrupt {
+            structure: "file".into(),
+            block: 0,
+            reason: format!("{}: {size} bytes recorded, {written} found", host.display()),
+        });
     }
+    if holes {
+        f.set_len(size).map_err(out_err)?;
+    }
+    Ok(written)
+}
+
+/// Copies `len` bytes from byte `offset` of the medium to byte `out_at` of
+/// `f`, leaving out (as holes) the [`HOLE_UNIT`]s, aligned in the output,
+/// that hold only zeros. Each byte is read once.
+fn copy_skipping_zeros(
+    medium: &Medium,
+    offset: u64,
+    len: u64,
+    f: &File,
+    out_at: u64,
+    host: &Path,
+    buf: &mut Vec<u8>,
+) -> Result<()> {
+    let mut done = 0u64;
+    while done < len {
+        // Chunks end on unit boundaries of the output.
+        let here = out_at + done;
+        let n = (len - done).min(CHUNK - here % HOLE_UNIT);
+        if buf.len() < n as usize {
+            buf.resize(n as usize, 0);
+        }
+        let chunk = &mut buf[..n as usize];
+        medium.read_exact_at(chunk, offset + done, "file data")?;
+        write_nonzero(chunk, f, here).map_err(|error| Error::Output {
+            path: host.to_path_buf(),
+            error,
+        })?;
+        done += n;
+    }
+    Ok(())
+}
+
+/// Writes `bytes` at byte `at` of `f`, but for the [`HOLE_UNIT`]s (aligned
+/// in the output) that hold only zeros; runs of units that are not zeros go
+/// in one write each.
+fn write_nonzero(bytes: &[u8], f: &File, at: u64) -> io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    let mut i = 0usize;
+    let mut run: Option<usize> = None;
+    while i < bytes.len() {
+        let unit_end = (i + (HOLE_UNIT - (at + i as u64) % HOLE_UNIT) as usize).min(bytes.len());
+        let zero = is_zero(&bytes[i..unit_end]);
+        match (zero, run) {
+            (true, Some(r)) => {
+                f.write_all_at(&bytes[r..i], at + r as u64)?;
+                run = None;
+            }
+            (false, None) => run = Some(i),
+            _ => {}
+        }
+        i = unit_end;
+    }
+    if let Some(r) = run {
+        f.write_all_at(&bytes[r..], at + r as u64)?;
+    }
+    Ok(())
+}
+
+/// Whether `b` holds only zeros: pieces of 4 KiB are or-ed together (which
+/// the compiler vectorises), stopping at the first piece that is not zero.
+fn is_zero(b: &[u8]) -> bool {
+    b.chunks(4096)
+        .all(|piece| piece.iter().fold(0u8, |acc, &x| acc | x) == 0)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::read::view::FsNode;
+
+    #[test]
+    fn zeros_become_holes() {
+        use std::os::unix::fs::MetadataExt;
+        // 3 MiB of zeros but for a few bytes at 1 MiB + 5, read from a
+        // stream (no SEEK_DATA there: the zeros are found by reading), after
+        // a run the view does not record.
+        let mut img = vec![0u8; 3 << 20];
+        img[(1 << 20) + 5..(1 << 20) + 11].copy_from_slice(b"middle");
+        let m = Medium::from_stream(std::io::Cursor::new(img.clone())).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let host = dir.path().join("f");
+        let mut f = File::create(&host).unwrap();
+        let runs = FsData::Extents(vec![(ZERO_RUN, 1 << 20), (0, 3 << 20)]);
+        let n = write_data(&m, &runs, 4 << 20, &mut f, &host, &mut Vec::new()).unwrap();
+        assert_eq!(n, 4 << 20);
+        drop(f);
+        let back = fs::read(&host).unwrap();
+        assert_eq!(back.len(), 4 << 20);
+        assert_eq!(&back[1 << 20..], &img[..]);
+        let md = fs::metadata(&host).unwrap();
+        assert!(
+            md.blocks() * 512 <= 2 * HOLE_UNIT,
+            "{} bytes",
+            md.blocks() * 512
+        );
+        // A run past the end of the medium is an error, hole or not.
+        let mut f = File::create(dir.path().join("g")).unwrap();
+        let past = FsData::Extents(vec![(2 << 20, 2 << 20)]);
+        let e = write_data(&m, &past, 2 << 20, &mut f, &host, &mut Vec::new()).unwrap_err();
+        assert!(e.to_string().contains("past the end"), "{e}");
+    }
 
     #[test]
     fn names_and_link_targets_are_checked() {

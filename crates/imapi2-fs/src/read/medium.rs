@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -137,27 +137,20 @@ impl Medium {
         }
     }
 
-    /// Copies `len` bytes from byte `offset` to the end of `out`, through
-    /// the kernel (`copy_file_range`) where the medium is a file and the
-    /// kernel allows it, else through `buf`. `out_path` names `out` in errors.
+    /// Copies `len` bytes from byte `offset` to byte `out_offset` of `out`,
+    /// through the kernel (`copy_file_range`) where the medium is a file
+    /// and the kernel allows it, else through `buf`. `out_path` names `out`
+    /// in errors.
     pub fn copy_to(
         &self,
         offset: u64,
         len: u64,
-        out: &mut File,
+        out: &File,
+        out_offset: u64,
         out_path: &Path,
         buf: &mut Vec<u8>,
     ) -> Result<()> {
-        if offset.checked_add(len).map_or(true, |e| e > self.len()) {
-            return Err(Error::Corrupt {
-                structure: "file data".into(),
-                block: offset / SECTOR as u64,
-                reason: format!(
-                    "{len} bytes at offset {offset} run past the end of the medium ({} bytes)",
-                    self.len()
-                ),
-            });
-        }
+        self.check_range(offset, len)?;
         let out_err = |error| Error::Output {
             path: out_path.to_path_buf(),
             error,
@@ -166,8 +159,9 @@ impl Medium {
         if let Inner::File { file, .. } = &*self.inner {
             while done < len {
                 let mut from = offset + done;
+                let mut to = out_offset + done;
                 let want = (len - done).min(1 << 30) as usize;
-                match rustix::fs::copy_file_range(file, Some(&mut from), &*out, None, want) {
+                match rustix::fs::copy_file_range(file, Some(&mut from), out, Some(&mut to), want) {
                     Ok(0) => break,
                     Ok(n) => done += n as u64,
                     Err(_) if done == 0 => break, // not offered here: copy by hand
@@ -181,10 +175,58 @@ impl Medium {
                 buf.resize(n, 0);
             }
             self.read_exact_at(&mut buf[..n], offset + done, "file data")?;
-            out.write_all(&buf[..n]).map_err(out_err)?;
+            out.write_all_at(&buf[..n], out_offset + done)
+                .map_err(out_err)?;
             done += n as u64;
         }
         Ok(())
+    }
+
+    /// An error unless `len` bytes from byte `offset` lie on the medium.
+    pub(crate) fn check_range(&self, offset: u64, len: u64) -> Result<()> {
+        if offset.checked_add(len).map_or(true, |e| e > self.len()) {
+            return Err(Error::Corrupt {
+                structure: "file data".into(),
+                block: offset / SECTOR as u64,
+                reason: format!(
+                    "{len} bytes at offset {offset} run past the end of the medium ({} bytes)",
+                    self.len()
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// The first run of `[from, end)` that may hold data, as `(start, end)`:
+    /// where the medium is a sparse image file, the holes before and after
+    /// it are skipped by asking the kernel (`SEEK_DATA`, `SEEK_HOLE`),
+    /// without reading them; elsewhere the whole range is data. A range
+    /// with no data left gives `(end, end)`.
+    pub fn data_run(&self, from: u64, end: u64) -> (u64, u64) {
+        use rustix::fs::{seek, SeekFrom as S};
+        let Inner::File { file, .. } = &*self.inner else {
+            return (from, end);
+        };
+        if from >= end {
+            return (end, end);
+        }
+        let start = match seek(file, S::Data(from)) {
+            Ok(d) => d.min(end),
+            // ENXIO: nothing but a hole from here to the end of the file.
+            Err(rustix::io::Errno::NXIO) => end,
+            Err(_) => return (from, end),
+        };
+        if start >= end {
+            return (end, end);
+        }
+        let stop = match seek(file, S::Hole(start)) {
+            Ok(h) => h.clamp(start, end),
+            Err(_) => end,
+        };
+        if stop == start {
+            return (start, end);
+        }
+        (start, stop)
     }
 
     /// `n` whole sectors from sector `lba`.
