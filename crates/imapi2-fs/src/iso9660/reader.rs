@@ -26,7 +26,7 @@ use crate::error::{Error, Result};
 use crate::iso9660::ecma119::{flags, read_dir_date, vd_type, DirectoryRecord, VolumeDescriptor};
 use crate::iso9660::rockridge::{sl, tf, SuspEntry};
 use crate::read::medium::Medium;
-use crate::read::view::{FsData, FsKind, FsNode, FsTree};
+use crate::read::view::{FsData, FsKind, FsNode, FsTree, ZisofsData};
 
 /// Most volume descriptors read before the terminator.
 const MAX_DESCRIPTORS: u64 = 64;
@@ -396,7 +396,7 @@ impl IsoVolume {
             .medium
             .read_sectors(u64::from(extent), sectors, "directory")?;
         let mut out = Vec::new();
-        let mut pending: Option<(FsNode, Vec<u8>, Vec<String>)> = None;
+        let mut pending: Option<Pending> = None;
         for (si, sector) in data.chunks(SECTOR).enumerate() {
             let block = u64::from(extent) + si as u64;
             let mut pos = 0;
@@ -429,20 +429,18 @@ impl IsoVolume {
                     u64::from(rec.data_length),
                 );
                 // Further extents of a file of several.
-                if let Some((p, praw, _)) = pending.as_mut() {
-                    if *praw == raw {
-                        p.size += extent_run.1;
-                        if let FsData::Extents(v) = &mut p.data {
+                if let Some(p) = pending.as_mut() {
+                    if p.raw == raw {
+                        p.node.size += extent_run.1;
+                        if let FsData::Extents(v) = &mut p.node.data {
                             v.push(extent_run);
                         }
                         if rec.flags & flags::MULTI_EXTENT == 0 {
-                            let (p, _, alt) = pending.take().expect("pending");
-                            out.push(Record::file(p, alt));
+                            out.push(pending.take().expect("pending").record());
                         }
                         continue;
                     }
-                    let (p, _, alt) = pending.take().expect("pending");
-                    out.push(Record::file(p, alt));
+                    out.push(pending.take().expect("pending").record());
                 }
                 let is_dir = rec.flags & flags::DIRECTORY != 0;
                 let name = match view {
@@ -468,6 +466,7 @@ impl IsoVolume {
                 n.hidden = rec.flags & flags::HIDDEN != 0;
                 let mut dir_extent = is_dir.then_some((rec.extent, rec.data_length));
                 let mut relocated_here = false;
+                let mut zf = None;
                 if let Some(skip) = rr {
                     let su = rec.system_use.get(usize::from(skip)..).unwrap_or(&[]);
                     let entries = self.system_use(su, block, ce_budget)?;
@@ -475,6 +474,10 @@ impl IsoVolume {
                         // The name Rock Ridge records is the name.
                         alternatives.clear();
                     }
+                    zf = entries
+                        .iter()
+                        .find(|e| matches!(e, SuspEntry::Zf { .. }))
+                        .cloned();
                     let mut child = None;
                     relocated_here = apply_rock_ridge(&mut n, &entries, &mut child);
                     if let Some(c) = child {
@@ -497,9 +500,15 @@ impl IsoVolume {
                         FsData::Extents(Vec::new())
                     };
                     if rec.flags & flags::MULTI_EXTENT != 0 {
-                        pending = Some((n, raw, alternatives));
+                        pending = Some(Pending {
+                            node: n,
+                            raw,
+                            alternatives,
+                            zf,
+                        });
                         continue;
                     }
+                    n = compressed(n, zf);
                 }
                 out.push(Record::Entry {
                     node_data: n,
@@ -509,32 +518,78 @@ impl IsoVolume {
                 });
             }
         }
-        if let Some((p, _, alt)) = pending {
-            out.push(Record::file(p, alt));
+        if let Some(p) = pending {
+            out.push(p.record());
         }
         keep_names_apart(&mut out);
         // Extents must lie on the medium.
         for r in &out {
             if let Record::Entry { node_data, .. } = r {
-                if let FsData::Extents(v) = &node_data.data {
-                    for &(off, len) in v {
-                        if off.saturating_add(len) > self.medium.len() {
-                            return Err(corrupt(
-                                "directory record",
-                                u64::from(extent),
-                                format!(
-                                    "{:?}: {len} bytes at block {} run past the end of the medium",
-                                    node_data.name,
-                                    off / SECTOR as u64
-                                ),
-                            ));
-                        }
+                let runs = match &node_data.data {
+                    FsData::Extents(v) => v.as_slice(),
+                    FsData::Zisofs(z) => z.runs.as_slice(),
+                    _ => &[],
+                };
+                for &(off, len) in runs {
+                    if off.saturating_add(len) > self.medium.len() {
+                        return Err(corrupt(
+                            "directory record",
+                            u64::from(extent),
+                            format!(
+                                "{:?}: {len} bytes at block {} run past the end of the medium",
+                                node_data.name,
+                                off / SECTOR as u64
+                            ),
+                        ));
                     }
                 }
             }
         }
         Ok(out)
     }
+}
+
+/// A file of several extents whose records are being read.
+struct Pending {
+    node: FsNode,
+    /// Its identifier as recorded (the next extent's record repeats it).
+    raw: Vec<u8>,
+    alternatives: Vec<String>,
+    /// Its zisofs `ZF` entry, if any (in the first record).
+    zf: Option<SuspEntry>,
+}
+
+impl Pending {
+    fn record(self) -> Record {
+        Record::file(compressed(self.node, self.zf), self.alternatives)
+    }
+}
+
+/// A file whose Rock Ridge entries hold a zisofs `ZF`: its data is the
+/// compressed file, its size the one `ZF` gives (an empty file stays as it
+/// is).
+fn compressed(mut n: FsNode, zf: Option<SuspEntry>) -> FsNode {
+    let Some(SuspEntry::Zf {
+        algorithm,
+        header_words,
+        block_log,
+        size,
+    }) = zf
+    else {
+        return n;
+    };
+    if let FsData::Extents(runs) = &mut n.data {
+        if !runs.is_empty() {
+            n.data = FsData::Zisofs(ZisofsData {
+                runs: std::mem::take(runs),
+                algorithm,
+                header_words,
+                block_log,
+            });
+            n.size = u64::from(size);
+        }
+    }
+    n
 }
 
 /// Size of the CD-ROM XA system use data of a directory record (CD-ROM XA

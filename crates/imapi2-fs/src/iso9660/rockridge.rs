@@ -122,6 +122,18 @@ pub enum SuspEntry {
         /// The stamps, in flag order.
         stamps: Vec<[u8; 7]>,
     },
+    /// `ZF` (the zisofs extension, not part of RRIP 1.12): the file's data
+    /// is compressed; see [`zisofs`](crate::zisofs).
+    Zf {
+        /// The algorithm: `pz` for zisofs.
+        algorithm: [u8; 2],
+        /// Size of the compressed file's header in 4-byte units.
+        header_words: u8,
+        /// log2 of the block size.
+        block_log: u8,
+        /// The size uncompressed.
+        size: u32,
+    },
     /// Any other entry, kept as is.
     Unknown {
         /// Signature.
@@ -157,6 +169,7 @@ impl SuspEntry {
             SuspEntry::Cl { .. } | SuspEntry::Pl { .. } => 12,
             SuspEntry::Re => 4,
             SuspEntry::Tf { stamps, .. } => 5 + 7 * stamps.len(),
+            SuspEntry::Zf { .. } => 16,
             SuspEntry::Unknown { data, .. } => 4 + data.len(),
         }
     }
@@ -182,6 +195,7 @@ impl SuspEntry {
             SuspEntry::Pl { .. } => (b"PL", 1),
             SuspEntry::Re => (b"RE", 1),
             SuspEntry::Tf { .. } => (b"TF", 1),
+            SuspEntry::Zf { .. } => (b"ZF", 1),
             SuspEntry::Unknown { sig, version, .. } => (sig, *version),
         };
         out.extend_from_slice(sig);
@@ -250,6 +264,16 @@ impl SuspEntry {
                 for s in stamps {
                     out.extend_from_slice(s);
                 }
+            }
+            SuspEntry::Zf {
+                algorithm,
+                header_words,
+                block_log,
+                size,
+            } => {
+                out.extend_from_slice(algorithm);
+                out.extend_from_slice(&[*header_words, *block_log]);
+                out.extend_from_slice(&both32(*size));
             }
             SuspEntry::Unknown { data, .. } => out.extend_from_slice(data),
         }
@@ -388,6 +412,14 @@ impl SuspEntry {
                         }
                     }
                 }
+                // zisofs: algorithm, header size / 4, log2 block size, and
+                // the uncompressed size in both byte orders.
+                b"ZF" if d.len() >= 12 => SuspEntry::Zf {
+                    algorithm: [d[0], d[1]],
+                    header_words: d[2],
+                    block_log: d[3],
+                    size: read_both32(&d[4..12], W)?,
+                },
                 _ => SuspEntry::Unknown {
                     sig,
                     version,
@@ -667,6 +699,13 @@ mod tests {
             low: 0x0801,
         });
         assert_eq!(&pn[..4], b"PN\x14\x01");
+        let zf = enc(&SuspEntry::Zf {
+            algorithm: *b"pz",
+            header_words: 4,
+            block_log: 15,
+            size: 0x0102_0304,
+        });
+        assert_eq!(zf, b"ZF\x10\x01pz\x04\x0f\x04\x03\x02\x01\x01\x02\x03\x04");
     }
 
     #[test]
@@ -688,6 +727,12 @@ mod tests {
             SuspEntry::Pl { parent: 8 },
             SuspEntry::Re,
             SuspEntry::Pn { high: 1, low: 2 },
+            SuspEntry::Zf {
+                algorithm: *b"pz",
+                header_words: 4,
+                block_log: 15,
+                size: 0x0012_3456,
+            },
             rrip_er(),
         ]
         .into_iter()

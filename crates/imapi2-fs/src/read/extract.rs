@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use crate::error::{Error, Result};
+use crate::iso9660::zisofs::ZisofsReader;
 use crate::read::medium::Medium;
 use crate::read::view::{FsData, FsKind, FsTree, ZERO_RUN};
 
@@ -412,7 +413,16 @@ fn write_file(
             })
         }
     };
-    let bytes = write_data(medium, &n.data, n.size, &mut f, host, buf)?;
+    let bytes = match write_data(medium, &n.data, n.size, &mut f, host, buf) {
+        // A compressed file that does not decompress is left out, and the
+        // rest goes on.
+        Err(e @ Error::Corrupt { .. }) if matches!(n.data, FsData::Zisofs(_)) => {
+            drop(f);
+            let _ = fs::remove_file(host);
+            return Ok(Outcome::Refused(e.to_string()));
+        }
+        r => r?,
+    };
     if options.owners {
         let _ = std::os::unix::fs::fchown(&f, n.uid, n.gid);
     }
@@ -520,8 +530,9 @@ const HOLE_UNIT: u64 = 64 << 10;
 /// Data is read in chunks of this size to find its zeros.
 const CHUNK: u64 = 1 << 20;
 
-/// Copies a file's data to `f` (new and empty). Runs the view does not
-/// record (UDF's unrecorded extents) become holes; in a file of at least
+/// Copies a file's data to `f` (new and empty), zisofs files decompressed.
+/// Runs the view does not record (UDF's unrecorded extents) and blocks of
+/// zeros of zisofs files become holes; in a file of at least
 /// [`SPARSE_MIN`] bytes so do the holes of a sparse image file (found with
 /// `SEEK_DATA`/`SEEK_HOLE`, not read) and every aligned [`HOLE_UNIT`] of
 /// zeros in the data (read once, to be written from the same buffer).
@@ -557,7 +568,7 @@ fn write_data(
                     (ZERO_RUN, _) => holes = true,
                     (_, false) => medium.copy_to(off, len, f, pos, host, buf)?,
                     (_, true) => {
-                        let end = off.checked_add(len).unwrap_or(u64::MAX);
+                        let end = off.saturating_add(len);
                         let mut at = off;
                         while at < end {
                             let (d, h) = medium.data_run(at, end);
@@ -568,6 +579,19 @@ fn write_data(
                     }
                 }
                 pos += len;
+            }
+            pos
+        }
+        FsData::Zisofs(z) => {
+            // Decompressed a block at a time; blocks of zeros become holes.
+            holes = true;
+            let mut r = ZisofsReader::new(medium.clone(), z, size);
+            let mut pos = 0u64;
+            for i in 0..r.table()?.blocks() {
+                if !r.read_block(i, buf)? {
+                    write_nonzero(buf, f, pos).map_err(out_err)?;
+                }
+                pos += buf.len() as u64;
             }
             pos
         }
