@@ -448,11 +448,10 @@ impl IsoVolume {
                     _ => iso_name(&raw, is_dir),
                 };
                 // The longer forms of a name cut short, for when the short
-                // one collides with another entry of the directory.
-                let mut alternatives = match view {
-                    IsoView::Joliet => Vec::new(),
-                    _ => iso_name_forms(&raw, is_dir),
-                };
+                // one collides with another entry of the directory (not for
+                // Joliet names, nor names Rock Ridge gives).
+                let mut alternatives = Vec::new();
+                let mut rr_named = false;
                 let mut n = FsNode::new(
                     name,
                     0,
@@ -470,10 +469,7 @@ impl IsoVolume {
                 if let Some(skip) = rr {
                     let su = rec.system_use.get(usize::from(skip)..).unwrap_or(&[]);
                     let entries = self.system_use(su, block, ce_budget)?;
-                    if entries.iter().any(|e| matches!(e, SuspEntry::Nm { .. })) {
-                        // The name Rock Ridge records is the name.
-                        alternatives.clear();
-                    }
+                    rr_named = entries.iter().any(|e| matches!(e, SuspEntry::Nm { .. }));
                     zf = entries
                         .iter()
                         .find(|e| matches!(e, SuspEntry::Zf { .. }))
@@ -491,6 +487,9 @@ impl IsoVolume {
                         n.kind = FsKind::Directory;
                         dir_extent = Some((c, len));
                     }
+                }
+                if view != IsoView::Joliet && !rr_named && !is_dir {
+                    alternatives = iso_name_forms(&raw, false);
                 }
                 if n.kind == FsKind::File {
                     n.size = extent_run.1;
@@ -668,6 +667,11 @@ impl Record {
 /// recorded (`A.TXT;1` beside `A.TXT;2`) — until no name collides or no
 /// longer form is left.
 fn keep_names_apart(out: &mut [Record]) {
+    let cut_short =
+        |r: &Record| matches!(r, Record::Entry { alternatives, .. } if !alternatives.is_empty());
+    if !out.iter().any(cut_short) {
+        return;
+    }
     for _ in 0..2 {
         let mut count: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
         for r in out.iter() {

@@ -527,15 +527,15 @@ fn make_room(
 const SPARSE_MIN: u64 = 64 << 10;
 /// Zeros become a hole in whole units of this size, aligned in the output.
 const HOLE_UNIT: u64 = 64 << 10;
-/// Data is read in chunks of this size to find its zeros.
-const CHUNK: u64 = 1 << 20;
+/// Bytes at the start of each unit that tell data from a unit to look at.
+const PROBE: usize = 64;
 
 /// Copies a file's data to `f` (new and empty), zisofs files decompressed.
 /// Runs the view does not record (UDF's unrecorded extents) and blocks of
 /// zeros of zisofs files become holes; in a file of at least
 /// [`SPARSE_MIN`] bytes so do the holes of a sparse image file (found with
 /// `SEEK_DATA`/`SEEK_HOLE`, not read) and every aligned [`HOLE_UNIT`] of
-/// zeros in the data (read once, to be written from the same buffer).
+/// zeros in the data (see [`copy_skipping_zeros`]).
 fn write_data(
     medium: &Medium,
     data: &FsData,
@@ -611,7 +611,11 @@ fn write_data(
 
 /// Copies `len` bytes from byte `offset` of the medium to byte `out_at` of
 /// `f`, leaving out (as holes) the [`HOLE_UNIT`]s, aligned in the output,
-/// that hold only zeros. Each byte is read once.
+/// that hold only zeros. A unit whose first [`PROBE`] bytes are not all
+/// zeros is data: runs of such units are copied by the kernel
+/// (`copy_file_range`); a unit that starts with zeros is read whole, left
+/// out if it is all zeros and written from that buffer if not. So all but
+/// the probes (1/1024 of the data) is read once.
 fn copy_skipping_zeros(
     medium: &Medium,
     offset: u64,
@@ -621,21 +625,40 @@ fn copy_skipping_zeros(
     host: &Path,
     buf: &mut Vec<u8>,
 ) -> Result<()> {
+    let out_err = |error| Error::Output {
+        path: host.to_path_buf(),
+        error,
+    };
+    let mut probe = [0u8; PROBE];
+    // The start of the run of data units not copied yet.
+    let mut pending: Option<u64> = None;
     let mut done = 0u64;
     while done < len {
-        // Chunks end on unit boundaries of the output.
         let here = out_at + done;
-        let n = (len - done).min(CHUNK - here % HOLE_UNIT);
+        let n = (len - done).min(HOLE_UNIT - here % HOLE_UNIT);
+        let p = &mut probe[..(n as usize).min(PROBE)];
+        medium.read_exact_at(p, offset + done, "file data")?;
+        if !is_zero(p) {
+            pending.get_or_insert(done);
+            done += n;
+            continue;
+        }
+        if let Some(from) = pending.take() {
+            medium.copy_to(offset + from, done - from, f, out_at + from, host, buf)?;
+        }
         if buf.len() < n as usize {
             buf.resize(n as usize, 0);
         }
-        let chunk = &mut buf[..n as usize];
-        medium.read_exact_at(chunk, offset + done, "file data")?;
-        write_nonzero(chunk, f, here).map_err(|error| Error::Output {
-            path: host.to_path_buf(),
-            error,
-        })?;
+        let unit = &mut buf[..n as usize];
+        medium.read_exact_at(unit, offset + done, "file data")?;
+        if !is_zero(unit) {
+            use std::os::unix::fs::FileExt;
+            f.write_all_at(unit, here).map_err(out_err)?;
+        }
         done += n;
+    }
+    if let Some(from) = pending {
+        medium.copy_to(offset + from, len - from, f, out_at + from, host, buf)?;
     }
     Ok(())
 }
