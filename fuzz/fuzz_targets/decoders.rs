@@ -13,7 +13,7 @@ use imapi2_fs::eltorito::{
 };
 use imapi2_fs::iso_reader::{iso_name, joliet_name};
 use imapi2_fs::rockridge::SuspEntry;
-use imapi2_fs::zisofs::{ZisofsHeader, ZisofsTable};
+use imapi2_fs::zisofs::{Zisofs2Header, ZisofsHeader, ZisofsTable};
 use imapi2_fs::ZisofsData;
 use libfuzzer_sys::fuzz_target;
 
@@ -38,7 +38,10 @@ fuzz_target!(|data: &[u8]| {
     // zisofs: the header, then the file as its own header describes it
     // (as a ZF entry would), every block decompressed.
     if let Ok(h) = ZisofsHeader::decode(data) {
-        zisofs(data, &h);
+        zisofs(data, *b"pz", h.header_words, h.block_log, u64::from(h.size));
+    }
+    if let Ok(h) = Zisofs2Header::decode(data) {
+        zisofs(data, *b"PZ", h.header_words, h.block_log, h.size);
     }
     // El Torito
     let _ = decode_catalog(data);
@@ -54,12 +57,12 @@ fuzz_target!(|data: &[u8]| {
     udf(&sealed);
 });
 
-fn zisofs(data: &[u8], h: &ZisofsHeader) {
+fn zisofs(data: &[u8], algorithm: [u8; 2], header_words: u8, block_log: u8, size: u64) {
     let zf = ZisofsData {
         runs: Vec::new(),
-        algorithm: *b"pz",
-        header_words: h.header_words,
-        block_log: h.block_log,
+        algorithm,
+        header_words,
+        block_log,
     };
     let mut read = |buf: &mut [u8], at: u64| {
         let at = usize::try_from(at).unwrap_or(usize::MAX);
@@ -71,7 +74,7 @@ fn zisofs(data: &[u8], h: &ZisofsHeader) {
             None => Err(imapi2_fs::Error::Cancelled),
         }
     };
-    let Ok(t) = ZisofsTable::read(&mut read, data.len() as u64, &zf, u64::from(h.size), 0) else {
+    let Ok(t) = ZisofsTable::read(&mut read, data.len() as u64, &zf, size, 0) else {
         return;
     };
     let mut out = Vec::new();

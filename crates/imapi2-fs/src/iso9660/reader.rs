@@ -573,6 +573,7 @@ fn compressed(mut n: FsNode, zf: Option<SuspEntry>) -> FsNode {
         header_words,
         block_log,
         size,
+        ..
     }) = zf
     else {
         return n;
@@ -585,7 +586,7 @@ fn compressed(mut n: FsNode, zf: Option<SuspEntry>) -> FsNode {
                 header_words,
                 block_log,
             });
-            n.size = u64::from(size);
+            n.size = size;
         }
     }
     n

@@ -122,17 +122,22 @@ pub enum SuspEntry {
         /// The stamps, in flag order.
         stamps: Vec<[u8; 7]>,
     },
-    /// `ZF` (the zisofs extension, not part of RRIP 1.12): the file's data
-    /// is compressed; see [`zisofs`](crate::zisofs).
+    /// `ZF` (the zisofs extension, not part of RRIP 1.12), or `Z2` (the
+    /// signature libisofs also gives zisofs2 files): the file's data is
+    /// compressed; see [`zisofs`](crate::zisofs). For zisofs (`pz`, entry
+    /// version one) the size is 32 bits in both byte orders; for zisofs2
+    /// (`PZ`, entry version two) 64 bits little-endian.
     Zf {
-        /// The algorithm: `pz` for zisofs.
+        /// The signature is `Z2`, not `ZF`.
+        z2: bool,
+        /// The algorithm: `pz` for zisofs, `PZ` for zisofs2.
         algorithm: [u8; 2],
         /// Size of the compressed file's header in 4-byte units.
         header_words: u8,
         /// log2 of the block size.
         block_log: u8,
         /// The size uncompressed.
-        size: u32,
+        size: u64,
     },
     /// Any other entry, kept as is.
     Unknown {
@@ -195,7 +200,10 @@ impl SuspEntry {
             SuspEntry::Pl { .. } => (b"PL", 1),
             SuspEntry::Re => (b"RE", 1),
             SuspEntry::Tf { .. } => (b"TF", 1),
-            SuspEntry::Zf { .. } => (b"ZF", 1),
+            SuspEntry::Zf { z2, algorithm, .. } => (
+                if *z2 { b"Z2" } else { b"ZF" },
+                if algorithm == b"pz" { 1 } else { 2 },
+            ),
             SuspEntry::Unknown { sig, version, .. } => (sig, *version),
         };
         out.extend_from_slice(sig);
@@ -270,10 +278,15 @@ impl SuspEntry {
                 header_words,
                 block_log,
                 size,
+                ..
             } => {
                 out.extend_from_slice(algorithm);
                 out.extend_from_slice(&[*header_words, *block_log]);
-                out.extend_from_slice(&both32(*size));
+                if algorithm == b"pz" {
+                    out.extend_from_slice(&both32(*size as u32));
+                } else {
+                    out.extend_from_slice(&size.to_le_bytes());
+                }
             }
             SuspEntry::Unknown { data, .. } => out.extend_from_slice(data),
         }
@@ -413,12 +426,18 @@ impl SuspEntry {
                     }
                 }
                 // zisofs: algorithm, header size / 4, log2 block size, and
-                // the uncompressed size in both byte orders.
-                b"ZF" if d.len() >= 12 => SuspEntry::Zf {
+                // the uncompressed size (both byte orders of 32 bits for
+                // "pz", 64 bits little-endian for zisofs2's "PZ").
+                b"ZF" | b"Z2" if d.len() >= 12 => SuspEntry::Zf {
+                    z2: sig == *b"Z2",
                     algorithm: [d[0], d[1]],
                     header_words: d[2],
                     block_log: d[3],
-                    size: read_both32(&d[4..12], W)?,
+                    size: if &d[0..2] == b"pz" {
+                        u64::from(read_both32(&d[4..12], W)?)
+                    } else {
+                        u64::from_le_bytes(d[4..12].try_into().expect("8"))
+                    },
                 },
                 _ => SuspEntry::Unknown {
                     sig,
@@ -700,12 +719,22 @@ mod tests {
         });
         assert_eq!(&pn[..4], b"PN\x14\x01");
         let zf = enc(&SuspEntry::Zf {
+            z2: false,
             algorithm: *b"pz",
             header_words: 4,
             block_log: 15,
             size: 0x0102_0304,
         });
         assert_eq!(zf, b"ZF\x10\x01pz\x04\x0f\x04\x03\x02\x01\x01\x02\x03\x04");
+        // As xorriso writes a zisofs2 file (susp_z2=on).
+        let z2 = enc(&SuspEntry::Zf {
+            z2: true,
+            algorithm: *b"PZ",
+            header_words: 6,
+            block_log: 17,
+            size: 3_488_890,
+        });
+        assert_eq!(z2, b"Z2\x10\x02PZ\x06\x11\x7a\x3c\x35\0\0\0\0\0");
     }
 
     #[test]
@@ -728,10 +757,18 @@ mod tests {
             SuspEntry::Re,
             SuspEntry::Pn { high: 1, low: 2 },
             SuspEntry::Zf {
+                z2: false,
                 algorithm: *b"pz",
                 header_words: 4,
                 block_log: 15,
                 size: 0x0012_3456,
+            },
+            SuspEntry::Zf {
+                z2: true,
+                algorithm: *b"PZ",
+                header_words: 6,
+                block_log: 17,
+                size: 0x0001_0012_3456,
             },
             rrip_er(),
         ]

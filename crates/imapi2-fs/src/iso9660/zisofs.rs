@@ -18,6 +18,11 @@
 //! Two equal pointers make a block of zeros that takes no bytes. Every block
 //! decompresses to the block size, but the last, which holds the rest.
 //!
+//! zisofs2 (libisofs and `xorriso -zisofs version_2=on`: algorithm `PZ` in a
+//! `ZF` or `Z2` entry) is read too when its blocks are zlib: a 24-byte
+//! header ([`Zisofs2Header`]), 64-bit pointers, blocks of 2^15 to 2^20
+//! bytes, and a 64-bit size. Its other algorithms are named in an error.
+//!
 //! Decoding never trusts the data: the pointer table must lie inside the
 //! file, its pointers must rise and stay inside it, a block may not be
 //! longer than zlib makes of the block size, and must decompress to exactly
@@ -76,6 +81,65 @@ fn zlib_bound(n: usize) -> usize {
     n + n / 1000 + (n >> 12) + (n >> 14) + 64
 }
 
+/// The magic that opens a zisofs2 file.
+pub const MAGIC2: [u8; 8] = [0xEF, 0x22, 0x55, 0xA1, 0xBC, 0x1B, 0x95, 0xA0];
+/// The `ZF`/`Z2` algorithm of zisofs2.
+pub const ALGORITHM2: [u8; 2] = *b"PZ";
+/// Bytes of a zisofs2 header.
+pub const HEADER2_LEN: usize = 24;
+/// The zisofs2 header's algorithm number of zlib (the only one read).
+pub const ZISOFS2_ZLIB: u8 = 1;
+
+/// The zisofs2 file header (the first 24 bytes of a file that libisofs's
+/// zisofs2 compressed: magic, format version, header size / 4, algorithm,
+/// log2 of the block size, the uncompressed size as 64 bits little-endian,
+/// 4 reserved bytes; the pointers that follow are 64-bit).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Zisofs2Header {
+    /// Format version (0).
+    pub version: u8,
+    /// Header size in 4-byte units (6).
+    pub header_words: u8,
+    /// Compression algorithm (1 = zlib).
+    pub algorithm: u8,
+    /// log2 of the block size.
+    pub block_log: u8,
+    /// Uncompressed size.
+    pub size: u64,
+}
+
+impl Zisofs2Header {
+    /// The 24 bytes.
+    pub fn encode(&self) -> [u8; HEADER2_LEN] {
+        let mut b = [0u8; HEADER2_LEN];
+        b[..8].copy_from_slice(&MAGIC2);
+        b[8] = self.version;
+        b[9] = self.header_words;
+        b[10] = self.algorithm;
+        b[11] = self.block_log;
+        b[12..20].copy_from_slice(&self.size.to_le_bytes());
+        b
+    }
+
+    /// Decodes the first 24 bytes of a file.
+    pub fn decode(b: &[u8]) -> std::result::Result<Zisofs2Header, DecodeError> {
+        const W2: &str = "zisofs2 header";
+        let Some(b) = b.get(..HEADER2_LEN) else {
+            return bad(W2, format!("{} bytes, not the 24 of a header", b.len()));
+        };
+        if b[..8] != MAGIC2 {
+            return bad(W2, "the file does not start with the zisofs2 magic");
+        }
+        Ok(Zisofs2Header {
+            version: b[8],
+            header_words: b[9],
+            algorithm: b[10],
+            block_log: b[11],
+            size: u64::from_le_bytes(b[12..20].try_into().expect("8")),
+        })
+    }
+}
+
 /// The zisofs file header (the first 16 bytes of a compressed file).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ZisofsHeader {
@@ -127,15 +191,16 @@ pub struct ZisofsTable {
     /// log2 of the block size.
     pub block_log: u8,
     /// The block pointers (one more than there are blocks).
-    pub pointers: Vec<u32>,
+    pub pointers: Vec<u64>,
 }
 
 impl ZisofsTable {
     /// Reads the header and pointer table of a compressed file of
     /// `compressed_len` bytes through `read` (which fills a buffer from an
-    /// offset in the file) and checks them against what the `ZF` entry
-    /// says: the algorithm, header size, block size and uncompressed size.
-    /// `block` (where the file starts on the medium) goes into errors.
+    /// offset in the file) and checks them against what the `ZF` (or `Z2`)
+    /// entry says: the format (zisofs "pz", or zisofs2 "PZ" with zlib), the
+    /// header size, block size and uncompressed size. `block` (where the
+    /// file starts on the medium) goes into errors.
     pub fn read(
         read: &mut dyn FnMut(&mut [u8], u64) -> Result<()>,
         compressed_len: u64,
@@ -144,46 +209,72 @@ impl ZisofsTable {
         block: u64,
     ) -> Result<ZisofsTable> {
         let fail = |reason: String| corrupt(block, reason);
-        if zf.algorithm != ALGORITHM {
+        let v2 = match zf.algorithm {
+            ALGORITHM => false,
+            ALGORITHM2 => true,
+            other => {
+                return Err(fail(format!(
+                    "the file is compressed with {:?}, neither zisofs (\"pz\") nor zisofs2 \
+                     (\"PZ\"); it is not decompressed",
+                    String::from_utf8_lossy(&other)
+                )))
+            }
+        };
+        let (min_header, logs, pointer) = match v2 {
+            false => (HEADER_LEN, 15..=17, 4usize),
+            true => (HEADER2_LEN, 15..=20, 8usize),
+        };
+        if !logs.contains(&zf.block_log) {
             return Err(fail(format!(
-                "the file is compressed with {:?}, not zisofs (\"pz\"); it is not decompressed",
-                String::from_utf8_lossy(&zf.algorithm)
-            )));
-        }
-        if !valid_block_log(zf.block_log) {
-            return Err(fail(format!(
-                "block size 2^{} (zisofs has 2^15, 2^16 or 2^17)",
-                zf.block_log
+                "block size 2^{} (zisofs{} has 2^{} to 2^{})",
+                zf.block_log,
+                if v2 { "2" } else { "" },
+                logs.start(),
+                logs.end()
             )));
         }
         let header_len = u64::from(zf.header_words) * 4;
-        if header_len < HEADER_LEN as u64 {
+        if header_len < min_header as u64 {
             return Err(fail(format!(
-                "a header of {header_len} bytes (at least 16)"
+                "a header of {header_len} bytes (at least {min_header})"
             )));
         }
-        if size > MAX_SIZE {
+        if !v2 && size > MAX_SIZE {
             return Err(fail(format!(
                 "an uncompressed size of {size} (at most 2^32 - 1)"
             )));
         }
-        if compressed_len < HEADER_LEN as u64 {
+        if compressed_len < min_header as u64 {
             return Err(fail(format!(
                 "{compressed_len} bytes of data, less than a header"
             )));
         }
-        let mut h = [0u8; HEADER_LEN];
-        read(&mut h, 0)?;
-        let h = ZisofsHeader::decode(&h).map_err(|e| fail(e.reason))?;
-        if u64::from(h.size) != size || h.block_log != zf.block_log {
+        let mut h = [0u8; HEADER2_LEN];
+        read(&mut h[..min_header], 0)?;
+        let (h_size, h_log) = if v2 {
+            let h = Zisofs2Header::decode(&h).map_err(|e| fail(e.reason))?;
+            if h.algorithm != ZISOFS2_ZLIB {
+                return Err(fail(format!(
+                    "zisofs2 algorithm {} (only {ZISOFS2_ZLIB}, zlib, is read); it is not \
+                     decompressed",
+                    h.algorithm
+                )));
+            }
+            (h.size, h.block_log)
+        } else {
+            let h = ZisofsHeader::decode(&h).map_err(|e| fail(e.reason))?;
+            (u64::from(h.size), h.block_log)
+        };
+        if h_size != size || h_log != zf.block_log {
             return Err(fail(format!(
-                "the header says {} bytes in blocks of 2^{}, the ZF entry {size} in blocks of 2^{}",
-                h.size, h.block_log, zf.block_log
+                "the header says {h_size} bytes in blocks of 2^{h_log}, the ZF entry {size} in \
+                 blocks of 2^{}",
+                zf.block_log
             )));
         }
         let blocks = block_count(size, zf.block_log);
-        let table_len = (blocks + 1) * 4;
-        let table_end = header_len + table_len;
+        let table_len = (blocks + 1).saturating_mul(pointer as u64);
+        let table_end = header_len.saturating_add(table_len);
         if table_end > compressed_len {
             return Err(fail(format!(
                 "the pointer table of {blocks} blocks ends at byte {table_end}, past the \
@@ -192,14 +283,17 @@ impl ZisofsTable {
         }
         let mut raw = vec![0u8; table_len as usize];
         read(&mut raw, header_len)?;
-        let pointers: Vec<u32> = raw
-            .chunks_exact(4)
-            .map(|c| u32::from_le_bytes(c.try_into().expect("4")))
+        let pointers: Vec<u64> = raw
+            .chunks_exact(pointer)
+            .map(|c| {
+                let mut b = [0u8; 8];
+                b[..pointer].copy_from_slice(c);
+                u64::from_le_bytes(b)
+            })
             .collect();
         let max_block = zlib_bound(1usize << zf.block_log) as u64;
         let mut prev = table_end;
         for (i, &p) in pointers.iter().enumerate() {
-            let p = u64::from(p);
             if p < prev || p > compressed_len {
                 return Err(fail(format!(
                     "block pointer {i} is {p}: pointers rise from the end of the table \
@@ -244,7 +338,7 @@ impl ZisofsTable {
     /// length 0 for a block of zeros.
     pub fn block_range(&self, i: usize) -> (u64, usize) {
         let (a, b) = (self.pointers[i], self.pointers[i + 1]);
-        (u64::from(a), (b - a) as usize)
+        (a, (b - a) as usize)
     }
 
     /// Decompresses block `i` from its `compressed` bytes into `out`, which
@@ -488,10 +582,11 @@ impl ZisofsLayout {
 /// The Rock Ridge `ZF` entry of a file compressed as `layout` says.
 pub fn zf_entry(layout: &ZisofsLayout) -> SuspEntry {
     SuspEntry::Zf {
+        z2: false,
         algorithm: ALGORITHM,
         header_words: (HEADER_LEN / 4) as u8,
         block_log: layout.block_log,
-        size: layout.size as u32,
+        size: layout.size,
     }
 }
 
@@ -727,10 +822,10 @@ mod tests {
         let err = |file: &[u8], z: &ZisofsData, size: u64| {
             decode_all(file, z, size).unwrap_err().to_string()
         };
-        // Another algorithm (zisofs2's "PZ"), a block size zisofs has not.
+        // Another algorithm, a block size zisofs has not.
         let mut other = zf(4, 15);
-        other.algorithm = *b"PZ";
-        assert!(err(&good, &other, n).contains("not zisofs"));
+        other.algorithm = *b"xx";
+        assert!(err(&good, &other, n).contains("neither zisofs"));
         assert!(err(&good, &zf(4, 12), n).contains("block size"));
         assert!(err(&good, &zf(2, 15), n).contains("header"));
         // Sizes that disagree, a table past the end of the file.
@@ -754,6 +849,58 @@ mod tests {
         for cut in 0..good.len().min(400) {
             let _ = decode_all(&good[..cut], &zf(4, 15), n);
         }
+    }
+
+    /// A zisofs2 file of `data` (as libisofs writes one with zlib): the
+    /// 24-byte header, 64-bit pointers, the same zlib blocks.
+    fn compress_file2(data: &[u8], block_log: u8, algorithm: u8) -> Vec<u8> {
+        let mut c = ZisofsCompressor::new();
+        let blocks: Vec<Vec<u8>> = data
+            .chunks(1 << block_log)
+            .map(|b| c.block(b).to_vec())
+            .collect();
+        let mut out = Zisofs2Header {
+            version: 0,
+            header_words: 6,
+            algorithm,
+            block_log,
+            size: data.len() as u64,
+        }
+        .encode()
+        .to_vec();
+        let mut at = (HEADER2_LEN + 8 * (blocks.len() + 1)) as u64;
+        out.extend_from_slice(&at.to_le_bytes());
+        for b in &blocks {
+            at += b.len() as u64;
+            out.extend_from_slice(&at.to_le_bytes());
+        }
+        for b in &blocks {
+            out.extend_from_slice(b);
+        }
+        out
+    }
+
+    #[test]
+    fn zisofs2_with_zlib_is_read() {
+        let data = sample();
+        let n = data.len() as u64;
+        let mut z = zf(6, 17);
+        z.algorithm = ALGORITHM2;
+        for log in [15, 17, 20] {
+            z.block_log = log;
+            let file = compress_file2(&data, log, ZISOFS2_ZLIB);
+            assert_eq!(decode_all(&file, &z, n).unwrap(), data);
+        }
+        z.block_log = 17;
+        // Another zisofs2 algorithm is named, not decoded.
+        let xz = compress_file2(&data, 17, 2);
+        let e = decode_all(&xz, &z, n).unwrap_err().to_string();
+        assert!(e.contains("zisofs2 algorithm 2"), "{e}");
+        // The zisofs magic is not the zisofs2 one.
+        let v1 = compress_file(&data, 17);
+        assert!(decode_all(&v1, &z, n).is_err());
+        let h = Zisofs2Header::decode(&xz).unwrap();
+        assert_eq!((h.size, h.block_log, h.header_words), (n, 17, 6));
     }
 
     #[test]
