@@ -599,7 +599,7 @@ const XA_LEN: usize = 14;
 
 /// The part of a system use area that starts with a SUSP `SP` entry: the
 /// whole area, or what follows its CD-ROM XA data.
-fn sp_area(su: &[u8]) -> Option<&[u8]> {
+pub(crate) fn sp_area(su: &[u8]) -> Option<&[u8]> {
     let is_sp = |a: &[u8]| a.len() >= 7 && &a[0..2] == b"SP" && a[4] == 0xBE && a[5] == 0xEF;
     if is_sp(su) {
         return Some(su);
