@@ -67,6 +67,28 @@ fn image(fs: FileSystems, udf_revision: u16, boot: bool) -> Vec<u8> {
     out
 }
 
+/// A Rock Ridge image whose files are zisofs-compressed (a text file of a
+/// few blocks, a block of zeros in it, and a file too small to compress).
+fn zisofs_image() -> Vec<u8> {
+    let mut img = FileSystemImage::new();
+    img.set_fixed_time(Some(FileTime::from_unix_seconds(1_700_000_000)));
+    img.set_zisofs(true);
+    let root = img.root();
+    let mut text: Vec<u8> = (0..12_000u32)
+        .flat_map(|i| format!("{i}\n").into_bytes())
+        .collect();
+    text.extend(std::iter::repeat(0).take(40_000));
+    img.add_file(root, "text.txt", bytes(&text)).unwrap();
+    img.add_file(root, "small.txt", bytes(b"small\n")).unwrap();
+    let mut out = Vec::new();
+    img.create_result_image()
+        .unwrap()
+        .image_stream()
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
+
 fn write(dir: &Path, name: &str, data: &[u8]) {
     fs::create_dir_all(dir).unwrap();
     fs::write(dir.join(name), data).unwrap();
@@ -81,6 +103,7 @@ fn main() {
     let udf201 = image(FileSystems::UDF, 0x0201, false);
     let udf250 = image(FileSystems::UDF, 0x0250, false);
     let bridge = image(iso_fs | FileSystems::UDF, 0x0260, false);
+    let zisofs = zisofs_image();
 
     let d = corpus.join("iso_reader");
     write(&d, "iso-joliet-rr-boot.iso", &iso);
@@ -89,6 +112,7 @@ fn main() {
     write(&d, "bridge-260.sparse", &sparse_input(&bridge, false));
     write(&d, "bridge-260.sealed", &sparse_input(&bridge, true));
     write(&d, "udf-102.sealed", &sparse_input(&udf102, true));
+    write(&d, "zisofs.sparse", &sparse_input(&zisofs, false));
 
     let d = corpus.join("udf_reader");
     for (name, img) in [
@@ -115,6 +139,15 @@ fn main() {
     );
     let rs = sector(&iso, root as usize);
     write(&d, "root-dir", &rs);
+    // A zisofs-compressed file: header, pointer table, blocks (one of zeros).
+    let mut data: Vec<u8> = (0..8000u32).flat_map(|i| format!("{i}\n").into_bytes()).collect();
+    data.extend(std::iter::repeat(0).take(1 << 15));
+    let mut c = imapi2_fs::zisofs::ZisofsCompressor::new();
+    let blocks: Vec<Vec<u8>> = data.chunks(1 << 15).map(|b| c.block(b).to_vec()).collect();
+    let lens: Vec<u32> = blocks.iter().map(|b| b.len() as u32).collect();
+    let mut file = imapi2_fs::zisofs::header_and_table(data.len() as u32, 15, &lens);
+    blocks.iter().for_each(|b| file.extend_from_slice(b));
+    write(&d, "zisofs-file", &file);
     let dot_len = usize::from(rs[0]);
     write(&d, "dot-system-use", &rs[34..dot_len]);
     let cat = u32::from_le_bytes(

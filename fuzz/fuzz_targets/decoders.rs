@@ -13,6 +13,8 @@ use imapi2_fs::eltorito::{
 };
 use imapi2_fs::iso_reader::{iso_name, joliet_name};
 use imapi2_fs::rockridge::SuspEntry;
+use imapi2_fs::zisofs::{Zisofs2Header, ZisofsHeader, ZisofsTable};
+use imapi2_fs::ZisofsData;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -33,6 +35,14 @@ fuzz_target!(|data: &[u8]| {
     }
     // SUSP and Rock Ridge
     let _ = SuspEntry::decode_all(data);
+    // zisofs: the header, then the file as its own header describes it
+    // (as a ZF entry would), every block decompressed.
+    if let Ok(h) = ZisofsHeader::decode(data) {
+        zisofs(data, *b"pz", h.header_words, h.block_log, u64::from(h.size));
+    }
+    if let Ok(h) = Zisofs2Header::decode(data) {
+        zisofs(data, *b"PZ", h.header_words, h.block_log, h.size);
+    }
     // El Torito
     let _ = decode_catalog(data);
     let _ = BootRecord::decode(data);
@@ -46,6 +56,37 @@ fuzz_target!(|data: &[u8]| {
     udf(data);
     udf(&sealed);
 });
+
+fn zisofs(data: &[u8], algorithm: [u8; 2], header_words: u8, block_log: u8, size: u64) {
+    let zf = ZisofsData {
+        runs: Vec::new(),
+        algorithm,
+        header_words,
+        block_log,
+    };
+    let mut read = |buf: &mut [u8], at: u64| {
+        let at = usize::try_from(at).unwrap_or(usize::MAX);
+        match at.checked_add(buf.len()).and_then(|end| data.get(at..end)) {
+            Some(b) => {
+                buf.copy_from_slice(b);
+                Ok(())
+            }
+            None => Err(imapi2_fs::Error::Cancelled),
+        }
+    };
+    let Ok(t) = ZisofsTable::read(&mut read, data.len() as u64, &zf, size, 0) else {
+        return;
+    };
+    let mut out = Vec::new();
+    for i in 0..t.blocks() {
+        let (at, len) = t.block_range(i);
+        out.resize(t.block_len(i), 0);
+        let Some(c) = data.get(at as usize..at as usize + len) else {
+            panic!("a block pointer past the data passed the table checks");
+        };
+        let _ = t.decode_block(i, c, &mut out);
+    }
+}
 
 fn udf(data: &[u8]) {
     let _ = Tag::decode(data);

@@ -97,8 +97,9 @@ pub fn sparse_input(img: &[u8], sealed: bool) -> Vec<u8> {
     out
 }
 
-/// Reads every file's data of `tree` from `medium`, as extraction does,
-/// stopping after `budget` bytes in all; returns the bytes read.
+/// Reads every file's data of `tree` from `medium`, as extraction does
+/// (zisofs files decompressed), stopping after `budget` bytes in all;
+/// returns the bytes read.
 pub fn read_all_data(tree: &FsTree, medium: &Medium, mut budget: u64) -> u64 {
     let mut read = 0u64;
     let mut buf = vec![0u8; 64 * 1024];
@@ -108,6 +109,23 @@ pub fn read_all_data(tree: &FsTree, medium: &Medium, mut budget: u64) -> u64 {
         match &n.data {
             FsData::None => {}
             FsData::Inline(b) => read += b.len() as u64,
+            FsData::Zisofs(z) => {
+                use std::io::Read;
+                let mut r = imapi2_fs::zisofs::ZisofsReader::new(medium.clone(), z, n.size);
+                while budget > 0 {
+                    let k = (buf.len() as u64).min(budget) as usize;
+                    match r.read(&mut buf[..k]) {
+                        Ok(0) | Err(_) => break,
+                        Ok(got) => {
+                            budget -= got as u64;
+                            read += got as u64;
+                        }
+                    }
+                }
+                if budget == 0 {
+                    return read;
+                }
+            }
             FsData::Extents(runs) => {
                 for &(off, len) in runs {
                     if off == ZERO_RUN {

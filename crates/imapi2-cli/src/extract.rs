@@ -32,6 +32,12 @@ pub struct Args {
     /// Give files the owners recorded in the image (needs root).
     #[arg(long)]
     owners: bool,
+    /// Refuse symbolic links that point outside DIR (absolute targets, or
+    /// `..` above the view's root) and exit 1 naming them; by default they
+    /// are made as recorded (links are made last and never followed, so no
+    /// write goes through one).
+    #[arg(long)]
+    no_outside_links: bool,
     /// Print a JSON summary instead of text.
     #[arg(long)]
     json: bool,
@@ -53,6 +59,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let options = ExtractOptions {
         force: args.force,
         owners: args.owners,
+        refuse_outside_links: args.no_outside_links,
     };
     let r = extract(&o.tree, &o.disc.medium, &tops, &args.dir, &options)
         .map_err(|e| lib_error(e, args.json))?;
@@ -65,8 +72,10 @@ pub fn run(args: Args) -> Result<(), CliError> {
             "links": r.links,
             "bytes": r.bytes,
             "refused": r.refused.iter().map(|(p, why)| json!({"path": p, "reason": why})).collect::<Vec<_>>(),
+            "warnings": o.disc.warnings(),
         }));
     } else if !args.quiet {
+        view::print_warnings(&o.disc);
         eprintln!(
             "imapi2: extracted {} files, {} directories, {} links ({} bytes) from the {} view",
             r.files, r.directories, r.links, r.bytes, o.view

@@ -108,6 +108,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             m["last_written_address_of_previous_session"]
         );
     }
+    view::print_warnings(&disc);
     Ok(())
 }
 
@@ -118,6 +119,7 @@ fn describe(disc: &Disc) -> Value {
         "file_systems": fs_names(disc.file_systems()),
         "import_view": disc.default_view().to_string(),
         "sessions": disc.sessions,
+        "warnings": disc.warnings(),
     });
     if let Some(iso) = &disc.iso {
         let mut s = json!({

@@ -62,6 +62,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
         }
     }
     let _ = out.flush();
+    if !args.json {
+        view::print_warnings(&o.disc);
+    }
     Ok(())
 }
 

@@ -51,6 +51,12 @@ pub struct FsArgs {
     /// Volume name (at most 32 characters).
     #[arg(long, value_name = "NAME")]
     volume: Option<String>,
+    /// Compress files with zisofs where that saves space, as mkisofs -z
+    /// and xorriso --zisofs do (Linux, xorriso, bsdtar and imapi2 extract
+    /// decompress them through Rock Ridge; the Joliet and ISO 9660 trees see
+    /// the compressed bytes). Needs Rock Ridge and no UDF.
+    #[arg(long)]
+    zisofs: bool,
 }
 
 impl FsArgs {
@@ -82,6 +88,9 @@ impl FsArgs {
             img.set_volume_name(v)?;
         }
         self.apply_tree_options(img);
+        if self.zisofs {
+            img.set_zisofs(true);
+        }
         Ok(())
     }
 

@@ -99,6 +99,14 @@ pub fn open_medium(image: &Path, json: bool) -> Result<Medium, CliError> {
     Medium::from_stream(reader).map_err(|e| lib_error(e, json))
 }
 
+/// Prints what the readers read in spite of the image not following the
+/// standard, one `imapi2: warning:` line each on stderr.
+pub fn print_warnings(disc: &Disc) {
+    for w in disc.warnings() {
+        eprintln!("imapi2: warning: {w}");
+    }
+}
+
 /// The node at `path` in the view, or an error naming it.
 pub fn lookup(o: &Opened, path: &str, json: bool) -> Result<u32, CliError> {
     o.tree.lookup(path).ok_or_else(|| CliError {

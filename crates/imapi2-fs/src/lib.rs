@@ -125,7 +125,7 @@ mod udf;
 mod write;
 
 pub use hybrid::system_area;
-pub use iso9660::{ecma119, reader as iso_reader, rockridge};
+pub use iso9660::{ecma119, reader as iso_reader, rockridge, zisofs};
 pub use read::{extract, validate, view as fs_tree};
 pub use udf::{ecma167, reader as udf_reader};
 
@@ -143,7 +143,7 @@ pub use read::disc::{default_for_import, Disc, UdfSummary};
 pub use read::imported::{ImportProgress, ImportProgressFn, Imported};
 pub use read::medium::{Medium, MediumCursor, ReadSeek, SharedStream};
 pub use read::multisession::{disc_identifier, Multisession, MultisessionKind, IMAGE_WRITE_UNIT};
-pub use read::view::{FsData, FsKind, FsNode, FsTree};
+pub use read::view::{FsData, FsKind, FsNode, FsTree, ZisofsData};
 pub use time::{source_date_epoch, Civil, FileTime};
 pub use write::result::{ImageResult, Progress, ProgressFn, ProgressItem, ProgressItems};
 pub use write::stream::ImageStream;

@@ -83,6 +83,10 @@ fn read_back(rec: DiscRecorder) -> Vec<(String, Vec<u8>)> {
                 }
             }
             imapi2::fs::FsData::Inline(b) => data.extend_from_slice(b),
+            imapi2::fs::FsData::Zisofs(z) => {
+                let mut r = imapi2::fs::zisofs::ZisofsReader::new(medium.clone(), z, node.size);
+                r.read_to_end(&mut data).unwrap();
+            }
             imapi2::fs::FsData::None => {}
         }
         out.push((node.name.clone(), data));

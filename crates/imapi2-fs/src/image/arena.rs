@@ -11,6 +11,7 @@ use hashbrown::HashTable;
 
 use crate::image::item::{Attributes, SpecialKind};
 use crate::image::source::DataSource;
+use crate::iso9660::zisofs::ZisofsLayout;
 use crate::read::medium::{Medium, SharedStream};
 
 /// The data of one file (shared by all hard links to it), as the tree stores it.
@@ -39,6 +40,10 @@ pub(crate) enum Stored {
     /// The El Torito boot catalog, made visible as a file: its data is the
     /// catalog sector the layout writes, not a source.
     BootCatalog,
+    /// A file compressed for the image (only in the copy of the tree a
+    /// result is planned from, when zisofs is on): the content's size is
+    /// the compressed size.
+    Zisofs(Arc<ZisofsSource>),
 }
 
 impl Stored {
@@ -63,10 +68,12 @@ impl Stored {
             Stored::Stream(s) => DataSource::Stream(s.clone()),
             Stored::Extents(m, r) => DataSource::Extents(m.clone(), r.clone()),
             Stored::BootCatalog => DataSource::Empty,
+            Stored::Zisofs(z) => z.inner.to_source(data),
         }
     }
 
-    /// The host path, for host files.
+    /// The host path, for host files (none for a compressed file: its bytes
+    /// are not the host file's).
     pub(crate) fn host_path(&self, data: &TreeData) -> Option<PathBuf> {
         match self {
             Stored::HostEntry { dir, node } => {
@@ -78,6 +85,15 @@ impl Stored {
             _ => None,
         }
     }
+}
+
+/// A file compressed for the image (`write::zisofs`): its source, and the
+/// layout of its compressed form.
+pub(crate) struct ZisofsSource {
+    /// Where the uncompressed bytes come from.
+    pub(crate) inner: Stored,
+    /// Sizes, header and block pointers of the compressed file.
+    pub(crate) layout: Arc<ZisofsLayout>,
 }
 
 /// Parent value of a node that hangs nowhere.

@@ -30,10 +30,13 @@ impl FileSystemImage {
             });
         }
         let volume_time = self.settings.fixed_time.unwrap_or_else(FileTime::now);
-        let data = match (&self.settings.boot_catalog, self.settings.boot.is_empty()) {
+        let mut data = match (&self.settings.boot_catalog, self.settings.boot.is_empty()) {
             (BootCatalog::Path(p), false) => Arc::new(self.with_catalog_item(p)?),
             _ => self.tree.data.clone(),
         };
+        if self.settings.zisofs {
+            data = Arc::new(self.compressed(&data)?);
+        }
         let plan = plan::plan(
             &data,
             &self.settings,
@@ -89,6 +92,26 @@ impl FileSystemImage {
             });
         }
         Ok(())
+    }
+
+    /// A copy of the tree whose files are zisofs-compressed where that saves
+    /// space (the image's own tree is left alone). Rock Ridge must be
+    /// written (its `ZF` entries say which files are compressed), UDF must
+    /// not (its readers would see the compressed bytes).
+    fn compressed(&self, data: &TreeData) -> Result<TreeData> {
+        let fs = self.settings.file_systems;
+        if !fs.contains(FileSystems::ROCK_RIDGE) || fs.contains(FileSystems::UDF) {
+            return Err(Error::FeatureNotSupported {
+                feature: "zisofs-compressed files",
+                needs: "Rock Ridge, whose ZF entries mark them, and no UDF, whose readers \
+                        would see the compressed bytes",
+            });
+        }
+        crate::write::zisofs::compress_contents(
+            data,
+            &self.settings.boot,
+            self.settings.multisession.as_ref(),
+        )
     }
 
     /// A copy of the tree with the boot catalog as a file at `path` (the

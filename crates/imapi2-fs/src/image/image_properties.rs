@@ -46,6 +46,25 @@ impl FileSystemImage {
         Ok(())
     }
 
+    /// Whether files are written zisofs-compressed (see
+    /// [`set_zisofs`](Self::set_zisofs)).
+    pub fn zisofs(&self) -> bool {
+        self.settings.zisofs
+    }
+
+    /// Writes files zisofs-compressed, as `mkisofs -z` and `xorriso
+    /// --zisofs` do (an extension: IMAPI has no such property): each file
+    /// whose compressed form saves at least one block is compressed in
+    /// blocks of 32 KiB, and its Rock Ridge entries get a `ZF` entry with
+    /// the real size, which Linux, xorriso, bsdtar and `imapi2 extract`
+    /// decompress. The ISO 9660 and Joliet trees record the compressed
+    /// bytes, as those of `mkisofs -z` do; Rock Ridge must be written and
+    /// UDF must not (checked when the result is created). Boot images, and
+    /// imported data that the next session points at, are not compressed.
+    pub fn set_zisofs(&mut self, on: bool) {
+        self.settings.zisofs = on;
+    }
+
     /// `FileSystemsSupported`: what this build writes.
     pub fn file_systems_supported(&self) -> FileSystems {
         FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::ROCK_RIDGE | FileSystems::UDF

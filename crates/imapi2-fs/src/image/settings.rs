@@ -58,6 +58,8 @@ pub(crate) struct Settings {
     /// Blocks of imported data the session points at instead of copying:
     /// not part of the budget.
     pub(crate) referenced_blocks: u64,
+    /// Files written zisofs-compressed where that saves space.
+    pub(crate) zisofs: bool,
 }
 
 impl Default for Settings {
@@ -80,6 +82,7 @@ impl Default for Settings {
             udf_special: UdfSpecialFiles::Keep,
             multisession: None,
             referenced_blocks: 0,
+            zisofs: false,
         }
     }
 }

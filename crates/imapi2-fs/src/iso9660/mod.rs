@@ -7,7 +7,8 @@
 //!   records, Rock Ridge entries and path tables, generated on demand;
 //! - `writer`: the primary volume, Joliet and set terminator writers;
 //! - `reader`: reading the volumes of a medium (public as
-//!   `imapi2_fs::iso_reader`); `validate`: checking them.
+//!   `imapi2_fs::iso_reader`); `validate`: checking them;
+//! - `zisofs`: the zisofs file compression (decoding and encoding).
 
 pub mod ecma119;
 pub(crate) mod hierarchy;
@@ -17,3 +18,4 @@ pub(crate) mod records;
 pub mod rockridge;
 pub(crate) mod validate;
 pub(crate) mod writer;
+pub mod zisofs;

@@ -26,7 +26,7 @@ use crate::error::{Error, Result};
 use crate::iso9660::ecma119::{flags, read_dir_date, vd_type, DirectoryRecord, VolumeDescriptor};
 use crate::iso9660::rockridge::{sl, tf, SuspEntry};
 use crate::read::medium::Medium;
-use crate::read::view::{FsData, FsKind, FsNode, FsTree};
+use crate::read::view::{FsData, FsKind, FsNode, FsTree, ZisofsData};
 
 /// Most volume descriptors read before the terminator.
 const MAX_DESCRIPTORS: u64 = 64;
@@ -50,15 +50,35 @@ pub struct IsoVolume {
     medium: Medium,
     /// Block where the session starts (its descriptors are 16 blocks on).
     pub session_start: u32,
-    /// The primary volume descriptor.
+    /// The primary volume descriptor (a root directory record that says it
+    /// is longer than 34 bytes reads as the 34 bytes it has: see `warnings`).
     pub primary: VolumeDescriptor,
-    /// The Joliet descriptor, if any.
+    /// The Joliet descriptor, if any (its root record read as the primary's).
     pub joliet: Option<VolumeDescriptor>,
     /// Block of the El Torito boot catalog, if a boot record names one.
     pub boot_catalog: Option<u32>,
     /// Rock Ridge, when the root carries SUSP: bytes skipped in each
     /// system use area, and the extension identifier from `ER`.
     pub rock_ridge: Option<(u8, String)>,
+    /// What was read in spite of not following the standard, one sentence
+    /// each (a root directory record longer than 34 bytes, as NetBSD's
+    /// makefs writes).
+    pub warnings: Vec<String>,
+}
+
+/// Makes a descriptor's root directory record readable when its length
+/// field says more than the 34 bytes the field holds (ECMA-119 §8.4.18:
+/// the record in a volume descriptor is 34 bytes; NetBSD's makefs writes
+/// 68): the 34 bytes are read, and a warning says so.
+fn root_record_as_34(vd: &mut VolumeDescriptor, which: &str, warnings: &mut Vec<String>) {
+    let len = vd.root_record[0];
+    if usize::from(len) > vd.root_record.len() {
+        warnings.push(format!(
+            "the root directory record of the {which} volume descriptor says it is {len} bytes \
+             long; it holds the 34 bytes ECMA-119 §8.4.18 defines, which are read"
+        ));
+        vd.root_record[0] = vd.root_record.len() as u8;
+    }
 }
 
 fn corrupt(structure: &str, block: u64, reason: impl Into<String>) -> Error {
@@ -110,7 +130,8 @@ impl IsoVolume {
                 _ => {}
             }
         }
-        let primary = primary.ok_or_else(|| {
+        let mut warnings = Vec::new();
+        let mut primary = primary.ok_or_else(|| {
             corrupt(
                 "volume descriptor set",
                 first,
@@ -130,6 +151,10 @@ impl IsoVolume {
                 ),
             ));
         }
+        root_record_as_34(&mut primary, "primary", &mut warnings);
+        if let Some(j) = joliet.as_mut() {
+            root_record_as_34(j, "Joliet", &mut warnings);
+        }
         let mut v = IsoVolume {
             medium: medium.clone(),
             session_start,
@@ -137,6 +162,7 @@ impl IsoVolume {
             joliet,
             boot_catalog,
             rock_ridge: None,
+            warnings,
         };
         v.rock_ridge = v.detect_rock_ridge()?;
         Ok(v)
@@ -184,7 +210,11 @@ impl IsoVolume {
             .to_string()
     }
 
-    /// Looks for SUSP's `SP` in the root's "." record and an `ER`.
+    /// Looks for SUSP's `SP` in the root's "." record and an `ER`. The `SP`
+    /// opens that record's system use area (SUSP 1.12 §5.3), or follows
+    /// the 14 bytes of CD-ROM XA data that `genisoimage -xa` puts first
+    /// (then its skip length says 14, and every record's entries follow
+    /// such data).
     fn detect_rock_ridge(&self) -> Result<Option<(u8, String)>> {
         let root = DirectoryRecord::decode(&self.primary.root_record)
             .map_err(|e| corrupt("root directory record", 16, e.to_string()))?;
@@ -194,10 +224,9 @@ impl IsoVolume {
         let Ok(dot) = DirectoryRecord::decode(&first) else {
             return Ok(None);
         };
-        let su = dot.system_use;
-        if su.len() < 7 || &su[0..2] != b"SP" || su[4] != 0xBE || su[5] != 0xEF {
+        let Some(su) = sp_area(dot.system_use) else {
             return Ok(None);
-        }
+        };
         let skip = su[6];
         let entries = self
             .system_use(su, u64::from(root.extent), &mut (MAX_CONTINUATION as u64))
@@ -325,6 +354,7 @@ impl IsoVolume {
                         mut node_data,
                         dir_extent,
                         relocated_here,
+                        ..
                     } => {
                         if relocated_here {
                             relocated_homes.push(node);
@@ -366,7 +396,7 @@ impl IsoVolume {
             .medium
             .read_sectors(u64::from(extent), sectors, "directory")?;
         let mut out = Vec::new();
-        let mut pending: Option<(FsNode, Vec<u8>)> = None;
+        let mut pending: Option<Pending> = None;
         for (si, sector) in data.chunks(SECTOR).enumerate() {
             let block = u64::from(extent) + si as u64;
             let mut pos = 0;
@@ -378,7 +408,11 @@ impl IsoVolume {
                     if rec.identifier == [0] && si == 0 {
                         let mut n = FsNode::new(String::new(), 0, FsKind::Directory);
                         if let Some(skip) = rr {
-                            let su = rec.system_use.get(usize::from(skip)..).unwrap_or(&[]);
+                            // The root's "." record starts with its `SP`.
+                            let su = match sp_area(rec.system_use) {
+                                Some(su) => su,
+                                None => rec.system_use.get(usize::from(skip)..).unwrap_or(&[]),
+                            };
                             let entries = self.system_use(su, block, ce_budget)?;
                             apply_rock_ridge(&mut n, &entries, &mut None);
                         }
@@ -395,26 +429,29 @@ impl IsoVolume {
                     u64::from(rec.data_length),
                 );
                 // Further extents of a file of several.
-                if let Some((p, praw)) = pending.as_mut() {
-                    if *praw == raw {
-                        p.size += extent_run.1;
-                        if let FsData::Extents(v) = &mut p.data {
+                if let Some(p) = pending.as_mut() {
+                    if p.raw == raw {
+                        p.node.size += extent_run.1;
+                        if let FsData::Extents(v) = &mut p.node.data {
                             v.push(extent_run);
                         }
                         if rec.flags & flags::MULTI_EXTENT == 0 {
-                            let (p, _) = pending.take().expect("pending");
-                            out.push(Record::file(p));
+                            out.push(pending.take().expect("pending").record());
                         }
                         continue;
                     }
-                    let (p, _) = pending.take().expect("pending");
-                    out.push(Record::file(p));
+                    out.push(pending.take().expect("pending").record());
                 }
                 let is_dir = rec.flags & flags::DIRECTORY != 0;
                 let name = match view {
                     IsoView::Joliet => joliet_name(&raw),
                     _ => iso_name(&raw, is_dir),
                 };
+                // The longer forms of a name cut short, for when the short
+                // one collides with another entry of the directory (not for
+                // Joliet names, nor names Rock Ridge gives).
+                let mut alternatives = Vec::new();
+                let mut rr_named = false;
                 let mut n = FsNode::new(
                     name,
                     0,
@@ -428,9 +465,15 @@ impl IsoVolume {
                 n.hidden = rec.flags & flags::HIDDEN != 0;
                 let mut dir_extent = is_dir.then_some((rec.extent, rec.data_length));
                 let mut relocated_here = false;
+                let mut zf = None;
                 if let Some(skip) = rr {
                     let su = rec.system_use.get(usize::from(skip)..).unwrap_or(&[]);
                     let entries = self.system_use(su, block, ce_budget)?;
+                    rr_named = entries.iter().any(|e| matches!(e, SuspEntry::Nm { .. }));
+                    zf = entries
+                        .iter()
+                        .find(|e| matches!(e, SuspEntry::Zf { .. }))
+                        .cloned();
                     let mut child = None;
                     relocated_here = apply_rock_ridge(&mut n, &entries, &mut child);
                     if let Some(c) = child {
@@ -445,6 +488,9 @@ impl IsoVolume {
                         dir_extent = Some((c, len));
                     }
                 }
+                if view != IsoView::Joliet && !rr_named && !is_dir {
+                    alternatives = iso_name_forms(&raw, false);
+                }
                 if n.kind == FsKind::File {
                     n.size = extent_run.1;
                     n.data = if extent_run.1 > 0 {
@@ -453,42 +499,113 @@ impl IsoVolume {
                         FsData::Extents(Vec::new())
                     };
                     if rec.flags & flags::MULTI_EXTENT != 0 {
-                        pending = Some((n, raw));
+                        pending = Some(Pending {
+                            node: n,
+                            raw,
+                            alternatives,
+                            zf,
+                        });
                         continue;
                     }
+                    n = compressed(n, zf);
                 }
                 out.push(Record::Entry {
                     node_data: n,
                     dir_extent,
                     relocated_here,
+                    alternatives,
                 });
             }
         }
-        if let Some((p, _)) = pending {
-            out.push(Record::file(p));
+        if let Some(p) = pending {
+            out.push(p.record());
         }
+        keep_names_apart(&mut out);
         // Extents must lie on the medium.
         for r in &out {
             if let Record::Entry { node_data, .. } = r {
-                if let FsData::Extents(v) = &node_data.data {
-                    for &(off, len) in v {
-                        if off.saturating_add(len) > self.medium.len() {
-                            return Err(corrupt(
-                                "directory record",
-                                u64::from(extent),
-                                format!(
-                                    "{:?}: {len} bytes at block {} run past the end of the medium",
-                                    node_data.name,
-                                    off / SECTOR as u64
-                                ),
-                            ));
-                        }
+                let runs = match &node_data.data {
+                    FsData::Extents(v) => v.as_slice(),
+                    FsData::Zisofs(z) => z.runs.as_slice(),
+                    _ => &[],
+                };
+                for &(off, len) in runs {
+                    if off.saturating_add(len) > self.medium.len() {
+                        return Err(corrupt(
+                            "directory record",
+                            u64::from(extent),
+                            format!(
+                                "{:?}: {len} bytes at block {} run past the end of the medium",
+                                node_data.name,
+                                off / SECTOR as u64
+                            ),
+                        ));
                     }
                 }
             }
         }
         Ok(out)
     }
+}
+
+/// A file of several extents whose records are being read.
+struct Pending {
+    node: FsNode,
+    /// Its identifier as recorded (the next extent's record repeats it).
+    raw: Vec<u8>,
+    alternatives: Vec<String>,
+    /// Its zisofs `ZF` entry, if any (in the first record).
+    zf: Option<SuspEntry>,
+}
+
+impl Pending {
+    fn record(self) -> Record {
+        Record::file(compressed(self.node, self.zf), self.alternatives)
+    }
+}
+
+/// A file whose Rock Ridge entries hold a zisofs `ZF`: its data is the
+/// compressed file, its size the one `ZF` gives (an empty file stays as it
+/// is).
+fn compressed(mut n: FsNode, zf: Option<SuspEntry>) -> FsNode {
+    let Some(SuspEntry::Zf {
+        algorithm,
+        header_words,
+        block_log,
+        size,
+        ..
+    }) = zf
+    else {
+        return n;
+    };
+    if let FsData::Extents(runs) = &mut n.data {
+        if !runs.is_empty() {
+            n.data = FsData::Zisofs(ZisofsData {
+                runs: std::mem::take(runs),
+                algorithm,
+                header_words,
+                block_log,
+            });
+            n.size = size;
+        }
+    }
+    n
+}
+
+/// Size of the CD-ROM XA system use data of a directory record (CD-ROM XA
+/// §4.3: owner, group, attributes, the signature "XA", file number,
+/// reserved bytes).
+const XA_LEN: usize = 14;
+
+/// The part of a system use area that starts with a SUSP `SP` entry: the
+/// whole area, or what follows its CD-ROM XA data.
+pub(crate) fn sp_area(su: &[u8]) -> Option<&[u8]> {
+    let is_sp = |a: &[u8]| a.len() >= 7 && &a[0..2] == b"SP" && a[4] == 0xBE && a[5] == 0xEF;
+    if is_sp(su) {
+        return Some(su);
+    }
+    let xa = su.get(XA_LEN..).filter(|_| &su[6..8] == b"XA")?;
+    is_sp(xa).then_some(xa)
 }
 
 /// The sectors read as directories so far: disjoint runs, first → end.
@@ -526,15 +643,60 @@ enum Record {
         dir_extent: Option<(u32, u32)>,
         /// Rock Ridge `RE`: a relocated directory, shown at its `CL` instead.
         relocated_here: bool,
+        /// Longer forms of an ISO 9660 name, in order, for when the name
+        /// collides with another entry of the directory (see
+        /// [`iso_name_forms`]).
+        alternatives: Vec<String>,
     },
 }
 
 impl Record {
-    fn file(n: FsNode) -> Record {
+    fn file(n: FsNode, alternatives: Vec<String>) -> Record {
         Record::Entry {
             node_data: n,
             dir_extent: None,
             relocated_here: false,
+            alternatives,
+        }
+    }
+}
+
+/// Names that ISO 9660 keeps apart stay apart in the view: an entry whose
+/// short name (version and trailing dot cut off) collides with another
+/// entry of the directory takes its next longer form — the name with its
+/// dot (`12345678.` beside a directory `12345678`), then the identifier as
+/// recorded (`A.TXT;1` beside `A.TXT;2`) — until no name collides or no
+/// longer form is left.
+fn keep_names_apart(out: &mut [Record]) {
+    let cut_short =
+        |r: &Record| matches!(r, Record::Entry { alternatives, .. } if !alternatives.is_empty());
+    if !out.iter().any(cut_short) {
+        return;
+    }
+    for _ in 0..2 {
+        let mut count: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+        for r in out.iter() {
+            if let Record::Entry { node_data, .. } = r {
+                *count.entry(node_data.name.clone()).or_default() += 1;
+            }
+        }
+        let mut changed = false;
+        for r in out.iter_mut() {
+            if let Record::Entry {
+                node_data,
+                alternatives,
+                ..
+            } = r
+            {
+                if count.get(&node_data.name).copied().unwrap_or(0) > 1 && !alternatives.is_empty()
+                {
+                    node_data.name = alternatives.remove(0);
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
         }
     }
 }
@@ -577,8 +739,11 @@ fn apply_rock_ridge(n: &mut FsNode, entries: &[SuspEntry], child: &mut Option<u3
     let mut name: Option<Vec<u8>> = None;
     let mut link: Option<String> = None;
     let mut link_done = false;
-    // Whether the last link component continues in the next one.
-    let mut continued = false;
+    // Whether a '/' goes before the next link component: after every
+    // component but the root and one that continues (RRIP §4.1.3.1, as
+    // Linux and libarchive join them), so that empty components keep the
+    // target's slashes byte for byte.
+    let mut separator = false;
     let mut relocated = false;
     let mut dev = None;
     for e in entries {
@@ -627,11 +792,11 @@ fn apply_rock_ridge(n: &mut FsNode, entries: &[SuspEntry], child: &mut Option<u3
                     } else {
                         crate::escape::from_bytes(content).into_owned()
                     };
-                    if !target.is_empty() && !continued && !target.ends_with('/') {
+                    if separator {
                         target.push('/');
                     }
                     target.push_str(&piece);
-                    continued = cf & sl::CONTINUE != 0;
+                    separator = cf & (sl::CONTINUE | sl::ROOT) == 0;
                 }
                 if flags & 1 == 0 {
                     link_done = true;
@@ -696,6 +861,30 @@ pub fn iso_name(raw: &[u8], is_dir: bool) -> String {
         }
     }
     s
+}
+
+/// The longer forms of what [`iso_name`] makes of an identifier, shortest
+/// first, each different from the one before: the name with the trailing
+/// dot kept (version still cut off), then the identifier as recorded.
+pub fn iso_name_forms(raw: &[u8], is_dir: bool) -> Vec<String> {
+    let mut forms = Vec::new();
+    if is_dir {
+        return forms;
+    }
+    let short = iso_name(raw, false);
+    let whole = String::from_utf8_lossy(raw).into_owned();
+    let mut dotted = whole.clone();
+    if let Some(i) = dotted.rfind(';') {
+        if dotted[i + 1..].bytes().all(|b| b.is_ascii_digit()) {
+            dotted.truncate(i);
+        }
+    }
+    for f in [dotted, whole] {
+        if f != short && forms.last() != Some(&f) {
+            forms.push(f);
+        }
+    }
+    forms
 }
 
 /// A Joliet (UCS-2 big-endian) name, version cut off.
@@ -772,11 +961,32 @@ mod tests {
         assert_eq!(iso_name(b"README.;1", false), "README");
         assert_eq!(iso_name(b"DIR", true), "DIR");
         assert_eq!(iso_name(b"A;B", false), "A;B");
+        assert_eq!(
+            iso_name_forms(b"12345678.;1", false),
+            ["12345678.", "12345678.;1"]
+        );
+        assert_eq!(iso_name_forms(b"A.TXT;2", false), ["A.TXT;2"]);
+        assert_eq!(iso_name_forms(b"A.TXT", false), Vec::<String>::new());
+        assert_eq!(iso_name_forms(b"DIR", true), Vec::<String>::new());
         let j: Vec<u8> = "a😀.txt;1"
             .encode_utf16()
             .flat_map(|u| u.to_be_bytes())
             .collect();
         assert_eq!(joliet_name(&j), "a😀.txt");
+    }
+
+    #[test]
+    fn sp_is_found_at_the_start_or_after_xa_data() {
+        let sp = b"SP\x07\x01\xbe\xef\x0e";
+        assert_eq!(sp_area(sp), Some(&sp[..]));
+        let mut xa = b"\0\0\0\0\x8d\x55XA\0\0\0\0\0\0".to_vec();
+        xa.extend_from_slice(sp);
+        assert_eq!(sp_area(&xa), Some(&sp[..]));
+        xa[6] = b'X';
+        xa[7] = b'Y';
+        assert_eq!(sp_area(&xa), None);
+        assert_eq!(sp_area(b"XA"), None);
+        assert_eq!(sp_area(&xa[..15]), None);
     }
 
     #[test]

@@ -5,10 +5,11 @@
 //! image stream reaches it.
 
 use crate::codec::SECTOR;
-use crate::image::arena::{NodeKind, ROOT};
+use crate::image::arena::{NodeKind, Stored, ROOT};
 use crate::iso9660::ecma119::{dir_date, flags, DirectoryRecord, PathTableRecord};
 use crate::iso9660::hierarchy::{Context, Ecma119Tree, Entry, Target, MAX_EXTENT};
 use crate::iso9660::rockridge::{self, layout_system_use, CeCursor, SuspEntry};
+use crate::iso9660::zisofs;
 
 impl Ecma119Tree {
     /// The root directory record for the volume descriptor (34 bytes).
@@ -172,6 +173,12 @@ impl Ecma119Tree {
                         }
                         _ => {}
                     },
+                    // A file compressed for the image (zisofs) says so.
+                    Target::File(c) => {
+                        if let Stored::Zisofs(z) = &ctx.data.contents[c as usize].source {
+                            e.push(zisofs::zf_entry(&z.layout));
+                        }
+                    }
                     _ => {}
                 }
             }

@@ -122,6 +122,23 @@ pub enum SuspEntry {
         /// The stamps, in flag order.
         stamps: Vec<[u8; 7]>,
     },
+    /// `ZF` (the zisofs extension, not part of RRIP 1.12), or `Z2` (the
+    /// signature libisofs also gives zisofs2 files): the file's data is
+    /// compressed; see [`zisofs`](crate::zisofs). For zisofs (`pz`, entry
+    /// version one) the size is 32 bits in both byte orders; for zisofs2
+    /// (`PZ`, entry version two) 64 bits little-endian.
+    Zf {
+        /// The signature is `Z2`, not `ZF`.
+        z2: bool,
+        /// The algorithm: `pz` for zisofs, `PZ` for zisofs2.
+        algorithm: [u8; 2],
+        /// Size of the compressed file's header in 4-byte units.
+        header_words: u8,
+        /// log2 of the block size.
+        block_log: u8,
+        /// The size uncompressed.
+        size: u64,
+    },
     /// Any other entry, kept as is.
     Unknown {
         /// Signature.
@@ -157,6 +174,7 @@ impl SuspEntry {
             SuspEntry::Cl { .. } | SuspEntry::Pl { .. } => 12,
             SuspEntry::Re => 4,
             SuspEntry::Tf { stamps, .. } => 5 + 7 * stamps.len(),
+            SuspEntry::Zf { .. } => 16,
             SuspEntry::Unknown { data, .. } => 4 + data.len(),
         }
     }
@@ -182,6 +200,10 @@ impl SuspEntry {
             SuspEntry::Pl { .. } => (b"PL", 1),
             SuspEntry::Re => (b"RE", 1),
             SuspEntry::Tf { .. } => (b"TF", 1),
+            SuspEntry::Zf { z2, algorithm, .. } => (
+                if *z2 { b"Z2" } else { b"ZF" },
+                if algorithm == b"pz" { 1 } else { 2 },
+            ),
             SuspEntry::Unknown { sig, version, .. } => (sig, *version),
         };
         out.extend_from_slice(sig);
@@ -249,6 +271,21 @@ impl SuspEntry {
                 out.push(*flags);
                 for s in stamps {
                     out.extend_from_slice(s);
+                }
+            }
+            SuspEntry::Zf {
+                algorithm,
+                header_words,
+                block_log,
+                size,
+                ..
+            } => {
+                out.extend_from_slice(algorithm);
+                out.extend_from_slice(&[*header_words, *block_log]);
+                if algorithm == b"pz" {
+                    out.extend_from_slice(&both32(*size as u32));
+                } else {
+                    out.extend_from_slice(&size.to_le_bytes());
                 }
             }
             SuspEntry::Unknown { data, .. } => out.extend_from_slice(data),
@@ -388,6 +425,20 @@ impl SuspEntry {
                         }
                     }
                 }
+                // zisofs: algorithm, header size / 4, log2 block size, and
+                // the uncompressed size (both byte orders of 32 bits for
+                // "pz", 64 bits little-endian for zisofs2's "PZ").
+                b"ZF" | b"Z2" if d.len() >= 12 => SuspEntry::Zf {
+                    z2: sig == *b"Z2",
+                    algorithm: [d[0], d[1]],
+                    header_words: d[2],
+                    block_log: d[3],
+                    size: if &d[0..2] == b"pz" {
+                        u64::from(read_both32(&d[4..12], W)?)
+                    } else {
+                        u64::from_le_bytes(d[4..12].try_into().expect("8"))
+                    },
+                },
                 _ => SuspEntry::Unknown {
                     sig,
                     version,
@@ -426,8 +477,11 @@ pub fn nm_entries(name: &[u8]) -> Vec<SuspEntry> {
 }
 
 /// `SL` entries for a link target: "/" starts with a root component, "." and
-/// ".." become current/parent components, and entries are chained with the
-/// entry continue flag. An entry boundary falls inside a name component where
+/// ".." become current/parent components, the text between two slashes that
+/// follow each other an empty component (so that `.///file` and `dir/` read
+/// back byte for byte, as Linux and libarchive join components: a '/'
+/// after each one but the root and those that continue), and entries are
+/// chained with the entry continue flag. An entry boundary falls inside a name component where
 /// it can (the first part flagged "continues"), because readers disagree on
 /// whether a boundary between whole components implies a '/' (Linux and
 /// pycdlib add one, libarchive does not); a split component reads the same
@@ -437,10 +491,15 @@ pub fn sl_entries(target: &str) -> Vec<SuspEntry> {
     let target = crate::escape::to_bytes(target);
     // Whole components: (flags, text).
     let mut comps: Vec<(u8, &[u8])> = Vec::new();
+    let mut parts = target.split(|&b| b == b'/');
     if target.first() == Some(&b'/') {
         comps.push((sl::ROOT, &[]));
+        parts.next();
+        if &*target == b"/" {
+            parts.next();
+        }
     }
-    for part in target.split(|&b| b == b'/').filter(|p| !p.is_empty()) {
+    for part in parts {
         match part {
             b"." => comps.push((sl::CURRENT, &[])),
             b".." => comps.push((sl::PARENT, &[])),
@@ -659,6 +718,23 @@ mod tests {
             low: 0x0801,
         });
         assert_eq!(&pn[..4], b"PN\x14\x01");
+        let zf = enc(&SuspEntry::Zf {
+            z2: false,
+            algorithm: *b"pz",
+            header_words: 4,
+            block_log: 15,
+            size: 0x0102_0304,
+        });
+        assert_eq!(zf, b"ZF\x10\x01pz\x04\x0f\x04\x03\x02\x01\x01\x02\x03\x04");
+        // As xorriso writes a zisofs2 file (susp_z2=on).
+        let z2 = enc(&SuspEntry::Zf {
+            z2: true,
+            algorithm: *b"PZ",
+            header_words: 6,
+            block_log: 17,
+            size: 3_488_890,
+        });
+        assert_eq!(z2, b"Z2\x10\x02PZ\x06\x11\x7a\x3c\x35\0\0\0\0\0");
     }
 
     #[test]
@@ -680,6 +756,20 @@ mod tests {
             SuspEntry::Pl { parent: 8 },
             SuspEntry::Re,
             SuspEntry::Pn { high: 1, low: 2 },
+            SuspEntry::Zf {
+                z2: false,
+                algorithm: *b"pz",
+                header_words: 4,
+                block_log: 15,
+                size: 0x0012_3456,
+            },
+            SuspEntry::Zf {
+                z2: true,
+                algorithm: *b"PZ",
+                header_words: 6,
+                block_log: 17,
+                size: 0x0001_0012_3456,
+            },
             rrip_er(),
         ]
         .into_iter()
@@ -720,7 +810,7 @@ mod tests {
         let e = sl_entries(&long);
         assert!(e.len() > 3);
         assert!(e.iter().all(|x| x.len() <= 255));
-        assert_eq!(reassemble(&e), long.trim_end_matches('/'));
+        assert_eq!(reassemble(&e), long);
         let mut flags = Vec::new();
         for x in &e {
             let SuspEntry::Sl {
@@ -768,6 +858,29 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn link_targets_keep_every_slash() {
+        for t in [
+            ".///file",
+            "./file",
+            "dir/",
+            "//x",
+            "/",
+            "/etc/passwd",
+            "../../outside",
+            "a//b/",
+        ] {
+            assert_eq!(reassemble(&sl_entries(t)), t, "{t}");
+        }
+        assert_eq!(
+            sl_entries(".//f"),
+            vec![SuspEntry::Sl {
+                flags: 0,
+                components: vec![(sl::CURRENT, vec![]), (0, vec![]), (0, b"f".to_vec())]
+            }]
+        );
     }
 
     #[test]

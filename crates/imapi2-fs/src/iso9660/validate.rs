@@ -135,7 +135,7 @@ pub(crate) fn check_iso_session(c: &mut Checker, start: u32, trees: bool) {
     // The volume space counts from block 0; xorriso's sessions of
     // overwritable media count it from their own start: then it ends
     // before the session does, or before the root directory it holds.
-    let root_extent = DirectoryRecord::decode(&pvd.root_record)
+    let root_extent = DirectoryRecord::decode(&root_record_34(&pvd))
         .map(|r| u64::from(r.extent))
         .unwrap_or(0);
     let end = if volume <= u64::from(start) || (start > 0 && root_extent >= volume) {
@@ -154,6 +154,16 @@ pub(crate) fn check_iso_session(c: &mut Checker, start: u32, trees: bool) {
     if let Some((at, cat)) = catalog {
         check_catalog(c, at, cat, limit);
     }
+}
+
+/// The root directory record of a volume descriptor as readers take it: a
+/// length field over 34 reads as 34, the bytes the field has.
+fn root_record_34(vd: &VolumeDescriptor) -> [u8; 34] {
+    let mut r = vd.root_record;
+    if usize::from(r[0]) > r.len() {
+        r[0] = r.len() as u8;
+    }
+    r
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -213,7 +223,19 @@ fn check_tree(
     names: Names,
     iso1999: bool,
 ) -> bool {
-    let root = match DirectoryRecord::decode(&vd.root_record) {
+    let root_record = root_record_34(vd);
+    if vd.root_record[0] != root_record[0] {
+        c.warning(
+            "root directory record",
+            vd_at,
+            format!(
+                "its length field says {} bytes, but the volume descriptor holds the 34 bytes \
+                 ECMA-119 §8.4.18 gives it (NetBSD makefs writes 68); readers read those 34",
+                vd.root_record[0]
+            ),
+        );
+    }
+    let root = match DirectoryRecord::decode(&root_record) {
         Ok(r) => r,
         Err(e) => {
             c.problem("root directory record", vd_at, e.to_string());
@@ -691,6 +713,11 @@ fn check_name_1999(c: &mut Checker, id: &[u8], block: u64, path: &str) {
 
 /// SUSP's SP in the root's "." record: the bytes to skip, if present.
 fn check_sp(c: &mut Checker, su: &[u8], block: u64) -> Option<u8> {
+    // After CD-ROM XA data (genisoimage -xa), as the readers take it.
+    let su = match crate::iso9660::reader::sp_area(su) {
+        Some(after) if after.len() < su.len() => after,
+        _ => su,
+    };
     if su.len() < 7 || &su[0..2] != b"SP" {
         return None;
     }

@@ -131,6 +131,15 @@ impl Disc {
         })
     }
 
+    /// What the readers read in spite of the medium not following the
+    /// standard, one sentence each (the newest ISO 9660 session's).
+    pub fn warnings(&self) -> Vec<String> {
+        self.iso
+            .as_ref()
+            .map(|v| v.warnings.clone())
+            .unwrap_or_default()
+    }
+
     /// The file systems present (`IdentifyFileSystemsOnDisc`), Rock Ridge
     /// included as [`FileSystems::ROCK_RIDGE`].
     pub fn file_systems(&self) -> FileSystems {

@@ -1,7 +1,9 @@
 //! Extracting a view of a medium to a host directory, safely: nothing is
 //! written outside the target directory, names that could climb out of it
-//! and links that point out of it are refused, links are never followed,
-//! and existing files are kept unless asked otherwise.
+//! are refused, links are made last and never followed (so a link that
+//! points out of the tree is restored as recorded, as bsdtar and xorriso
+//! restore it, unless asked to refuse it), and existing files are kept
+//! unless asked otherwise.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::{self, File, OpenOptions};
@@ -12,6 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use crate::error::{Error, Result};
+use crate::iso9660::zisofs::ZisofsReader;
 use crate::read::medium::Medium;
 use crate::read::view::{FsData, FsKind, FsTree, ZERO_RUN};
 
@@ -22,6 +25,11 @@ pub struct ExtractOptions {
     pub force: bool,
     /// Give files the owners the view records (needs privileges).
     pub owners: bool,
+    /// Refuse symbolic links that point outside the extracted tree
+    /// (absolute targets, or `..` climbing above the view's root); by
+    /// default they are made as recorded. Nothing is ever written through a
+    /// link either way: links are made after everything else.
+    pub refuse_outside_links: bool,
 }
 
 /// What an extraction did.
@@ -57,7 +65,7 @@ pub fn extract(
     fs::create_dir_all(dest).map_err(|e| out_err(dest, e))?;
     let mut report = ExtractReport::default();
     let order = extraction_order(tree, tops);
-    let s = make_directories(tree, order, dest, &mut report)?;
+    let s = make_directories(tree, order, dest, options.refuse_outside_links, &mut report)?;
     let outcomes = write_files(tree, medium, &s.jobs, options)?;
     for ((i, _), outcome) in s.jobs.iter().zip(&outcomes) {
         match outcome {
@@ -141,11 +149,13 @@ struct Sorted {
 }
 
 /// Makes the directories of `order` (refusing names that could climb out of
-/// `dest` and links that point out of it) and sorts out the rest.
+/// `dest`, and links that point out of it when `refuse_outside_links`) and
+/// sorts out the rest.
 fn make_directories(
     tree: &FsTree,
     order: Vec<u32>,
     dest: &Path,
+    refuse_outside_links: bool,
     report: &mut ExtractReport,
 ) -> Result<Sorted> {
     let mut s = Sorted::default();
@@ -188,8 +198,8 @@ fn make_directories(
                 dirs.insert(i, host);
             }
             FsKind::Symlink(target) => match check_link_target(tree, i, target) {
-                Ok(()) => s.links.push((i, host, target.clone())),
-                Err(why) => report.refused.push((tree.path(i), why)),
+                Err(why) if refuse_outside_links => report.refused.push((tree.path(i), why)),
+                _ => s.links.push((i, host, target.clone())),
             },
             FsKind::File => match n.link_key.and_then(|k| first_of_link.get(&k)) {
                 Some(&first) => s.hard.push((i, host, first)),
@@ -403,7 +413,16 @@ fn write_file(
             })
         }
     };
-    let bytes = write_data(medium, &n.data, n.size, &mut f, host, buf)?;
+    let bytes = match write_data(medium, &n.data, n.size, &mut f, host, buf) {
+        // A compressed file that does not decompress is left out, and the
+        // rest goes on.
+        Err(e @ Error::Corrupt { .. }) if matches!(n.data, FsData::Zisofs(_)) => {
+            drop(f);
+            let _ = fs::remove_file(host);
+            return Ok(Outcome::Refused(e.to_string()));
+        }
+        r => r?,
+    };
     if options.owners {
         let _ = std::os::unix::fs::fchown(&f, n.uid, n.gid);
     }
@@ -502,7 +521,21 @@ fn make_room(
     }
 }
 
-/// Copies a file's data; runs that read as zeros become holes.
+/// Files at least this large get holes where the image holds zeros;
+/// smaller ones are copied by one kernel call (a hole takes at least one
+/// block of the host file system, and most small files have none).
+const SPARSE_MIN: u64 = 64 << 10;
+/// Zeros become a hole in whole units of this size, aligned in the output.
+const HOLE_UNIT: u64 = 64 << 10;
+/// Bytes at the start of each unit that tell data from a unit to look at.
+const PROBE: usize = 64;
+
+/// Copies a file's data to `f` (new and empty), zisofs files decompressed.
+/// Runs the view does not record (UDF's unrecorded extents) and blocks of
+/// zeros of zisofs files become holes; in a file of at least
+/// [`SPARSE_MIN`] bytes so do the holes of a sparse image file (found with
+/// `SEEK_DATA`/`SEEK_HOLE`, not read) and every aligned [`HOLE_UNIT`] of
+/// zeros in the data (see [`copy_skipping_zeros`]).
 fn write_data(
     medium: &Medium,
     data: &FsData,
@@ -515,41 +548,190 @@ fn write_data(
         path: host.to_path_buf(),
         error,
     };
-    match data {
-        FsData::None => Ok(0),
+    // Whether the data may end in a hole, which only the length makes.
+    let mut holes = false;
+    let written = match data {
+        FsData::None => 0,
         FsData::Inline(b) => {
             f.write_all(b).map_err(out_err)?;
-            Ok(b.len() as u64)
+            return Ok(b.len() as u64);
         }
         FsData::Extents(runs) => {
-            let mut written = 0u64;
+            let sparse = size >= SPARSE_MIN;
+            holes = sparse;
+            let mut pos = 0u64;
             for &(off, len) in runs {
-                if off == ZERO_RUN {
-                    written += len;
-                    f.set_len(written).map_err(out_err)?;
-                    use std::io::Seek;
-                    f.seek(io::SeekFrom::Start(written)).map_err(out_err)?;
-                    continue;
+                if off != ZERO_RUN {
+                    medium.check_range(off, len)?;
                 }
-                medium.copy_to(off, len, f, host, buf)?;
-                written += len;
+                match (off, sparse) {
+                    (ZERO_RUN, _) => holes = true,
+                    (_, false) => medium.copy_to(off, len, f, pos, host, buf)?,
+                    (_, true) => {
+                        let end = off.saturating_add(len);
+                        let mut at = off;
+                        while at < end {
+                            let (d, h) = medium.data_run(at, end);
+                            let out_at = pos + (d - off);
+                            copy_skipping_zeros(medium, d, h - d, f, out_at, host, buf)?;
+                            at = h;
+                        }
+                    }
+                }
+                pos += len;
             }
-            if written != size {
-                return Err(Error::Corrupt {
-                    structure: "file".into(),
-                    block: 0,
-                    reason: format!("{}: {size} bytes recorded, {written} found", host.display()),
-                });
-            }
-            Ok(written)
+            pos
         }
+        FsData::Zisofs(z) => {
+            // Decompressed a block at a time; blocks of zeros become holes.
+            holes = true;
+            let mut r = ZisofsReader::new(medium.clone(), z, size);
+            let mut pos = 0u64;
+            for i in 0..r.table()?.blocks() {
+                if !r.read_block(i, buf)? {
+                    write_nonzero(buf, f, pos).map_err(out_err)?;
+                }
+                pos += buf.len() as u64;
+            }
+            pos
+        }
+    };
+    if written != size {
+        return Err(Error::Corrupt {
+            structure: "file".into(),
+            block: 0,
+            reason: format!("{}: {size} bytes recorded, {written} found", host.display()),
+        });
     }
+    if holes {
+        f.set_len(size).map_err(out_err)?;
+    }
+    Ok(written)
+}
+
+/// Copies `len` bytes from byte `offset` of the medium to byte `out_at` of
+/// `f`, leaving out (as holes) the [`HOLE_UNIT`]s, aligned in the output,
+/// that hold only zeros. A unit whose first [`PROBE`] bytes are not all
+/// zeros is data: runs of such units are copied by the kernel
+/// (`copy_file_range`); a unit that starts with zeros is read whole, left
+/// out if it is all zeros and written from that buffer if not. So all but
+/// the probes (1/1024 of the data) is read once.
+fn copy_skipping_zeros(
+    medium: &Medium,
+    offset: u64,
+    len: u64,
+    f: &File,
+    out_at: u64,
+    host: &Path,
+    buf: &mut Vec<u8>,
+) -> Result<()> {
+    let out_err = |error| Error::Output {
+        path: host.to_path_buf(),
+        error,
+    };
+    let mut probe = [0u8; PROBE];
+    // The start of the run of data units not copied yet.
+    let mut pending: Option<u64> = None;
+    let mut done = 0u64;
+    while done < len {
+        let here = out_at + done;
+        let n = (len - done).min(HOLE_UNIT - here % HOLE_UNIT);
+        let p = &mut probe[..(n as usize).min(PROBE)];
+        medium.read_exact_at(p, offset + done, "file data")?;
+        if !is_zero(p) {
+            pending.get_or_insert(done);
+            done += n;
+            continue;
+        }
+        if let Some(from) = pending.take() {
+            medium.copy_to(offset + from, done - from, f, out_at + from, host, buf)?;
+        }
+        if buf.len() < n as usize {
+            buf.resize(n as usize, 0);
+        }
+        let unit = &mut buf[..n as usize];
+        medium.read_exact_at(unit, offset + done, "file data")?;
+        if !is_zero(unit) {
+            use std::os::unix::fs::FileExt;
+            f.write_all_at(unit, here).map_err(out_err)?;
+        }
+        done += n;
+    }
+    if let Some(from) = pending {
+        medium.copy_to(offset + from, len - from, f, out_at + from, host, buf)?;
+    }
+    Ok(())
+}
+
+/// Writes `bytes` at byte `at` of `f`, but for the [`HOLE_UNIT`]s (aligned
+/// in the output) that hold only zeros; runs of units that are not zeros go
+/// in one write each.
+fn write_nonzero(bytes: &[u8], f: &File, at: u64) -> io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    let mut i = 0usize;
+    let mut run: Option<usize> = None;
+    while i < bytes.len() {
+        let unit_end = (i + (HOLE_UNIT - (at + i as u64) % HOLE_UNIT) as usize).min(bytes.len());
+        let zero = is_zero(&bytes[i..unit_end]);
+        match (zero, run) {
+            (true, Some(r)) => {
+                f.write_all_at(&bytes[r..i], at + r as u64)?;
+                run = None;
+            }
+            (false, None) => run = Some(i),
+            _ => {}
+        }
+        i = unit_end;
+    }
+    if let Some(r) = run {
+        f.write_all_at(&bytes[r..], at + r as u64)?;
+    }
+    Ok(())
+}
+
+/// Whether `b` holds only zeros: pieces of 4 KiB are or-ed together (which
+/// the compiler vectorises), stopping at the first piece that is not zero.
+fn is_zero(b: &[u8]) -> bool {
+    b.chunks(4096)
+        .all(|piece| piece.iter().fold(0u8, |acc, &x| acc | x) == 0)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::read::view::FsNode;
+
+    #[test]
+    fn zeros_become_holes() {
+        use std::os::unix::fs::MetadataExt;
+        // 3 MiB of zeros but for a few bytes at 1 MiB + 5, read from a
+        // stream (no SEEK_DATA there: the zeros are found by reading), after
+        // a run the view does not record.
+        let mut img = vec![0u8; 3 << 20];
+        img[(1 << 20) + 5..(1 << 20) + 11].copy_from_slice(b"middle");
+        let m = Medium::from_stream(std::io::Cursor::new(img.clone())).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let host = dir.path().join("f");
+        let mut f = File::create(&host).unwrap();
+        let runs = FsData::Extents(vec![(ZERO_RUN, 1 << 20), (0, 3 << 20)]);
+        let n = write_data(&m, &runs, 4 << 20, &mut f, &host, &mut Vec::new()).unwrap();
+        assert_eq!(n, 4 << 20);
+        drop(f);
+        let back = fs::read(&host).unwrap();
+        assert_eq!(back.len(), 4 << 20);
+        assert_eq!(&back[1 << 20..], &img[..]);
+        let md = fs::metadata(&host).unwrap();
+        assert!(
+            md.blocks() * 512 <= 2 * HOLE_UNIT,
+            "{} bytes",
+            md.blocks() * 512
+        );
+        // A run past the end of the medium is an error, hole or not.
+        let mut f = File::create(dir.path().join("g")).unwrap();
+        let past = FsData::Extents(vec![(2 << 20, 2 << 20)]);
+        let e = write_data(&m, &past, 2 << 20, &mut f, &host, &mut Vec::new()).unwrap_err();
+        assert!(e.to_string().contains("past the end"), "{e}");
+    }
 
     #[test]
     fn names_and_link_targets_are_checked() {

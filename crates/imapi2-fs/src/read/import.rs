@@ -4,7 +4,7 @@
 //! their extents on the medium; the next session is planned after it.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
 use crate::filesystems::FileSystems;
@@ -12,6 +12,7 @@ use crate::image::arena::{Content, NodeKind, Stored, NO_PARENT};
 use crate::image::file_system_image::FileSystemImage;
 use crate::image::item::{Attributes, ItemKind, SpecialKind};
 use crate::image::journal::Undo;
+use crate::iso9660::zisofs::ZisofsReader;
 use crate::read::disc::{default_for_import, Disc};
 use crate::read::imported::{ImportProgress, Imported};
 use crate::read::medium::Medium;
@@ -246,7 +247,7 @@ impl FileSystemImage {
                         Some(&c) => c,
                         None => {
                             let c = self.tree.push_content(Content {
-                                source: stored_for(medium, &n.data),
+                                source: stored_for(medium, &n.data, n.size),
                                 size: n.size,
                             });
                             if let Some(k) = n.link_key {
@@ -364,12 +365,18 @@ impl FileSystemImage {
     }
 }
 
-/// How imported data is stored: runs of the medium, or the bytes.
-fn stored_for(medium: &Medium, data: &FsData) -> Stored {
+/// How imported data of `size` bytes is stored: runs of the medium, the
+/// bytes, or (for zisofs files) a stream that decompresses them.
+fn stored_for(medium: &Medium, data: &FsData, size: u64) -> Stored {
     match data {
         FsData::None => Stored::Empty,
         FsData::Inline(b) => Stored::Bytes(Arc::from(b.as_slice())),
         FsData::Extents(runs) if runs.is_empty() => Stored::Empty,
         FsData::Extents(runs) => Stored::Extents(medium.clone(), Arc::from(runs.as_slice())),
+        // Read decompressed: the next session holds the file's own bytes.
+        FsData::Zisofs(z) => {
+            let reader = ZisofsReader::new(medium.clone(), z, size);
+            Stored::Stream(Arc::new(Mutex::new(Box::new(reader))))
+        }
     }
 }

@@ -3,10 +3,10 @@
 
 use std::fmt;
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::codec::SECTOR;
 use crate::error::{Error, Result};
@@ -33,8 +33,17 @@ pub struct Medium {
 }
 
 enum Inner {
-    File { file: File, path: PathBuf, len: u64 },
-    Stream { stream: SharedStream, len: u64 },
+    File {
+        file: File,
+        path: PathBuf,
+        len: u64,
+        /// Where the file holds data (the rest are holes), found once.
+        data: OnceLock<Box<[(u64, u64)]>>,
+    },
+    Stream {
+        stream: SharedStream,
+        len: u64,
+    },
 }
 
 impl fmt::Debug for Medium {
@@ -56,7 +65,12 @@ impl Medium {
             .map_err(|error| Error::ImportRead { block: 0, error })?
             .len();
         Ok(Medium {
-            inner: Arc::new(Inner::File { file, path, len }),
+            inner: Arc::new(Inner::File {
+                file,
+                path,
+                len,
+                data: OnceLock::new(),
+            }),
         })
     }
 
@@ -137,27 +151,20 @@ impl Medium {
         }
     }
 
-    /// Copies `len` bytes from byte `offset` to the end of `out`, through
-    /// the kernel (`copy_file_range`) where the medium is a file and the
-    /// kernel allows it, else through `buf`. `out_path` names `out` in errors.
+    /// Copies `len` bytes from byte `offset` to byte `out_offset` of `out`,
+    /// through the kernel (`copy_file_range`) where the medium is a file
+    /// and the kernel allows it, else through `buf`. `out_path` names `out`
+    /// in errors.
     pub fn copy_to(
         &self,
         offset: u64,
         len: u64,
-        out: &mut File,
+        out: &File,
+        out_offset: u64,
         out_path: &Path,
         buf: &mut Vec<u8>,
     ) -> Result<()> {
-        if offset.checked_add(len).map_or(true, |e| e > self.len()) {
-            return Err(Error::Corrupt {
-                structure: "file data".into(),
-                block: offset / SECTOR as u64,
-                reason: format!(
-                    "{len} bytes at offset {offset} run past the end of the medium ({} bytes)",
-                    self.len()
-                ),
-            });
-        }
+        self.check_range(offset, len)?;
         let out_err = |error| Error::Output {
             path: out_path.to_path_buf(),
             error,
@@ -166,8 +173,9 @@ impl Medium {
         if let Inner::File { file, .. } = &*self.inner {
             while done < len {
                 let mut from = offset + done;
+                let mut to = out_offset + done;
                 let want = (len - done).min(1 << 30) as usize;
-                match rustix::fs::copy_file_range(file, Some(&mut from), &*out, None, want) {
+                match rustix::fs::copy_file_range(file, Some(&mut from), out, Some(&mut to), want) {
                     Ok(0) => break,
                     Ok(n) => done += n as u64,
                     Err(_) if done == 0 => break, // not offered here: copy by hand
@@ -181,10 +189,49 @@ impl Medium {
                 buf.resize(n, 0);
             }
             self.read_exact_at(&mut buf[..n], offset + done, "file data")?;
-            out.write_all(&buf[..n]).map_err(out_err)?;
+            out.write_all_at(&buf[..n], out_offset + done)
+                .map_err(out_err)?;
             done += n as u64;
         }
         Ok(())
+    }
+
+    /// An error unless `len` bytes from byte `offset` lie on the medium.
+    pub(crate) fn check_range(&self, offset: u64, len: u64) -> Result<()> {
+        if offset.checked_add(len).map_or(true, |e| e > self.len()) {
+            return Err(Error::Corrupt {
+                structure: "file data".into(),
+                block: offset / SECTOR as u64,
+                reason: format!(
+                    "{len} bytes at offset {offset} run past the end of the medium ({} bytes)",
+                    self.len()
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// The first run of `[from, end)` that may hold data, as `(start, end)`:
+    /// where the medium is a sparse image file, the holes before and after
+    /// it are skipped, without reading them; elsewhere the whole range is
+    /// data. A range with no data left gives `(end, end)`.
+    pub fn data_run(&self, from: u64, end: u64) -> (u64, u64) {
+        if from >= end {
+            return (end, end);
+        }
+        let Inner::File {
+            file, len, data, ..
+        } = &*self.inner
+        else {
+            return (from, end);
+        };
+        let runs = data.get_or_init(|| data_runs(file, *len));
+        // The first run that ends after `from`.
+        let i = runs.partition_point(|r| r.1 <= from);
+        match runs.get(i) {
+            Some(&(s, e)) if s < end => (s.max(from), e.min(end)),
+            _ => (end, end),
+        }
     }
 
     /// `n` whole sectors from sector `lba`.
@@ -209,6 +256,38 @@ impl Medium {
             pos: 0,
         }
     }
+}
+
+/// The runs of `file` (of `len` bytes) that hold data, in order, asked of
+/// the kernel once (`SEEK_DATA`, `SEEK_HOLE`: a walk over the file's
+/// extents, cheaper than reading it); the whole file where it cannot say.
+/// At most one run per two blocks of 4 KiB, so within the medium's size.
+fn data_runs(file: &File, len: u64) -> Box<[(u64, u64)]> {
+    use rustix::fs::{seek, SeekFrom as S};
+    let mut runs = Vec::new();
+    let mut at = 0u64;
+    while at < len {
+        let start = match seek(file, S::Data(at)) {
+            Ok(d) => d,
+            // ENXIO: nothing but a hole from here to the end.
+            Err(rustix::io::Errno::NXIO) => break,
+            Err(_) if runs.is_empty() => return Box::new([(0, len)]),
+            Err(_) => {
+                runs.push((at, len));
+                break;
+            }
+        };
+        if start >= len {
+            break;
+        }
+        let stop = match seek(file, S::Hole(start)) {
+            Ok(h) if h > start => h.min(len),
+            _ => len,
+        };
+        runs.push((start, stop));
+        at = stop;
+    }
+    runs.into_boxed_slice()
 }
 
 /// A [`Medium`] read as a stream.
@@ -250,6 +329,30 @@ impl Seek for MediumCursor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn data_runs_skip_the_holes_of_a_sparse_file() {
+        use std::os::unix::fs::FileExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("sparse.img");
+        let f = File::create(&p).unwrap();
+        f.set_len(8 << 20).unwrap();
+        f.write_all_at(b"middle", 4 << 20).unwrap();
+        drop(f);
+        let m = Medium::open(&p).unwrap();
+        let (start, stop) = m.data_run(0, 8 << 20);
+        if (start, stop) == (0, 8 << 20) {
+            return; // a file system without holes
+        }
+        assert_eq!(start, 4 << 20);
+        assert!(((4 << 20) + 6..5 << 20).contains(&stop), "{stop}");
+        assert_eq!(m.data_run(stop, 8 << 20), (8 << 20, 8 << 20));
+        assert_eq!(m.data_run(start + 2, start + 4), (start + 2, start + 4));
+        assert_eq!(m.data_run(0, 1 << 20), (1 << 20, 1 << 20));
+        // A stream has no holes to ask about.
+        let s = Medium::from_stream(io::Cursor::new(vec![0u8; 100])).unwrap();
+        assert_eq!(s.data_run(10, 50), (10, 50));
+    }
 
     #[test]
     fn reads_inside_and_refuses_past_the_end() {

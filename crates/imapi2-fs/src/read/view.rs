@@ -34,6 +34,24 @@ pub enum FsData {
     Extents(Vec<(u64, u64)>),
     /// The data itself (UDF files embedded in their entry).
     Inline(Vec<u8>),
+    /// Compressed in the zisofs format (a Rock Ridge `ZF` entry, as
+    /// `mkisofs -z` and `xorriso --zisofs` write it): the node's `size` is
+    /// the size uncompressed; see [`zisofs`](crate::zisofs) for reading it.
+    Zisofs(ZisofsData),
+}
+
+/// Where a zisofs-compressed file lies, and what its `ZF` entry says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZisofsData {
+    /// Runs of the medium holding the compressed file, in order: (byte
+    /// offset, length).
+    pub runs: Vec<(u64, u64)>,
+    /// The algorithm (`pz` is zisofs; others are not decompressed).
+    pub algorithm: [u8; 2],
+    /// Header size in 4-byte units.
+    pub header_words: u8,
+    /// log2 of the block size.
+    pub block_log: u8,
 }
 
 /// Offset of a run that is not recorded and reads as zeros.

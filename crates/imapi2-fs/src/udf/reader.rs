@@ -650,6 +650,7 @@ impl Budget {
         let data = match &n.data {
             FsData::None => 0,
             FsData::Extents(runs) => runs.len() * std::mem::size_of::<(u64, u64)>(),
+            FsData::Zisofs(z) => z.runs.len() * std::mem::size_of::<(u64, u64)>(),
             FsData::Inline(d) => d.len(),
         };
         self.take((std::mem::size_of::<FsNode>() + n.name.len() + data) as u64)

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::image::arena::{Content, Stored, TreeData};
 use crate::image::source::read_runs;
+use crate::iso9660::zisofs::CompressingReader;
 use crate::read::medium::{stream_len, Medium, SharedStream};
 
 /// Appends the whole of a small host file to `out` with one open and (for a
@@ -76,6 +77,15 @@ pub(crate) enum Reader {
     Bytes(Arc<[u8]>),
     Stream(SharedStream),
     Extents(Medium, Arc<[(u64, u64)]>),
+    /// A file compressed at write time (zisofs).
+    Zisofs(Box<Compressing>),
+}
+
+/// A file compressed as it is read: its source, and what compresses it.
+pub(crate) struct Compressing {
+    inner: Reader,
+    enc: CompressingReader,
+    name: String,
 }
 
 impl Reader {
@@ -111,6 +121,19 @@ impl Reader {
                 Reader::Extents(m.clone(), r.clone()),
                 r.iter().map(|x| x.1).sum(),
             ),
+            Stored::Zisofs(z) => {
+                let plain = Content {
+                    source: z.inner.clone(),
+                    size: z.layout.size,
+                };
+                let inner = Reader::open(&plain, data, name)?;
+                let r = Compressing {
+                    inner,
+                    enc: CompressingReader::new(z.layout.clone()),
+                    name: name.to_string(),
+                };
+                (Reader::Zisofs(Box::new(r)), z.layout.compressed_size())
+            }
         };
         if found != content.size {
             return Err(Error::DataStreamInconsistency {
@@ -154,6 +177,11 @@ impl Reader {
                 read_runs(m, runs, &mut buf[..n], offset)
                     .map_err(|e| io::Error::other(e.to_string()))?;
                 Ok(n)
+            }
+            Reader::Zisofs(z) => {
+                let size = z.enc.layout().size;
+                let mut fill = |b: &mut [u8], at: u64| z.inner.read_exact_at(b, at, size, &z.name);
+                z.enc.read_at(buf, offset, &z.name, &mut fill)
             }
         }
     }
@@ -205,6 +233,8 @@ impl Reader {
                     error,
                 })?
                 .len(),
+            // The source uncompressed must still be the size measured.
+            Reader::Zisofs(z) => return z.inner.check_unchanged(z.enc.layout().size, name),
             _ => return Ok(()),
         };
         if found != expected {
@@ -221,8 +251,11 @@ impl Reader {
 /// Opens the source of a file region, naming it by its image path in errors.
 pub(crate) fn open_file(data: &TreeData, content: u32, node: u32) -> Result<(Reader, String)> {
     let c = &data.contents[content as usize];
-    let name = c
-        .source
+    let source = match &c.source {
+        Stored::Zisofs(z) => &z.inner,
+        s => s,
+    };
+    let name = source
         .host_path(data)
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| data.full_path(node));

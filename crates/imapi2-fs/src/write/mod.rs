@@ -11,7 +11,9 @@
 //! - `output`: writing a result to a file (the fast path) or a device;
 //! - `target`: where the image goes (a new file renamed into place, a
 //!   device, a stream), and the refusal of an output that is a source;
-//! - `file_data`: reading a file's data from its source at write time.
+//! - `file_data`: reading a file's data from its source at write time;
+//! - `zisofs`: files compressed for the image (measured before the layout,
+//!   compressed again when the stream reaches them).
 
 pub(crate) mod alloc;
 pub(crate) mod file_data;
@@ -22,3 +24,4 @@ pub(crate) mod result;
 pub(crate) mod stream;
 pub(crate) mod target;
 pub(crate) mod writer;
+pub(crate) mod zisofs;
