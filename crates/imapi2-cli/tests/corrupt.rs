@@ -42,6 +42,11 @@ fn build(fs: FileSystems, udf_revision: u16) -> Vec<u8> {
     img.set_fixed_time(Some(FileTime::from_unix_seconds(1_700_000_000)));
     img.set_volume_name("CORRUPT").unwrap();
     img.set_file_systems_to_create(fs).unwrap();
+    // The deep tree is relocated (CL/PL/RE), so that its entries are
+    // corrupted too.
+    if fs.contains(FileSystems::ROCK_RIDGE) {
+        img.set_rock_ridge_relocation(true);
+    }
     if fs.contains(FileSystems::UDF) {
         img.set_udf_revision(udf_revision).unwrap();
     }

@@ -202,7 +202,6 @@ fn every_corruption_is_named() {
         ("iso_no_terminator", "volume descriptor set", ""),
         ("et_bad_checksum", "El Torito catalog", "checksum"),
         ("et_bad_key", "El Torito catalog", "key"),
-        ("et_not_bootable", "El Torito catalog", "not bootable"),
         ("et_catalog_oob", "El Torito boot record", "past the volume"),
         (
             "udf_avdp256_cksum",
@@ -236,4 +235,13 @@ fn every_corruption_is_named() {
             "{name}: no {structure:?} problem mentioning {words:?}: {v:#}"
         );
     }
+    // A non-bootable default entry is a defined value: a warning, exit 0.
+    let (code, v) = verify(&x("out/et_not_bootable.iso"));
+    assert_eq!(code, 0, "{v:#}");
+    assert!(
+        v["warnings"].as_array().unwrap().iter().any(|p| p["structure"]
+            == "El Torito catalog"
+            && p["message"].as_str().unwrap().contains("not bootable")),
+        "{v:#}"
+    );
 }
