@@ -18,7 +18,7 @@ use crate::report::CliError;
 pub fn dev_error(e: imapi2::Error, json: bool) -> CliError {
     CliError {
         message: e.to_string(),
-        code: e.imapi_code().and_then(imapi2::error::imapi_name),
+        code: e.imapi_code_name(),
         json,
     }
 }

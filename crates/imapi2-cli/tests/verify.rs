@@ -239,9 +239,12 @@ fn every_corruption_is_named() {
     let (code, v) = verify(&x("out/et_not_bootable.iso"));
     assert_eq!(code, 0, "{v:#}");
     assert!(
-        v["warnings"].as_array().unwrap().iter().any(|p| p["structure"]
-            == "El Torito catalog"
-            && p["message"].as_str().unwrap().contains("not bootable")),
+        v["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["structure"] == "El Torito catalog"
+                && p["message"].as_str().unwrap().contains("not bootable")),
         "{v:#}"
     );
 }

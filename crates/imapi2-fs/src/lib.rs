@@ -84,6 +84,7 @@
 //! | `IFsiFileItem::Data`, `DataSize` | [`FileSystemImage::data`], [`FileSystemImage::set_data`], [`FileSystemImage::data_size`] |
 //! | `IStream` (a file's data) | [`DataSource`] |
 //! | `IFileSystemImageResult` (`ImageStream`, `TotalBlocks`, `BlockSize`, `DiscId`) | [`ImageResult`] ([`ImageResult::image_stream`], [`ImageResult::total_blocks`], [`ImageResult::block_size`], [`ImageResult::disc_id`]) |
+//! | `IFileSystemImageResult2::ModifiedBlocks`, `IBlockRange`, `IBlockRangeList` | [`ImageResult::modified_blocks`], [`BlockRange`], [`ImageResult::disc_stream`] |
 //! | `IProgressItems`, `IProgressItem` | [`ProgressItems`], [`ProgressItem`] |
 //! | `DFileSystemImageEvents::Update` | [`ImageResult::set_progress`], [`Progress`] |
 //! | `IMAPI_E_*` codes | [`Error::imapi_code`] |
@@ -146,4 +147,5 @@ pub use read::multisession::{disc_identifier, Multisession, MultisessionKind, IM
 pub use read::view::{FsData, FsKind, FsNode, FsTree, ZisofsData};
 pub use time::{source_date_epoch, Civil, FileTime};
 pub use write::result::{ImageResult, Progress, ProgressFn, ProgressItem, ProgressItems};
+pub use write::session::{BlockRange, DiscStream};
 pub use write::stream::ImageStream;

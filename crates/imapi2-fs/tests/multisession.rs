@@ -135,8 +135,37 @@ fn appended_session_points_at_old_data_and_merges() {
             r.total_blocks() < 100,
             "{kind:?}: the big file is not copied"
         );
+        // What a disc writer is told to write, and the medium it reads as.
+        let ranges = r.modified_blocks().unwrap();
+        let mut disc = r.disc_stream().unwrap();
+        let mut expected = Vec::new();
+        disc.read_to_end(&mut expected).unwrap();
+        assert_eq!(
+            expected.len() as u64,
+            u64::from(r.start_block() + r.total_blocks()) * 2048
+        );
+        match kind {
+            MultisessionKind::Sequential => assert_eq!(ranges, None),
+            MultisessionKind::RandomWrite => {
+                let ranges = ranges.unwrap();
+                assert_eq!(ranges.len(), 2);
+                assert_eq!(ranges[0].start_lba, r.start_block(), "the session first");
+                assert_eq!(ranges[0].blocks(), r.total_blocks());
+                assert_eq!(ranges[1].start_lba, 16, "the descriptors last");
+                assert_eq!(
+                    ranges[1].blocks(),
+                    2,
+                    "the primary and the terminator: {ranges:?}"
+                );
+            }
+        }
         r.append_to_path(&path).unwrap();
         let after = fs::read(&path).unwrap();
+        if kind == MultisessionKind::RandomWrite {
+            assert_eq!(after, expected, "the disc stream reads as the medium after");
+        } else {
+            assert_eq!(&after[..before.len()], &before[..]);
+        }
         // Earlier blocks are untouched, but for the descriptors at 16 that a
         // random-write session rewrites.
         let keep_from = if kind == MultisessionKind::RandomWrite {

@@ -18,6 +18,9 @@ const RUN: u64 = 32;
 /// Block size of data media.
 const BLOCK: u64 = 2048;
 
+/// Why [`DiscReader::try_new`] refused, with the recorder given back.
+pub type Refused = Box<(DiscRecorder, Error)>;
+
 /// A read-only stream over the medium in a recorder.
 pub struct DiscReader {
     recorder: DiscRecorder,
@@ -30,30 +33,43 @@ pub struct DiscReader {
 impl DiscReader {
     /// A stream over the medium in `recorder`. Fails when there is no
     /// medium or nothing is recorded on it.
-    pub fn new(mut recorder: DiscRecorder) -> Result<DiscReader> {
-        let media = recorder.media()?;
+    pub fn new(recorder: DiscRecorder) -> Result<DiscReader> {
+        DiscReader::try_new(recorder).map_err(|b| b.1)
+    }
+
+    /// As [`DiscReader::new`], giving the recorder back when it fails.
+    pub fn try_new(mut recorder: DiscRecorder) -> std::result::Result<DiscReader, Refused> {
+        let media = match recorder.media() {
+            Ok(m) => m,
+            Err(e) => return Err(Box::new((recorder, e))),
+        };
         if !media.present {
-            return Err(Error::Device {
-                device: recorder.device().to_string(),
-                error: imapi2_mmc::drive::MmcError::Sense {
-                    command: "TEST UNIT READY",
-                    sense: imapi2_mmc::sense::Sense::new(
-                        imapi2_mmc::sense::SenseKey::NotReady,
-                        0x3A,
-                        0,
-                    ),
+            let device = recorder.device().to_string();
+            return Err(Box::new((
+                recorder,
+                Error::Device {
+                    device,
+                    error: imapi2_mmc::drive::MmcError::Sense {
+                        command: "TEST UNIT READY",
+                        sense: imapi2_mmc::sense::Sense::new(
+                            imapi2_mmc::sense::SenseKey::NotReady,
+                            0x3A,
+                            0,
+                        ),
+                    },
                 },
-            });
+            )));
         }
         // The recorded extent: READ CAPACITY, bounded on sequential media
         // by the last written block the snapshot saw.
         let capacity = match recorder.drive().read_capacity() {
             Ok(c) if c.block_length == BLOCK as u32 => c.blocks(),
             Ok(c) => {
-                return Err(Error::InvalidParam {
+                let e = Error::InvalidParam {
                     name: "medium",
                     reason: format!("blocks of {} bytes, not 2048", c.block_length),
-                })
+                };
+                return Err(Box::new((recorder, e)));
             }
             Err(_) => 0,
         };
@@ -72,10 +88,11 @@ impl DiscReader {
             recorded
         };
         if blocks == 0 {
-            return Err(Error::InvalidParam {
+            let e = Error::InvalidParam {
                 name: "medium",
                 reason: "nothing is recorded on it".into(),
-            });
+            };
+            return Err(Box::new((recorder, e)));
         }
         Ok(DiscReader {
             recorder,
@@ -84,6 +101,11 @@ impl DiscReader {
             cache_first: u64::MAX,
             cache: Vec::new(),
         })
+    }
+
+    /// The recorder back.
+    pub fn into_recorder(self) -> DiscRecorder {
+        self.recorder
     }
 
     /// Bytes in the stream.

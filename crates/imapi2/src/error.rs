@@ -131,6 +131,9 @@ pub enum Error {
         /// The medium's state, and what can be done.
         state: String,
     },
+    /// The file-system image or the reading of a disc's file system failed
+    /// (import, the multisession state): its own error and IMAPI code.
+    FileSystem(imapi2_fs::Error),
     /// Reading the burn back found a sector that differs from the source
     /// (`E_IMAPI_BURN_VERIFICATION_FAILED`).
     VerificationFailed {
@@ -166,7 +169,23 @@ impl Error {
             Error::Burn { code, .. } => *code,
             Error::VerificationFailed { .. } => 0xC0AA_0007,
             Error::Interrupted { error, .. } => return error.imapi_code(),
+            Error::FileSystem(e) => return e.imapi_code(),
         })
+    }
+
+    /// The IMAPI name of [`Error::imapi_code`].
+    pub fn imapi_code_name(&self) -> Option<&'static str> {
+        match self {
+            Error::FileSystem(e) => e.imapi_name(),
+            Error::Interrupted { error, .. } => error.imapi_code_name(),
+            _ => self.imapi_code().and_then(imapi_name),
+        }
+    }
+}
+
+impl From<imapi2_fs::Error> for Error {
+    fn from(e: imapi2_fs::Error) -> Error {
+        Error::FileSystem(e)
     }
 }
 
@@ -218,6 +237,9 @@ pub fn imapi_name(code: u32) -> Option<&'static str> {
         0xC0AA_B128 => "IMAPI_E_DATA_STREAM_INCONSISTENCY",
         0xC0AA_B129 => "IMAPI_E_DATA_STREAM_READ_FAILURE",
         0xC0AA_B12A => "IMAPI_E_DATA_STREAM_CREATE_FAILURE",
+        0xC0AA_B158 => "IMAPI_E_DISC_MISMATCH",
+        0xC0AA_B159 => "IMAPI_E_IMPORT_MEDIA_NOT_ALLOWED",
+        0xC0AA_B15C => "IMAPI_E_NO_COMPATIBLE_MULTISESSION_TYPE",
         _ => return None,
     })
 }
@@ -304,6 +326,7 @@ impl fmt::Display for Error {
                 reason,
             } => write!(f, "{device}: verification failed at LBA {lba}: {reason}"),
             Error::Interrupted { error, state } => write!(f, "{error}; {state}"),
+            Error::FileSystem(e) => write!(f, "{e}"),
         }
     }
 }

@@ -52,6 +52,11 @@ impl FileSystemImage {
         }
         let mut result = ImageResult::new(plan, data);
         result.multisession = self.settings.multisession.as_ref().map(|m| m.kind);
+        result.base_medium = self
+            .settings
+            .multisession
+            .as_ref()
+            .map(|m| m.medium.clone());
         result.boot_files = self
             .settings
             .boot

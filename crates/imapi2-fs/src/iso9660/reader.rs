@@ -908,8 +908,21 @@ pub fn joliet_name(raw: &[u8]) -> String {
 /// as writers align them), while a descriptor set is found there. Overwritable media keep a copy of the newest session's
 /// descriptors at block 16 and the sessions themselves from block 32 on
 /// (xorriso's and growisofs's emulated table of contents); then the chain
-/// from 32 is the history, and block 0 reads as the newest session.
+/// from 32 is the history, and block 0 reads as the newest session. A
+/// medium that carries its drive's session starts
+/// ([`Medium::with_sessions`]) has those sessions that hold a volume.
 pub fn find_sessions(medium: &Medium) -> Vec<u32> {
+    if let Some(starts) = medium.session_starts() {
+        // The drive's account; sessions without a volume (audio) are passed.
+        let found: Vec<u32> = starts
+            .iter()
+            .copied()
+            .filter(|&s| IsoVolume::open(medium, s).is_ok())
+            .collect();
+        if !found.is_empty() {
+            return found;
+        }
+    }
     let from_zero = session_chain(medium, 0);
     if from_zero.len() == 1 {
         let from_32 = session_chain(medium, 32);

@@ -30,6 +30,9 @@ pub(crate) fn stream_len(s: &SharedStream) -> io::Result<u64> {
 #[derive(Clone)]
 pub struct Medium {
     inner: Arc<Inner>,
+    /// Session starts as the medium's drive reports them (its TOC), when
+    /// known: readers take them instead of looking for sessions.
+    sessions: Option<Arc<[u32]>>,
 }
 
 enum Inner {
@@ -71,6 +74,7 @@ impl Medium {
                 len,
                 data: OnceLock::new(),
             }),
+            sessions: None,
         })
     }
 
@@ -80,7 +84,23 @@ impl Medium {
         let len = stream_len(&stream).map_err(|error| Error::ImportRead { block: 0, error })?;
         Ok(Medium {
             inner: Arc::new(Inner::Stream { stream, len }),
+            sessions: None,
         })
+    }
+
+    /// The same medium, with the first block of each of its sessions
+    /// (oldest first) as a drive reports them: the readers then find the
+    /// sessions there, as the Linux kernel finds the last one from the TOC,
+    /// instead of looking for one after another (which cannot cross the
+    /// gaps of a CD's lead-outs and lead-ins).
+    pub fn with_sessions(mut self, starts: &[u32]) -> Medium {
+        self.sessions = Some(Arc::from(starts));
+        self
+    }
+
+    /// The session starts given by [`Medium::with_sessions`].
+    pub fn session_starts(&self) -> Option<&[u32]> {
+        self.sessions.as_deref()
     }
 
     /// Whether both handles are the same opened medium.

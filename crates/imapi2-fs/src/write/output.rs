@@ -309,27 +309,27 @@ impl ImageResult {
         self.multisession_kind() == Some(crate::read::multisession::MultisessionKind::RandomWrite)
     }
 
-    /// Copies the session's volume descriptor set (from its block 16 to the
-    /// terminator) over blocks 16 and on of the medium.
+    /// Copies the session's volume descriptor set over blocks 16 and on of
+    /// the medium (the last of [`ImageResult::modified_blocks`]).
     fn point_block_16_at_session(&self, file: &File, path: &Path) -> Result<()> {
         use std::os::unix::fs::FileExt;
         let out_err = |error| Error::Output {
             path: path.to_path_buf(),
             error,
         };
-        let base = u64::from(self.start_block()) * SECTOR as u64;
-        let mut set = Vec::new();
-        for i in 0..64u64 {
-            let mut s = vec![0u8; SECTOR];
-            file.read_exact_at(&mut s, base + (16 + i) * SECTOR as u64)
+        let Some(ranges) = self.modified_blocks()? else {
+            return Ok(());
+        };
+        let mut disc = self.disc_stream()?;
+        for r in ranges.iter().filter(|r| r.start_lba < self.start_block()) {
+            let at = u64::from(r.start_lba) * SECTOR as u64;
+            let mut set = vec![0u8; r.blocks() as usize * SECTOR];
+            disc.seek(SeekFrom::Start(at))
+                .and_then(|_| disc.read_exact(&mut set))
                 .map_err(out_err)?;
-            let end = &s[1..6] != b"CD001" || s[0] == crate::iso9660::ecma119::vd_type::TERMINATOR;
-            set.extend_from_slice(&s);
-            if end {
-                break;
-            }
+            file.write_all_at(&set, at).map_err(out_err)?;
         }
-        file.write_all_at(&set, 16 * SECTOR as u64).map_err(out_err)
+        Ok(())
     }
 
     /// Writes the image into an open file from byte `base` on and sets the

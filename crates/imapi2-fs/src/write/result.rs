@@ -51,6 +51,8 @@ pub struct ImageResult {
     pub(crate) multisession: Option<crate::read::multisession::MultisessionKind>,
     /// The host files of boot images, which are sources outside the tree.
     pub(crate) boot_files: Arc<[std::path::PathBuf]>,
+    /// The medium the session goes onto, when it follows others.
+    pub(crate) base_medium: Option<crate::read::medium::Medium>,
 }
 
 impl ImageResult {
@@ -61,6 +63,7 @@ impl ImageResult {
             progress: None,
             multisession: None,
             boot_files: Arc::from([]),
+            base_medium: None,
         }
     }
 

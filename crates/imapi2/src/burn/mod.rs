@@ -7,6 +7,7 @@ pub mod engine;
 pub mod erase;
 pub mod events;
 pub mod formatting;
+pub mod multisession;
 pub mod prepare;
 pub mod ring;
 pub mod strategy;
