@@ -5,8 +5,10 @@
 //! recorder).
 //!
 //! Reads go through READ(10) in runs of up to 32 blocks (64 KiB), kept in a
-//! one-run cache; the stream ends at the last readable block (READ
-//! CAPACITY), or on sequential media at the end of the recorded area.
+//! one-run cache; a run that fails (one that reaches a CD track's
+//! unreadable run-out, say) is asked again for the one block wanted. The
+//! stream ends at the last readable block (READ CAPACITY), or on sequential
+//! media at the end of the recorded area.
 
 use std::io::{self, Read, Seek, SeekFrom};
 
@@ -120,10 +122,20 @@ impl DiscReader {
 
     fn fill(&mut self, block: u64) -> io::Result<()> {
         let first = block - block % RUN;
-        if self.cache_first == first {
+        if block >= self.cache_first && block - self.cache_first < self.cache.len() as u64 / BLOCK {
             return Ok(());
         }
         let n = RUN.min(self.len / BLOCK - first);
+        if self.read_run(first, n).is_ok() {
+            return Ok(());
+        }
+        // A run may reach blocks that cannot be read (a CD track's run-out
+        // and the lead-out after it): the block asked for, alone.
+        self.read_run(block, 1)
+    }
+
+    fn read_run(&mut self, first: u64, n: u64) -> io::Result<()> {
+        self.cache_first = u64::MAX;
         self.cache.resize((n * BLOCK) as usize, 0);
         self.recorder
             .drive()

@@ -25,7 +25,7 @@
 use std::io::{self, Read, Seek, SeekFrom};
 use std::time::Instant;
 
-use imapi2_fs::MediaPhysicalType;
+use imapi2_fs::{BlockRange, MediaPhysicalType};
 use imapi2_mmc::profile::Profile;
 
 use super::close;
@@ -34,7 +34,11 @@ use super::engine::{self, CancelHandle, EngineSettings};
 use super::events::{
     DataWriteAction, DataWriteProgress, Flow, VerificationLevel, WriteEngineProgress,
 };
+use super::multisession::{self, MultisessionInterface};
+#[cfg(doc)]
+use super::multisession::{MultisessionRandomWrite, MultisessionSequential};
 use super::prepare::{self, Held};
+use super::ranges;
 use super::ring;
 use super::strategy::{self, Ctx, Job, Placement};
 use super::verify::{self, Written};
@@ -423,6 +427,31 @@ impl DiscFormat2Data {
         Ok(self.snapshot()?.previous_session_last.unwrap_or(-1))
     }
 
+    /// `MultisessionInterfaces`: the way the medium takes another session —
+    /// [`MultisessionSequential`] on write-once media,
+    /// [`MultisessionRandomWrite`] on overwritable ones (whose
+    /// `LastWrittenAddress` is read from the file system recorded there) —
+    /// each saying whether the medium's current state supports it. Empty
+    /// without a writable medium.
+    pub fn multisession_interfaces(&mut self) -> Result<Vec<MultisessionInterface>> {
+        let snap = self.snapshot()?;
+        let rec = self.rec()?;
+        let id = rec.active_disc_recorder().to_string();
+        if let Some(s) = multisession::sequential_for(&snap, &id) {
+            return Ok(vec![MultisessionInterface::Sequential(s)]);
+        }
+        if !media::is_overwritable(snap.profile) || !snap.present {
+            return Ok(Vec::new());
+        }
+        let recorder = self.recorder.take().ok_or(Error::RecorderRequired)?;
+        let (recorder, last) = multisession::last_written_of(recorder, snap.total_sectors);
+        self.recorder = Some(recorder);
+        Ok(multisession::random_write_for(&snap, &id, last)
+            .map(MultisessionInterface::RandomWrite)
+            .into_iter()
+            .collect())
+    }
+
     /// `MediaPhysicallyBlank`.
     pub fn media_physically_blank(&mut self) -> Result<bool> {
         let snap = self.snapshot()?;
@@ -475,6 +504,34 @@ impl DiscFormat2Data {
     where
         R: Read + Seek + Send + ?Sized,
     {
+        self.write_with(stream, None)
+    }
+
+    /// `Write(stream)` of a stream that is also an `IBlockRangeList`: on an
+    /// overwritable medium the stream reads as the medium from sector 0
+    /// (see [`imapi2_fs::ImageResult::disc_stream`]) and only `ranges` are
+    /// written, in their order — a session after others
+    /// ([`imapi2_fs::ImageResult::modified_blocks`]). The medium may hold a
+    /// file system: this is how one is added to, so `ForceOverwrite` is not
+    /// needed. Sequential media are refused (their sessions go at the next
+    /// writable address: use [`DiscFormat2Data::write`]).
+    pub fn write_ranges<R>(&mut self, stream: &mut R, ranges: &[BlockRange]) -> Result<()>
+    where
+        R: Read + Seek + Send + ?Sized,
+    {
+        if ranges.is_empty() {
+            return Err(Error::InvalidParam {
+                name: "BlockRanges",
+                reason: "no range to write".into(),
+            });
+        }
+        self.write_with(stream, Some(ranges))
+    }
+
+    fn write_with<R>(&mut self, stream: &mut R, ranges: Option<&[BlockRange]>) -> Result<()>
+    where
+        R: Read + Seek + Send + ?Sized,
+    {
         let _running = self.cancel.start()?;
         if self.client_name.is_empty() {
             return Err(Error::Burn {
@@ -495,7 +552,8 @@ impl DiscFormat2Data {
             });
         }
         let mut update = self.update.take();
-        let settings = self.burn_settings(len / 2048);
+        let mut settings = self.burn_settings(len / 2048);
+        settings.ranges = ranges.map(<[BlockRange]>::to_vec);
         let cancel = self.cancel.clone();
         let recorder = self.recorder.as_mut().ok_or(Error::RecorderRequired);
         let r = recorder.and_then(|rec| {
@@ -527,6 +585,7 @@ impl DiscFormat2Data {
             speed: (self.requested_write_speed, self.requested_rotation_pure_cav),
             verification: self.verification_level,
             host_buffer_bytes: self.host_buffer_bytes,
+            ranges: None,
         }
     }
 }
@@ -550,6 +609,8 @@ struct Settings {
     speed: (i32, bool),
     verification: VerificationLevel,
     host_buffer_bytes: usize,
+    /// The ranges of a block-range write (overwritable media), if one.
+    ranges: Option<Vec<BlockRange>>,
 }
 
 /// The progress events of one write: times, the current action, the
@@ -670,8 +731,22 @@ fn run<R: Read + Seek + Send + ?Sized>(
             ),
         });
     }
-    write_data(&mut held, s, &snap, &placement, stream, cancel, events)
-        .map_err(|e| interrupted(&mut held, strategy.as_ref(), &snap, &placement, events, e))?;
+    let sections = match &s.ranges {
+        Some(r) => Some(ranges::sections(
+            r,
+            placement.write_unit,
+            u64::from(snap.total_sectors),
+        )?),
+        None => None,
+    };
+    match &sections {
+        Some(sections) => {
+            write_sections(&mut held, s, &placement, sections, stream, cancel, events)
+                .map_err(|e| ranges_interrupted(&mut held, &snap, sections, events, e))?
+        }
+        None => write_data(&mut held, s, &snap, &placement, stream, cancel, events)
+            .map_err(|e| interrupted(&mut held, strategy.as_ref(), &snap, &placement, events, e))?,
+    }
     events.emit(DataWriteAction::Finalization, None);
     {
         let mut report = |a: DataWriteAction, p: Option<f64>| events.emit(a, p);
@@ -692,8 +767,20 @@ fn run<R: Read + Seek + Send + ?Sized>(
         };
         strategy.finish(&mut ctx, &placement)?;
     }
-    let written = Written::of(&placement, s.sectors);
-    if !job.test_write {
+    if let Some(sections) = &sections {
+        // Each section read back against the stream seen from its start.
+        for sec in sections {
+            let written = Written {
+                start_lba: sec.start as i64,
+                sectors: sec.sectors,
+            };
+            let mut from = ranges::From::new(&mut *stream, sec.start);
+            verify::account(&mut held, written, true, &mut from)?;
+            let mut report = |a: DataWriteAction, p: Option<f64>| events.emit(a, p);
+            verify::run(&mut held, s.verification, written, &mut from, &mut report)?;
+        }
+    } else if !job.test_write {
+        let written = Written::of(&placement, s.sectors);
         verify::account(
             &mut held,
             written,
@@ -750,7 +837,20 @@ fn check_medium(device: &str, snap: &MediaSnapshot, s: &Settings) -> Result<()> 
             format!("the {p} holds an open session from an interrupted burn: `imapi2 close` closes it first"),
         ));
     }
-    if media::is_overwritable(profile) && snap.state & state::BLANK == 0 && !s.force_overwrite {
+    if s.ranges.is_some() && !media::is_overwritable(profile) {
+        return Err(refuse(
+            0xC0AA_0406,
+            format!(
+                "block ranges are written on overwritable media; a {p} takes a session at its \
+                 next writable address"
+            ),
+        ));
+    }
+    if media::is_overwritable(profile)
+        && snap.state & state::BLANK == 0
+        && !s.force_overwrite
+        && s.ranges.is_none()
+    {
         return Err(refuse(
             0xC0AA_0405,
             format!(
@@ -886,6 +986,66 @@ fn write_data<R: Read + Seek + Send + ?Sized>(
         cancel,
         &mut progress,
     )
+}
+
+/// The sections of a block-range write, through the engine, one after
+/// the other.
+fn write_sections<R: Read + Seek + Send + ?Sized>(
+    held: &mut Held<'_>,
+    s: &Settings,
+    placement: &Placement,
+    sections: &[ranges::Section],
+    stream: &mut R,
+    cancel: &CancelHandle,
+    events: &mut Events<'_>,
+) -> Result<()> {
+    let mut settings = EngineSettings {
+        use_streaming_write12: placement.streaming,
+        host_buffer_bytes: s.host_buffer_bytes,
+        ..EngineSettings::default()
+    };
+    settings.pick_sectors_per_write(placement.write_unit, held.maximum_transfer_size());
+    events.emit(DataWriteAction::WritingData, Some(0.0));
+    let mut progress = |p: &WriteEngineProgress, done: f64| {
+        events.engine = *p;
+        events.emit(DataWriteAction::WritingData, Some(done))
+    };
+    ranges::write(held, &settings, stream, sections, cancel, &mut progress)
+}
+
+/// After a block-range write stopped: what the medium holds now.
+fn ranges_interrupted(
+    held: &mut Held<'_>,
+    snap: &MediaSnapshot,
+    sections: &[ranges::Section],
+    events: &Events<'_>,
+    error: Error,
+) -> Error {
+    let _ = held.drive().synchronize_cache(|_| {});
+    let p = snap.profile.name();
+    let last = events.engine.last_written_lba;
+    let in_last = sections.len() > 1
+        && sections
+            .last()
+            .is_some_and(|l| last >= l.start as i64 && events.engine.start_lba == l.start as i64);
+    let state = if in_last {
+        format!(
+            "the {p} holds the new session, and its descriptors were being pointed at it: \
+             burn the session again"
+        )
+    } else {
+        format!(
+            "the {p} still reads as before (the new session was not completed and nothing \
+             points at it); the next append writes over it"
+        )
+    };
+    match error {
+        Error::Cancelled { .. } => Error::Cancelled { state },
+        other => Error::Interrupted {
+            error: Box::new(other),
+            state,
+        },
+    }
 }
 
 /// After a write stopped: what was sent is flushed, and the error says

@@ -9,6 +9,7 @@ pub mod events;
 pub mod formatting;
 pub mod multisession;
 pub mod prepare;
+pub mod ranges;
 pub mod ring;
 pub mod strategy;
 pub mod verify;

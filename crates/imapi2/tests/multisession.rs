@@ -1,0 +1,339 @@
+//! Multisession on discs in the virtual recorder (IMAPI's
+//! `MultisessionInterfaces`, `IMultisessionSequential2`,
+//! `IMultisessionRandomWrite`): three sessions burnt one after another on
+//! every medium family that takes them — files added, a file replaced, a
+//! file removed — each read back as the merged tree; on overwritable media
+//! only the ranges `ModifiedBlocks` lists are written, counted on the
+//! command stream; media that take one session only say so.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use imapi2::burn::data::DiscFormat2Data;
+use imapi2::burn::events::VerificationLevel;
+use imapi2::burn::multisession::MultisessionInterface;
+use imapi2::fs::{DataSource, Disc, FileSystemImage, FileSystems, FsData, Medium};
+use imapi2::media::state;
+use imapi2::mmc::drive::VirtualClock;
+use imapi2::mmc::trace::Logging;
+use imapi2::{virtual_recorder, DiscReader, DiscRecorder};
+
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("imapi2-ms-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// The command log of a recorder, shared with the test.
+#[derive(Clone, Default)]
+struct Log(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Log {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Log {
+    /// (LBA, blocks) of every WRITE(10)/WRITE(12) logged, then cleared.
+    fn take_writes(&self) -> Vec<(u32, u32)> {
+        let text = String::from_utf8(std::mem::take(&mut *self.0.lock().unwrap())).unwrap();
+        text.lines()
+            .filter_map(|l| {
+                let cdb = l.split('[').nth(1)?.split(']').next()?;
+                let b: Vec<u8> = cdb
+                    .split_whitespace()
+                    .map(|h| u8::from_str_radix(h, 16).unwrap())
+                    .collect();
+                let lba = u32::from_be_bytes([b[2], b[3], b[4], b[5]]);
+                match b[0] {
+                    0x2A => Some((lba, u32::from(u16::from_be_bytes([b[7], b[8]])))),
+                    0xAA => Some((lba, u32::from_be_bytes([b[6], b[7], b[8], b[9]]))),
+                    _ => None,
+                }
+            })
+            .collect()
+    }
+}
+
+/// A recorder on `dir` whose commands are logged to `log`.
+fn logged(dir: &Path, log: &Log) -> DiscRecorder {
+    let transport = virtual_recorder::open(dir).unwrap();
+    DiscRecorder::new(
+        imapi2::master::virtual_id(dir).unwrap(),
+        Box::new(Logging::new(transport, log.clone())),
+        Some(Box::<VirtualClock>::default()),
+        dir.join("lock"),
+        Vec::new(),
+        -1,
+    )
+    .unwrap()
+}
+
+fn writer(rec: DiscRecorder) -> DiscFormat2Data {
+    let mut w = DiscFormat2Data::new();
+    w.set_recorder(rec).unwrap();
+    w.set_client_name("imapi2 tests").unwrap();
+    // DVD+R stays appendable (IMAPI closes it for DVD players otherwise).
+    w.set_disable_consumer_dvd_compatibility_mode(true).unwrap();
+    w.set_burn_verification_level(VerificationLevel::Full)
+        .unwrap();
+    w
+}
+
+fn fs() -> FileSystems {
+    FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::ROCK_RIDGE
+}
+
+fn bytes(b: &[u8]) -> DataSource {
+    DataSource::Bytes(b.to_vec().into())
+}
+
+/// The newest tree of the disc, as (path, content) in every view.
+fn tree(medium: &Medium) -> Vec<(String, Vec<u8>)> {
+    let disc = Disc::open(medium).unwrap();
+    let mut views = Vec::new();
+    for view in [FileSystems::ROCK_RIDGE, FileSystems::JOLIET] {
+        let t = disc.read_tree(view).unwrap();
+        let mut out = Vec::new();
+        for i in t.walk(0).into_iter().skip(1) {
+            let n = &t.nodes[i as usize];
+            let mut data = Vec::new();
+            if let FsData::Extents(runs) = &n.data {
+                for &(at, len) in runs {
+                    let mut b = vec![0u8; len as usize];
+                    medium.read_exact_at(&mut b, at, "test").unwrap();
+                    data.extend(b);
+                }
+            }
+            out.push((t.path(i), data));
+        }
+        out.sort();
+        views.push(out);
+    }
+    assert_eq!(views[0], views[1], "Rock Ridge and Joliet agree");
+    views.remove(0)
+}
+
+/// Appends one session: the disc's tree imported, `edit` applied, burnt.
+/// Returns the interface used and the writes the burn sent.
+fn append(
+    w: &mut DiscFormat2Data,
+    log: &Log,
+    edit: impl FnOnce(&mut FileSystemImage),
+) -> (MultisessionInterface, Vec<(u32, u32)>) {
+    let ifaces = w.multisession_interfaces().unwrap();
+    assert_eq!(ifaces.len(), 1);
+    let iface = ifaces[0].clone();
+    assert!(iface.is_supported_on_current_media_state(), "{iface:?}");
+    let medium = iface.open_import_medium().unwrap();
+    let before = recorded(w, &medium);
+    let mut img = FileSystemImage::new();
+    img.set_file_systems_to_create(fs()).unwrap();
+    img.set_multisession(iface.to_fs(medium).unwrap()).unwrap();
+    img.import_file_system(None).unwrap();
+    edit(&mut img);
+    let result = img.create_result_image().unwrap();
+    log.take_writes();
+    match result.modified_blocks().unwrap() {
+        Some(ranges) => {
+            let mut disc = result.disc_stream().unwrap();
+            w.write_ranges(&mut disc, &ranges).unwrap();
+        }
+        None => {
+            assert_eq!(
+                i64::from(result.start_block()),
+                i64::from(w.next_writable_address().unwrap()),
+                "the session is laid out where the drive writes next"
+            );
+            w.write(&mut result.image_stream()).unwrap();
+        }
+    }
+    let writes = log.take_writes();
+    // What the medium held before is as it was, but for what was written
+    // (which on sequential media is only the new session, after it).
+    let m = w.multisession_interfaces().unwrap()[0]
+        .open_import_medium()
+        .unwrap();
+    for (b, old) in before {
+        let mut new = vec![0u8; 2048];
+        m.read_exact_at(&mut new, u64::from(b) * 2048, "test")
+            .unwrap();
+        if old != new {
+            assert!(
+                matches!(iface, MultisessionInterface::RandomWrite(_))
+                    && writes.iter().any(|&(lba, n)| (lba..lba + n).contains(&b)),
+                "block {b} changed outside the writes {writes:?}"
+            );
+        }
+    }
+    (iface, writes)
+}
+
+/// Every readable block of the medium's tracks (the first 2,048 of each;
+/// a CD track's two run-out blocks are not readable).
+fn recorded(w: &mut DiscFormat2Data, m: &Medium) -> Vec<(u32, Vec<u8>)> {
+    let snap = w.recorder().unwrap().media().unwrap();
+    let mut out = Vec::new();
+    for t in snap.tracks.iter().filter(|t| !t.blank) {
+        let start = t.start.max(0) as u32;
+        for b in start..start + t.size.min(2048) {
+            let mut d = vec![0u8; 2048];
+            if m.read_exact_at(&mut d, u64::from(b) * 2048, "test").is_ok() {
+                out.push((b, d));
+            }
+        }
+    }
+    assert!(!out.is_empty());
+    out
+}
+
+fn files(t: &[(String, Vec<u8>)]) -> Vec<&str> {
+    t.iter().map(|(p, _)| p.as_str()).collect()
+}
+
+#[test]
+fn three_sessions_on_every_family_that_takes_them() {
+    use imapi2_emu::Personality::{BdWriter, CdWriter, DvdWriter};
+    let d = scratch("three");
+    for (media, personality) in [
+        ("cd-r", CdWriter),
+        ("cd-rw", CdWriter),
+        ("dvd-r", DvdWriter),
+        ("dvd-rw", DvdWriter),
+        ("dvd+r", DvdWriter),
+        ("bd-r", BdWriter),
+        ("dvd+rw", DvdWriter),
+        ("dvd-ram", DvdWriter),
+        ("bd-re", BdWriter),
+    ] {
+        let dir = d.join(media);
+        let kind = virtual_recorder::parse_media(media).unwrap();
+        virtual_recorder::create(&dir, personality, Some(kind)).unwrap();
+        let log = Log::default();
+        let mut w = writer(logged(&dir, &log));
+        // Session 1.
+        let mut img = FileSystemImage::new();
+        img.set_file_systems_to_create(fs()).unwrap();
+        let root = img.root();
+        img.add_file(root, "a.txt", bytes(b"first a\n")).unwrap();
+        img.add_directory(root, "keep").unwrap();
+        img.add_file(root, "keep/big.bin", bytes(&vec![7u8; 200_000]))
+            .unwrap();
+        img.add_file(root, "gone.txt", bytes(b"to be removed\n"))
+            .unwrap();
+        let r = img.create_result_image().unwrap();
+        w.write(&mut r.image_stream()).unwrap();
+        let status = w.current_media_status().unwrap();
+        assert_eq!(status & state::FINALIZED, 0, "{media}: {status:x}");
+        // Session 2: a file added, one replaced.
+        let (iface, writes2) = append(&mut w, &log, |img| {
+            let root = img.root();
+            img.remove(root, "a.txt").unwrap();
+            img.add_file(root, "a.txt", bytes(b"second a\n")).unwrap();
+            img.add_directory(root, "new").unwrap();
+            img.add_file(root, "new/b.txt", bytes(b"b\n")).unwrap();
+        });
+        // Session 3: a file removed.
+        let (_, writes3) = append(&mut w, &log, |img| {
+            let root = img.root();
+            img.remove(root, "gone.txt").unwrap();
+        });
+        let snap = w.recorder().unwrap().media().unwrap();
+        let now = w.multisession_interfaces().unwrap().remove(0);
+        let medium = now.open_import_medium().unwrap();
+        let t = tree(&medium);
+        assert_eq!(
+            files(&t),
+            ["/a.txt", "/keep", "/keep/big.bin", "/new", "/new/b.txt"],
+            "{media}"
+        );
+        let get = |p: &str| t.iter().find(|x| x.0 == p).unwrap().1.clone();
+        assert_eq!(get("/a.txt"), b"second a\n", "{media}");
+        assert_eq!(get("/keep/big.bin"), vec![7u8; 200_000], "{media}");
+        match iface {
+            MultisessionInterface::Sequential(_) => {
+                let MultisessionInterface::Sequential(s) = &now else {
+                    panic!("{media}: {now:?}");
+                };
+                assert_eq!(s.session_starts.len(), 3, "{media}: {snap:?}");
+                let disc = Disc::open(&medium).unwrap();
+                assert_eq!(disc.sessions.len(), 3, "{media}: every session is found");
+                for w in [&writes2, &writes3] {
+                    assert!(!w.is_empty());
+                }
+            }
+            MultisessionInterface::RandomWrite(r) => {
+                // Only the session and the descriptors at 16 were written,
+                // in that order, each in whole write units.
+                let unit = r.write_unit_size as u32;
+                for writes in [&writes2, &writes3] {
+                    let first = writes.first().unwrap().0;
+                    assert!(first >= 32, "{media}: the session first: {writes:?}");
+                    let last = writes.last().unwrap();
+                    assert_eq!(last.0, 16 / unit * unit, "{media}: descriptors last");
+                    assert!(
+                        writes
+                            .iter()
+                            .all(|&(lba, n)| lba % unit == 0 && n % unit == 0),
+                        "{media}: whole units: {writes:?}"
+                    );
+                    let low: u32 = writes.iter().filter(|w| w.0 < first).map(|w| w.1).sum();
+                    assert!(
+                        low <= unit.max(16),
+                        "{media}: only block 16's unit: {writes:?}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn media_that_take_one_session_say_so() {
+    use imapi2_emu::Personality::DvdWriter;
+    let d = scratch("one");
+    for media in ["dvd-r-dl", "dvd+r-dl"] {
+        let dir = d.join(media);
+        let kind = virtual_recorder::parse_media(media).unwrap();
+        virtual_recorder::create(&dir, DvdWriter, Some(kind)).unwrap();
+        let log = Log::default();
+        let mut w = writer(logged(&dir, &log));
+        // Blank: no session to append to.
+        let blank = w.multisession_interfaces().unwrap();
+        assert!(
+            blank
+                .iter()
+                .all(|i| !i.is_supported_on_current_media_state()),
+            "{media}: {blank:?}"
+        );
+        let mut img = FileSystemImage::new();
+        img.set_file_systems_to_create(fs()).unwrap();
+        let root = img.root();
+        img.add_file(root, "a.txt", bytes(b"a\n")).unwrap();
+        let r = img.create_result_image().unwrap();
+        w.write(&mut r.image_stream()).unwrap();
+        let after = w.multisession_interfaces().unwrap();
+        assert!(
+            after
+                .iter()
+                .all(|i| !i.is_supported_on_current_media_state()),
+            "{media} is closed after one session: {after:?}"
+        );
+        let e = after[0]
+            .to_fs(Medium::from_stream(std::io::Cursor::new(vec![0u8; 2048])).unwrap())
+            .unwrap_err();
+        assert!(e.to_string().contains("not supported on the medium"), "{e}");
+        assert_eq!(
+            e.imapi_code_name(),
+            Some("IMAPI_E_NO_COMPATIBLE_MULTISESSION_TYPE")
+        );
+        let _ = DiscReader::new(w.take_recorder().unwrap()).unwrap();
+    }
+}
