@@ -63,6 +63,19 @@ pub struct Args {
     /// Close (finalize) the disc after this session: nothing more can be added.
     #[arg(long, alias = "finalize")]
     close: bool,
+    /// Add a session to the disc: its newest tree is imported, SRC are added
+    /// over it (later wins), and the next session is written after the old
+    /// ones (on DVD+RW, DVD-RAM, BD-RE: after the old tree, then pointed at).
+    #[arg(long, conflicts_with_all = ["image", "overwrite"])]
+    append: bool,
+    /// With --append: leave PATH (a file or folder of the disc) out of the
+    /// new session's tree; its data stays on the disc. Repeatable.
+    #[arg(long, value_name = "PATH", requires = "append")]
+    remove: Vec<String>,
+    /// Keep a DVD+R appendable, where IMAPI closes it for DVD players
+    /// (DisableConsumerDvdCompatibilityMode); implied by --append.
+    #[arg(long, conflicts_with = "close")]
+    multi: bool,
     /// Read the burn back: none, quick or full.
     #[arg(long, value_enum, default_value = "quick")]
     verify: Verify,
@@ -88,7 +101,7 @@ pub struct Args {
     #[arg(short, long)]
     quiet: bool,
     /// Folders and files to burn.
-    #[arg(value_name = "SRC", required_unless_present = "image")]
+    #[arg(value_name = "SRC", required_unless_present_any = ["image", "remove"])]
     sources: Vec<std::ffi::OsString>,
 }
 
@@ -226,34 +239,22 @@ fn build_image(args: &Args, snap: &MediaSnapshot) -> Result<FileSystemImage, Cli
         snap.free_sectors
     };
     img.set_free_media_blocks(room.max(1)).map_err(err)?;
-    args.fs.apply(&mut img).map_err(err)?;
-    for s in &args.sources {
-        add_source(&mut img, s).map_err(err)?;
-    }
-    args.fs.apply_level(&mut img).map_err(err)?;
+    fill_image(&mut img, args)?;
     Ok(img)
 }
 
-/// Refusals the CLI adds to the library's: media this command cannot yet
-/// append to.
-fn check_appendable(snap: &MediaSnapshot, device: &str, json: bool) -> Result<(), CliError> {
-    let sequential = !media::is_overwritable(snap.profile);
-    if sequential && snap.present && snap.state & state::APPENDABLE != 0 {
-        return Err(CliError {
-            message: format!(
-                "{device}: the {} already holds a session; burning does not add \
-                 sessions to a disc yet: use a blank one{}",
-                snap.profile.name(),
-                if snap.erasable {
-                    " (or erase this one)"
-                } else {
-                    ""
-                }
-            ),
-            code: Some("E_IMAPI_DF2DATA_INVALID_MEDIA_STATE"),
-            json,
-        });
+/// The file-system options, `--remove` and the sources, onto an image.
+fn fill_image(img: &mut FileSystemImage, args: &Args) -> Result<(), CliError> {
+    let err = |e| lib_error(e, args.json);
+    args.fs.apply(img).map_err(err)?;
+    let root = img.root();
+    for path in &args.remove {
+        img.remove(root, path).map_err(err)?;
     }
+    for s in &args.sources {
+        add_source(img, s).map_err(err)?;
+    }
+    args.fs.apply_level(img).map_err(err)?;
     Ok(())
 }
 
@@ -391,8 +392,8 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let mut recorder = open_recorder(&args)?;
     let device = recorder.active_disc_recorder().to_string();
     let snap = recorder.media().map_err(|e| dev_error(e, json))?;
-    if args.image.is_none() {
-        check_appendable(&snap, &device, json)?;
+    if !args.append {
+        crate::session::refuse_plain_burn(&snap, &device, args.overwrite, json)?;
     }
     let family = snap.profile.family().unwrap_or(MediaFamily::Cd);
     let speed = parse_speed(&args.speed, family).map_err(|message| CliError {
@@ -406,6 +407,8 @@ pub fn run(args: Args) -> Result<(), CliError> {
     w.set_client_name("imapi2").map_err(dev)?;
     w.set_force_media_to_be_closed(args.close).map_err(dev)?;
     w.set_force_overwrite(args.overwrite).map_err(dev)?;
+    w.set_disable_consumer_dvd_compatibility_mode(args.multi || args.append)
+        .map_err(dev)?;
     w.set_test_write(args.dummy).map_err(dev)?;
     w.set_cd_session_at_once(args.sao).map_err(dev)?;
     w.set_burn_verification_level(match args.verify {
@@ -415,7 +418,12 @@ pub fn run(args: Args) -> Result<(), CliError> {
     })
     .map_err(dev)?;
     w.set_write_speed(speed, false).map_err(dev)?;
-    w.check_current_media(0).map_err(dev)?;
+    // An append says itself why a medium takes no next session (and on an
+    // overwritable one writes over what it holds by design): the write
+    // checks the rest.
+    if !args.append {
+        w.check_current_media(0).map_err(dev)?;
+    }
     let shown = Arc::new(Shown::new(mode, family));
     crate::signals::catch();
     let s = shown.clone();
@@ -449,7 +457,13 @@ pub fn run(args: Args) -> Result<(), CliError> {
                     json!({"event": "scanning", "sources": shown_sources(&args.sources)}),
                 );
             }
-            let img = build_image(&args, &snap)?;
+            let img = if args.append {
+                let mut img = crate::session::for_disc(&mut w, &snap, &device, json)?;
+                fill_image(&mut img, &args)?;
+                img
+            } else {
+                build_image(&args, &snap)?
+            };
             let result = img.create_result_image().map_err(|e| lib_error(e, json))?;
             for w in result.warnings() {
                 report::warning(w, json, args.quiet);
@@ -466,8 +480,14 @@ pub fn run(args: Args) -> Result<(), CliError> {
                     "volume": result.disc_id(),
                 }));
             }
-            let mut stream = result.image_stream();
-            (u64::from(result.total_blocks()), w.write(&mut stream))
+            let sectors = u64::from(result.total_blocks());
+            match result.modified_blocks().map_err(|e| lib_error(e, json))? {
+                Some(ranges) => {
+                    let mut disc = result.disc_stream().map_err(|e| lib_error(e, json))?;
+                    (sectors, w.write_ranges(&mut disc, &ranges))
+                }
+                None => (sectors, w.write(&mut result.image_stream())),
+            }
         }
     };
     shown.finish();

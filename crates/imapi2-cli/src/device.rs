@@ -150,7 +150,32 @@ fn media_json(m: &MediaSnapshot) -> Value {
         "next_writable_address": m.next_writable_address,
         "previous_session_start": m.previous_session_start,
         "previous_session_last": m.previous_session_last,
+        "session_list": session_list(m),
     })
+}
+
+/// Every recorded session as the drive reports its tracks: number, first
+/// and last block, tracks.
+fn session_list(m: &MediaSnapshot) -> Vec<Value> {
+    let mut out: Vec<(u16, i64, i64, Vec<u16>)> = Vec::new();
+    for t in m.tracks.iter().filter(|t| !t.blank) {
+        let (start, last) = (
+            i64::from(t.start),
+            i64::from(t.start) + i64::from(t.size) - 1,
+        );
+        match out.iter_mut().find(|s| s.0 == t.session) {
+            Some(s) => {
+                s.1 = s.1.min(start);
+                s.2 = s.2.max(last);
+                s.3.push(t.number);
+            }
+            None => out.push((t.session, start, last, vec![t.number])),
+        }
+    }
+    out.sort();
+    out.into_iter()
+        .map(|(n, a, b, tracks)| json!({"session": n, "start": a, "last": b, "tracks": tracks}))
+        .collect()
 }
 
 fn media_line(m: &Value) -> String {
@@ -322,8 +347,8 @@ pub fn info(id: &str, json_out: bool) -> Result<(), CliError> {
     let m = &v["media"];
     if m["present"] == json!(true) {
         outln!(
-            "sessions:     {}; next writable address {}; previous session {}",
-            m["sessions"],
+            "sessions:     {} recorded; next writable address {}; previous session {}",
+            m["session_list"].as_array().map_or(0, |a| a.len()),
             m["next_writable_address"]
                 .as_i64()
                 .map_or("none".to_string(), |n| n.to_string()),
@@ -335,6 +360,20 @@ pub fn info(id: &str, json_out: bool) -> Result<(), CliError> {
                 _ => "none".into(),
             }
         );
+        for s in m["session_list"].as_array().into_iter().flatten() {
+            let tracks: Vec<String> = s["tracks"]
+                .as_array()
+                .map(|a| a.iter().map(|t| t.to_string()).collect())
+                .unwrap_or_default();
+            outln!(
+                "  session {}: blocks {}..{}, track{} {}",
+                s["session"],
+                s["start"],
+                s["last"],
+                if tracks.len() == 1 { "" } else { "s" },
+                tracks.join(", ")
+            );
+        }
     }
     let sp: Vec<String> = v["write_speeds"]
         .as_array()

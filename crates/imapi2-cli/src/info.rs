@@ -31,7 +31,15 @@ pub fn run(args: Args) -> Result<(), CliError> {
     }
     let image = args.image.clone().unwrap_or_default();
     let disc = view::open_disc(&image, args.json)?;
-    let v = describe(&disc);
+    let mut v = describe(&disc);
+    if view::is_recorder(&image) {
+        // The drive's own account of the next session, not an image file's.
+        if let Some(o) = v.as_object_mut() {
+            o.remove("multisession_sequential");
+            o.remove("multisession_random_write");
+        }
+        v["multisession"] = recorder_multisession(&image, args.json)?;
+    }
     if args.json {
         outln!("{v}");
         return Ok(());
@@ -108,8 +116,64 @@ pub fn run(args: Args) -> Result<(), CliError> {
             m["last_written_address_of_previous_session"]
         );
     }
+    for m in v["multisession"].as_array().into_iter().flatten() {
+        outln!(
+            "next session: {} ({}), at block {}",
+            m["interface"].as_str().unwrap_or(""),
+            if m["supported"] == json!(true) {
+                "supported"
+            } else {
+                "not supported on this medium now"
+            },
+            m["next_writable_address"]
+        );
+    }
     view::print_warnings(&disc);
     Ok(())
+}
+
+/// The recorder's multisession objects (IMAPI's `MultisessionInterfaces`).
+fn recorder_multisession(image: &std::path::Path, json: bool) -> Result<Value, CliError> {
+    use imapi2::burn::multisession::MultisessionInterface as I;
+    let dev = |e| crate::device::dev_error(e, json);
+    let rec = imapi2::DiscMaster::new()
+        .open(&image.to_string_lossy())
+        .map_err(dev)?;
+    let mut w = imapi2::burn::data::DiscFormat2Data::new();
+    w.set_recorder(rec).map_err(dev)?;
+    let list = w.multisession_interfaces().map_err(dev)?;
+    Ok(json!(list
+        .iter()
+        .map(|i| match i {
+            I::Sequential(s) => json!({
+                "interface": i.imapi_name(),
+                "supported": s.supported,
+                "is_first_data_session": s.is_first_data_session,
+                "start_address_of_previous_session": s.start_address_of_previous_session,
+                "last_written_address_of_previous_session":
+                    s.last_written_address_of_previous_session,
+                "next_writable_address": s.next_writable_address,
+                "free_sectors_on_media": s.free_sectors_on_media,
+                "write_unit_size": s.write_unit_size,
+                "session_starts": s.session_starts,
+            }),
+            I::RandomWrite(r) => json!({
+                "interface": i.imapi_name(),
+                "supported": r.supported,
+                "last_written_address": r.last_written_address,
+                "next_writable_address": next_after(r.last_written_address, r.write_unit_size),
+                "total_sectors_on_media": r.total_sectors_on_media,
+                "write_unit_size": r.write_unit_size,
+            }),
+        })
+        .collect::<Vec<_>>()))
+}
+
+/// The first block after `last` on a multiple of `unit` (IMAGE_WRITE_UNIT
+/// at least, as the next logical session is placed).
+fn next_after(last: i32, unit: i32) -> u64 {
+    let unit = (unit.max(1) as u64).max(u64::from(imapi2::fs::IMAGE_WRITE_UNIT));
+    ((i64::from(last) + 1).max(0) as u64).div_ceil(unit) * unit
 }
 
 /// Everything `info` reports, as JSON.

@@ -22,6 +22,7 @@ mod info;
 mod ls;
 mod mkimage;
 mod report;
+mod session;
 mod signals;
 mod sources;
 mod verify;

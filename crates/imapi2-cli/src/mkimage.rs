@@ -380,27 +380,7 @@ fn prepare_append(img: &mut FileSystemImage, args: &Args, target: &Path) -> imap
     let present = FileSystemImage::identify_file_systems_on_disc(&medium)?;
     let ms = Multisession::for_image(&medium, kind, capacity)?;
     img.set_multisession(ms)?;
-    let view = [
-        FileSystems::ROCK_RIDGE,
-        FileSystems::JOLIET,
-        FileSystems::ISO9660,
-    ]
-    .into_iter()
-    .find(|v| present.contains(*v))
-    .ok_or(imapi2::fs::Error::FileSystemNotFound {
-        file_system: FileSystems::ISO9660,
-        present,
-    })?;
-    img.import_specific_file_system(view, None)?;
-    let mut fs = present & (FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::ROCK_RIDGE);
-    if present.contains(FileSystems::UDF) {
-        fs |= FileSystems::UDF;
-    }
-    img.set_file_systems_to_create(fs)?;
-    if let Some(name) = img.imported_volume_name().map(str::to_string) {
-        let _ = img.set_volume_name(&name);
-    }
-    Ok(())
+    crate::session::import_newest(img, present)
 }
 
 #[cfg(test)]

@@ -82,21 +82,26 @@ pub fn open_disc(image: &Path, json: bool) -> Result<Disc, CliError> {
     })
 }
 
+/// Whether `image` names a recorder rather than an image file.
+pub fn is_recorder(image: &Path) -> bool {
+    let name = image.to_string_lossy();
+    name.starts_with("virtual:")
+        || name.starts_with("linux:")
+        || imapi2::virtual_recorder::exists(image)
+}
+
 /// An image file, or the medium in a recorder named `virtual:DIR`,
 /// `linux:ID`, or a virtual recorder's directory (a real drive's medium
 /// also reads as its block device, `/dev/sr0`).
 pub fn open_medium(image: &Path, json: bool) -> Result<Medium, CliError> {
     let name = image.to_string_lossy();
-    let is_recorder = name.starts_with("virtual:")
-        || name.starts_with("linux:")
-        || imapi2::virtual_recorder::exists(image);
-    if !is_recorder {
+    if !is_recorder(image) {
         return Medium::open(image).map_err(|e| lib_error(e, json));
     }
     let dev = |e: imapi2::Error| crate::device::dev_error(e, json);
     let recorder = imapi2::DiscMaster::new().open(&name).map_err(dev)?;
     let reader = imapi2::DiscReader::new(recorder).map_err(dev)?;
-    Medium::from_stream(reader).map_err(|e| lib_error(e, json))
+    reader.into_medium().map_err(dev)
 }
 
 /// Prints what the readers read in spite of the image not following the

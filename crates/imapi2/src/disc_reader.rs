@@ -30,6 +30,7 @@ pub struct DiscReader {
     pos: u64,
     cache_first: u64,
     cache: Vec<u8>,
+    sessions: Vec<u32>,
 }
 
 impl DiscReader {
@@ -102,6 +103,30 @@ impl DiscReader {
             pos: 0,
             cache_first: u64::MAX,
             cache: Vec::new(),
+            sessions: if crate::media::is_overwritable(media.profile) {
+                Vec::new()
+            } else {
+                crate::media::session_starts(&media)
+            },
+        })
+    }
+
+    /// The first block of every recorded session of a write-once medium, as
+    /// the drive reports them (empty on overwritable media, whose sessions
+    /// only the file system knows).
+    pub fn session_starts(&self) -> &[u32] {
+        &self.sessions
+    }
+
+    /// The stream as a medium for the file-system readers, carrying the
+    /// drive's session starts (see [`imapi2_fs::Medium::with_sessions`]).
+    pub fn into_medium(self) -> Result<imapi2_fs::Medium> {
+        let starts = self.sessions.clone();
+        let m = imapi2_fs::Medium::from_stream(self)?;
+        Ok(if starts.is_empty() {
+            m
+        } else {
+            m.with_sessions(&starts)
         })
     }
 

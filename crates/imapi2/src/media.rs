@@ -192,6 +192,20 @@ pub fn is_overwritable(p: Profile) -> bool {
     )
 }
 
+/// The first block of every recorded session, oldest first (the first
+/// recorded track of each), as the TOC would list them.
+pub fn session_starts(snap: &MediaSnapshot) -> Vec<u32> {
+    let mut starts: Vec<(u16, i32)> = Vec::new();
+    for t in snap.tracks.iter().filter(|t| !t.blank) {
+        match starts.iter_mut().find(|(s, _)| *s == t.session) {
+            Some((_, start)) => *start = (*start).min(t.start),
+            None => starts.push((t.session, t.start)),
+        }
+    }
+    starts.sort();
+    starts.into_iter().map(|(_, s)| s.max(0) as u32).collect()
+}
+
 /// Takes a snapshot of the medium in `drive`.
 pub fn snapshot<T: ScsiTransport>(drive: &mut Drive<T>) -> Result<MediaSnapshot, MmcError> {
     match drive.wait_until_ready_within(

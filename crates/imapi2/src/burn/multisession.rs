@@ -128,15 +128,10 @@ impl MultisessionInterface {
 
     /// The medium in the import recorder, read through a handle of its own
     /// (as IMAPI's file-system image reads `ImportRecorder`), with the
-    /// session starts the drive reported.
+    /// session starts the drive reports now.
     pub fn open_import_medium(&self) -> Result<Medium> {
         let recorder = DiscMaster::new().open(self.import_recorder())?;
-        let reader = DiscReader::new(recorder)?;
-        let medium = Medium::from_stream(reader)?;
-        Ok(match self {
-            MultisessionInterface::Sequential(s) => medium.with_sessions(&s.session_starts),
-            MultisessionInterface::RandomWrite(_) => medium,
-        })
+        DiscReader::new(recorder)?.into_medium()
     }
 
     /// The file-system image's multisession state for this object, reading
@@ -205,15 +200,7 @@ pub fn sequential_for(
     if !snap.present || media::is_overwritable(snap.profile) || !snap.profile.is_writable() {
         return None;
     }
-    let mut starts: Vec<(u16, i32)> = Vec::new();
-    for t in snap.tracks.iter().filter(|t| !t.blank) {
-        match starts.iter_mut().find(|(s, _)| *s == t.session) {
-            Some((_, start)) => *start = (*start).min(t.start),
-            None => starts.push((t.session, t.start)),
-        }
-    }
-    starts.sort();
-    let session_starts: Vec<u32> = starts.iter().map(|&(_, s)| s.max(0) as u32).collect();
+    let session_starts = media::session_starts(snap);
     let closed = snap.state & (state::BLANK | state::FINALIZED | state::NON_EMPTY_SESSION) == 0;
     let supported = closed && snap.state & state::APPENDABLE != 0 && !session_starts.is_empty();
     Some(MultisessionSequential {
