@@ -142,7 +142,7 @@ pub use image::settings::{DEFAULT_FREE_MEDIA_BLOCKS, MAX_NAME_BYTES, MAX_VOLUME_
 pub use image::source::DataSource;
 pub use read::disc::{default_for_import, Disc, UdfSummary};
 pub use read::imported::{ImportProgress, ImportProgressFn, Imported};
-pub use read::medium::{Medium, MediumCursor, ReadSeek, SharedStream};
+pub use read::medium::{Medium, MediumCursor, ReadSeek, RecordedSession, SharedStream};
 pub use read::multisession::{disc_identifier, Multisession, MultisessionKind, IMAGE_WRITE_UNIT};
 pub use read::view::{FsData, FsKind, FsNode, FsTree, ZisofsData};
 pub use time::{source_date_epoch, Civil, FileTime};

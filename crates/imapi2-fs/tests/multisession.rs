@@ -346,3 +346,110 @@ fn import_rules() {
     assert_eq!(img.file_count(), 0);
     assert!(!common::image_bytes(&img).is_empty());
 }
+
+/// A second session of `kind` laid out after the image at `path`, written
+/// into the file without its descriptor rewrite at block 16 (as an append
+/// to a disc leaves it when stopped just before that).
+fn second_session_bytes(path: &std::path::Path, kind: MultisessionKind) -> (u32, Vec<u8>) {
+    let m = Medium::open(path).unwrap();
+    let mut img = FileSystemImage::new();
+    img.set_file_systems_to_create(FileSystems::ISO9660 | FileSystems::ROCK_RIDGE)
+        .unwrap();
+    img.set_multisession(Multisession::for_image(&m, kind, None).unwrap())
+        .unwrap();
+    img.import_file_system(None).unwrap();
+    let root = img.root();
+    img.add_file(root, "second.txt", DataSource::Bytes(b"2\n"[..].into()))
+        .unwrap();
+    let r = img.create_result_image().unwrap();
+    let mut bytes = Vec::new();
+    r.image_stream().read_to_end(&mut bytes).unwrap();
+    (r.start_block(), bytes)
+}
+
+fn names(m: &Medium) -> Vec<String> {
+    let disc = Disc::open(m).unwrap();
+    let t = disc.read_tree(FileSystems::ROCK_RIDGE).unwrap();
+    t.walk(0).into_iter().skip(1).map(|i| t.path(i)).collect()
+}
+
+#[test]
+fn an_overwritable_medium_reads_the_tree_block_16_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = first_session(dir.path(), FileSystems::ISO9660 | FileSystems::ROCK_RIDGE);
+    let (start, bytes) = second_session_bytes(&path, MultisessionKind::RandomWrite);
+    let mut file = fs::read(&path).unwrap();
+    file.resize(start as usize * 2048, 0);
+    file.extend(bytes);
+    fs::write(&path, file).unwrap();
+    // As an image file, the session after the first is found...
+    let plain = Medium::open(&path).unwrap();
+    assert!(names(&plain).contains(&"/second.txt".to_string()));
+    // ...but on an overwritable medium only what block 16 names counts.
+    let rw = Medium::open(&path).unwrap().as_overwritable();
+    let disc = Disc::open(&rw).unwrap();
+    assert_eq!(disc.sessions, vec![0]);
+    assert!(!names(&rw).contains(&"/second.txt".to_string()));
+    assert!(
+        disc.warnings()
+            .iter()
+            .any(|w| w.contains("never pointed at")),
+        "{:?}",
+        disc.warnings()
+    );
+}
+
+#[test]
+fn a_session_the_drive_recorded_in_part_is_passed_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = first_session(dir.path(), FileSystems::ISO9660 | FileSystems::ROCK_RIDGE);
+    let first_end = (fs::metadata(&path).unwrap().len() / 2048) as u32 - 1;
+    let (start, bytes) = second_session_bytes(&path, MultisessionKind::Sequential);
+    let mut file = fs::read(&path).unwrap();
+    file.resize(start as usize * 2048, 0);
+    // Cut after its descriptors (blocks 16 and 17 of the session) but
+    // before the rest of its tree and data.
+    file.extend(&bytes[..18 * 2048]);
+    fs::write(&path, file).unwrap();
+    let recorded_end = (fs::metadata(&path).unwrap().len() / 2048) as u32 - 1;
+    let sessions = [
+        imapi2_fs::RecordedSession {
+            first: 0,
+            last: first_end,
+        },
+        imapi2_fs::RecordedSession {
+            first: start,
+            last: recorded_end,
+        },
+    ];
+    let m = Medium::open(&path).unwrap().with_sessions(&sessions);
+    let disc = Disc::open(&m).unwrap();
+    assert_eq!(
+        disc.sessions,
+        vec![0],
+        "the half-written session is passed over"
+    );
+    assert!(
+        disc.warnings()
+            .iter()
+            .any(|w| w.contains("session 2") && w.contains("incomplete")),
+        "{:?}",
+        disc.warnings()
+    );
+    assert!(!names(&m).contains(&"/second.txt".to_string()));
+    // Whole, it is the newest.
+    let mut file = fs::read(&path).unwrap();
+    file.resize(start as usize * 2048, 0);
+    file.extend(&bytes);
+    fs::write(&path, file).unwrap();
+    let whole = [
+        sessions[0],
+        imapi2_fs::RecordedSession {
+            first: start,
+            last: start + (bytes.len() / 2048) as u32 - 1,
+        },
+    ];
+    let m = Medium::open(&path).unwrap().with_sessions(&whole);
+    assert_eq!(Disc::open(&m).unwrap().sessions, vec![0, start]);
+    assert!(names(&m).contains(&"/second.txt".to_string()));
+}

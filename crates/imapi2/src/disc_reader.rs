@@ -30,7 +30,8 @@ pub struct DiscReader {
     pos: u64,
     cache_first: u64,
     cache: Vec<u8>,
-    sessions: Vec<u32>,
+    sessions: Vec<imapi2_fs::RecordedSession>,
+    overwritable: bool,
 }
 
 impl DiscReader {
@@ -103,30 +104,35 @@ impl DiscReader {
             pos: 0,
             cache_first: u64::MAX,
             cache: Vec::new(),
+            overwritable: crate::media::is_overwritable(media.profile),
             sessions: if crate::media::is_overwritable(media.profile) {
                 Vec::new()
             } else {
-                crate::media::session_starts(&media)
+                crate::media::recorded_sessions(&media)
             },
         })
     }
 
-    /// The first block of every recorded session of a write-once medium, as
-    /// the drive reports them (empty on overwritable media, whose sessions
-    /// only the file system knows).
-    pub fn session_starts(&self) -> &[u32] {
+    /// Every recorded session of a write-once medium, as the drive reports
+    /// them (empty on overwritable media, whose sessions only the file
+    /// system knows).
+    pub fn recorded_sessions(&self) -> &[imapi2_fs::RecordedSession] {
         &self.sessions
     }
 
     /// The stream as a medium for the file-system readers, carrying the
-    /// drive's session starts (see [`imapi2_fs::Medium::with_sessions`]).
+    /// drive's sessions (see [`imapi2_fs::Medium::with_sessions`]) or, on
+    /// overwritable media, saying so ([`imapi2_fs::Medium::as_overwritable`]).
     pub fn into_medium(self) -> Result<imapi2_fs::Medium> {
-        let starts = self.sessions.clone();
+        let sessions = self.sessions.clone();
+        let overwritable = self.overwritable;
         let m = imapi2_fs::Medium::from_stream(self)?;
-        Ok(if starts.is_empty() {
+        Ok(if overwritable {
+            m.as_overwritable()
+        } else if sessions.is_empty() {
             m
         } else {
-            m.with_sessions(&starts)
+            m.with_sessions(&sessions)
         })
     }
 

@@ -192,18 +192,33 @@ pub fn is_overwritable(p: Profile) -> bool {
     )
 }
 
-/// The first block of every recorded session, oldest first (the first
-/// recorded track of each), as the TOC would list them.
-pub fn session_starts(snap: &MediaSnapshot) -> Vec<u32> {
-    let mut starts: Vec<(u16, i32)> = Vec::new();
+/// Every recorded session, oldest first: the first block of its first
+/// recorded track and the last block of its last, as the TOC lists them.
+pub fn recorded_sessions(snap: &MediaSnapshot) -> Vec<imapi2_fs::RecordedSession> {
+    let mut out: Vec<(u16, i64, i64)> = Vec::new();
     for t in snap.tracks.iter().filter(|t| !t.blank) {
-        match starts.iter_mut().find(|(s, _)| *s == t.session) {
-            Some((_, start)) => *start = (*start).min(t.start),
-            None => starts.push((t.session, t.start)),
+        let first = i64::from(t.start).max(0);
+        let recorded = match t.next_writable {
+            Some(nwa) => i64::from(nwa) - i64::from(t.start),
+            None => i64::from(t.size),
+        };
+        let last = first + recorded - 1;
+        match out.iter_mut().find(|s| s.0 == t.session) {
+            Some(s) => {
+                s.1 = s.1.min(first);
+                s.2 = s.2.max(last);
+            }
+            None => out.push((t.session, first, last)),
         }
     }
-    starts.sort();
-    starts.into_iter().map(|(_, s)| s.max(0) as u32).collect()
+    out.sort();
+    out.into_iter()
+        .filter(|s| s.2 >= s.1)
+        .map(|(_, first, last)| imapi2_fs::RecordedSession {
+            first: first as u32,
+            last: last as u32,
+        })
+        .collect()
 }
 
 /// Takes a snapshot of the medium in `drive`.

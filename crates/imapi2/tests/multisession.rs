@@ -139,22 +139,8 @@ fn append(
     img.set_multisession(iface.to_fs(medium).unwrap()).unwrap();
     img.import_file_system(None).unwrap();
     edit(&mut img);
-    let result = img.create_result_image().unwrap();
     log.take_writes();
-    match result.modified_blocks().unwrap() {
-        Some(ranges) => {
-            let mut disc = result.disc_stream().unwrap();
-            w.write_ranges(&mut disc, &ranges).unwrap();
-        }
-        None => {
-            assert_eq!(
-                i64::from(result.start_block()),
-                i64::from(w.next_writable_address().unwrap()),
-                "the session is laid out where the drive writes next"
-            );
-            w.write(&mut result.image_stream()).unwrap();
-        }
-    }
+    burn_session(w, &img).unwrap();
     let writes = log.take_writes();
     // What the medium held before is as it was, but for what was written
     // (which on sequential media is only the new session, after it).
@@ -174,6 +160,177 @@ fn append(
         }
     }
     (iface, writes)
+}
+
+/// Burns the session `img` holds: the listed ranges on overwritable media,
+/// the stream at the next writable address on write-once ones.
+fn burn_session(w: &mut DiscFormat2Data, img: &FileSystemImage) -> imapi2::Result<()> {
+    let result = img.create_result_image().unwrap();
+    match result.modified_blocks().unwrap() {
+        Some(ranges) => w.write_ranges(&mut result.disc_stream().unwrap(), &ranges),
+        None => {
+            assert_eq!(
+                i64::from(result.start_block()),
+                i64::from(w.next_writable_address().unwrap()),
+                "the session is laid out where the drive writes next"
+            );
+            w.write(&mut result.image_stream())
+        }
+    }
+}
+
+/// An image of the disc's newest tree with `edit` applied.
+fn next_session(
+    w: &mut DiscFormat2Data,
+    edit: impl FnOnce(&mut FileSystemImage),
+) -> FileSystemImage {
+    let iface = w.multisession_interfaces().unwrap().remove(0);
+    assert!(iface.is_supported_on_current_media_state(), "{iface:?}");
+    let medium = iface.open_import_medium().unwrap();
+    let mut img = FileSystemImage::new();
+    img.set_file_systems_to_create(fs()).unwrap();
+    img.set_multisession(iface.to_fs(medium).unwrap()).unwrap();
+    img.import_file_system(None).unwrap();
+    edit(&mut img);
+    img
+}
+
+/// The names of the disc's newest tree.
+fn newest(w: &mut DiscFormat2Data) -> Vec<String> {
+    let iface = w.multisession_interfaces().unwrap().remove(0);
+    let t = tree(&iface.open_import_medium().unwrap());
+    t.into_iter().map(|(p, _)| p).collect()
+}
+
+fn plan(dir: &Path, rules: &str) {
+    std::fs::write(
+        dir.join("faults.plan"),
+        format!("imapi2-emu-faults 1\n{rules}\n"),
+    )
+    .unwrap();
+}
+
+#[test]
+fn an_interrupted_session_leaves_the_disc_to_the_next_append() {
+    use imapi2::burn::events::Flow;
+    use imapi2_emu::Personality::{BdWriter, CdWriter, DvdWriter};
+    let d = scratch("faults");
+    let cases: &[(&str, imapi2_emu::Personality, &str, &str)] = &[
+        (
+            "cd-r",
+            CdWriter,
+            "at-opcode 2A nth=4 power-loss",
+            "WRITE(10)",
+        ),
+        (
+            "dvd+r",
+            DvdWriter,
+            "at-opcode 2A nth=4 power-loss",
+            "WRITE(10)",
+        ),
+        ("bd-r", BdWriter, "cancel", "cancelled"),
+        (
+            "dvd-r",
+            DvdWriter,
+            "at-opcode 2A nth=3 remove-medium",
+            "02/3A",
+        ),
+        (
+            "dvd+rw",
+            DvdWriter,
+            "at-opcode 2A nth=2 power-loss",
+            "WRITE(10)",
+        ),
+        (
+            "dvd+rw",
+            DvdWriter,
+            "at-lba 16 17 opcode=2A power-loss",
+            "LBA 16",
+        ),
+        (
+            "dvd-ram",
+            DvdWriter,
+            "at-lba 16 17 opcode=AA sense 03/0C/00",
+            "03/0C/00",
+        ),
+        ("bd-re", BdWriter, "cancel", "cancelled"),
+        (
+            "bd-re",
+            BdWriter,
+            "at-lba 0 1 opcode=AA power-loss",
+            "LBA 0",
+        ),
+    ];
+    for (n, &(media, personality, rules, words)) in cases.iter().enumerate() {
+        let dir = d.join(format!("{n}-{media}"));
+        let kind = virtual_recorder::parse_media(media).unwrap();
+        virtual_recorder::create(&dir, personality, Some(kind)).unwrap();
+        let log = Log::default();
+        let mut w = writer(logged(&dir, &log));
+        let mut img = FileSystemImage::new();
+        img.set_file_systems_to_create(fs()).unwrap();
+        let root = img.root();
+        img.add_file(root, "a.txt", bytes(b"a\n")).unwrap();
+        burn_session(&mut w, &img).unwrap();
+        let first = newest(&mut w);
+        // The second session, interrupted.
+        let img = next_session(&mut w, |img| {
+            let root = img.root();
+            img.add_file(root, "big.bin", bytes(&vec![9u8; 6 << 20]))
+                .unwrap();
+        });
+        drop(w);
+        if rules != "cancel" {
+            plan(&dir, rules);
+        }
+        let mut w = writer(logged(&dir, &log));
+        if rules == "cancel" {
+            let mut seen = 0;
+            w.set_update(move |p| {
+                if p.engine.sectors_written() > 0 {
+                    seen += 1;
+                }
+                if seen > 3 {
+                    Flow::Cancel
+                } else {
+                    Flow::Continue
+                }
+            });
+        }
+        let e = burn_session(&mut w, &img).unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains(words), "{media} {rules}: {text}");
+        drop(w);
+        plan(&dir, "");
+        let mut rec = logged(&dir, &log);
+        // A medium pulled out goes back in; an open session is closed, as
+        // the error says.
+        rec.close_tray().unwrap();
+        let snap = rec.media().unwrap();
+        if snap.state & state::NON_EMPTY_SESSION != 0 {
+            assert!(
+                text.contains("imapi2 close") || text.contains("open session"),
+                "{text}"
+            );
+            imapi2::burn::close::close_media(&mut rec, "imapi2 tests", false).unwrap();
+        }
+        let mut w = writer(rec);
+        assert_eq!(
+            newest(&mut w),
+            first,
+            "{media} {rules}: the disc reads as before"
+        );
+        // The next append works, from the last whole tree.
+        let img = next_session(&mut w, |img| {
+            let root = img.root();
+            img.add_file(root, "c.txt", bytes(b"c\n")).unwrap();
+        });
+        burn_session(&mut w, &img).unwrap_or_else(|e| panic!("{media} {rules}: {e}"));
+        let mut want = first.clone();
+        want.push("/c.txt".into());
+        want.sort();
+        assert_eq!(newest(&mut w), want, "{media} {rules}");
+    }
 }
 
 /// Every readable block of the medium's tracks (the first 2,048 of each;

@@ -466,6 +466,8 @@ impl VirtualRecorder {
         self.drive.tray = Tray::Open;
         self.shadow = None;
         self.busy = None;
+        // The tray is the one physical thing every handle on the drive sees.
+        let _ = self.save_drive();
     }
 
     fn close_tray_inner(&mut self) {
@@ -476,6 +478,7 @@ impl VirtualRecorder {
         if let Some(d) = self.disc.take() {
             self.load(d);
         }
+        let _ = self.save_drive();
     }
 
     /// The medium in the drive (on the tray, if the tray is open).

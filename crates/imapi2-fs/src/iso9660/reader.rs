@@ -909,28 +909,85 @@ pub fn joliet_name(raw: &[u8]) -> String {
 /// descriptors at block 16 and the sessions themselves from block 32 on
 /// (xorriso's and growisofs's emulated table of contents); then the chain
 /// from 32 is the history, and block 0 reads as the newest session. A
-/// medium that carries its drive's session starts
-/// ([`Medium::with_sessions`]) has those sessions that hold a volume.
+/// medium that carries its drive's sessions ([`Medium::with_sessions`])
+/// has those of them that hold a whole volume.
 pub fn find_sessions(medium: &Medium) -> Vec<u32> {
-    if let Some(starts) = medium.session_starts() {
-        // The drive's account; sessions without a volume (audio) are passed.
-        let found: Vec<u32> = starts
-            .iter()
-            .copied()
-            .filter(|&s| IsoVolume::open(medium, s).is_ok())
-            .collect();
+    find_sessions_checked(medium).0
+}
+
+/// As [`find_sessions`], with a sentence for each session of the drive's
+/// that was passed over.
+pub fn find_sessions_checked(medium: &Medium) -> (Vec<u32>, Vec<String>) {
+    if let Some(sessions) = medium.recorded_sessions() {
+        let mut found = Vec::new();
+        let mut passed = Vec::new();
+        for (n, s) in sessions.iter().enumerate() {
+            let v = match IsoVolume::open(medium, s.first) {
+                Ok(v) => v,
+                Err(e) => {
+                    // No volume there (an audio session), or one that
+                    // cannot be read (a burn that stopped part way).
+                    let at = u64::from(s.first) + 16;
+                    if medium
+                        .read_sectors(at, 1, "volume descriptor")
+                        .is_ok_and(|d| &d[1..6] == b"CD001")
+                    {
+                        passed.push(format!(
+                            "session {} at block {} cannot be read ({e}): it is passed over",
+                            n + 1,
+                            s.first
+                        ));
+                    }
+                    continue;
+                }
+            };
+            // The volume space counts from block 0 (or, as xorriso writes
+            // some, from the session's start): it must end within what the
+            // drive recorded.
+            let size = v.primary.volume_space_size;
+            let recorded = s.last.saturating_add(1);
+            if size > recorded && s.first.saturating_add(size) > recorded {
+                passed.push(format!(
+                    "session {} at block {} is incomplete: its volume needs blocks up to {}, \
+                     and the drive recorded up to {} (a burn that was interrupted): it is \
+                     passed over",
+                    n + 1,
+                    s.first,
+                    size - 1,
+                    s.last
+                ));
+                continue;
+            }
+            found.push(s.first);
+        }
         if !found.is_empty() {
-            return found;
+            return (found, passed);
         }
     }
     let from_zero = session_chain(medium, 0);
     if from_zero.len() == 1 {
         let from_32 = session_chain(medium, 32);
         if !from_32.is_empty() {
-            return from_32;
+            return (from_32, Vec::new());
         }
     }
-    from_zero
+    if medium.is_overwritable() && from_zero.len() > 1 {
+        // Block 16 names the committed tree; what lies past its volume was
+        // written by an append that never pointed block 16 at it.
+        let end = IsoVolume::open(medium, 0).map_or(u32::MAX, |v| v.primary.volume_space_size);
+        let (kept, passed): (Vec<u32>, Vec<u32>) = from_zero.iter().partition(|&&s| s < end);
+        let notes = passed
+            .iter()
+            .map(|s| {
+                format!(
+                    "the session at block {s} was never pointed at by the descriptors at block 16 \
+                     (an append that did not complete): it is passed over"
+                )
+            })
+            .collect();
+        return (kept, notes);
+    }
+    (from_zero, Vec::new())
 }
 
 fn session_chain(medium: &Medium, first: u32) -> Vec<u32> {

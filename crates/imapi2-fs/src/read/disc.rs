@@ -6,7 +6,7 @@
 use crate::codec::SECTOR;
 use crate::error::{Error, Result};
 use crate::filesystems::FileSystems;
-use crate::iso9660::reader::{find_sessions, IsoView, IsoVolume};
+use crate::iso9660::reader::{find_sessions_checked, IsoView, IsoVolume};
 use crate::read::medium::Medium;
 use crate::read::view::FsTree;
 use crate::udf::ecma167::PartitionMap;
@@ -26,6 +26,8 @@ pub struct Disc {
     pub udf: Option<UdfSummary>,
     /// Why a UDF volume recognition sequence led to nothing, if it did.
     pub udf_error: Option<String>,
+    /// Sessions the drive reported that were passed over, one sentence each.
+    pub passed_sessions: Vec<String>,
 }
 
 /// What identifies a UDF volume.
@@ -99,7 +101,7 @@ fn udf_summary<R: std::io::Read + std::io::Seek>(v: &UdfVolume<R>) -> UdfSummary
 impl Disc {
     /// Looks at a medium: ISO 9660 sessions, Joliet, Rock Ridge, UDF.
     pub fn open(medium: &Medium) -> Result<Disc> {
-        let sessions = find_sessions(medium);
+        let (sessions, passed_sessions) = find_sessions_checked(medium);
         let iso = match sessions.last() {
             Some(&s) => Some(IsoVolume::open(medium, s)?),
             None => None,
@@ -128,16 +130,18 @@ impl Disc {
             iso,
             udf,
             udf_error,
+            passed_sessions,
         })
     }
 
     /// What the readers read in spite of the medium not following the
     /// standard, one sentence each (the newest ISO 9660 session's).
     pub fn warnings(&self) -> Vec<String> {
-        self.iso
-            .as_ref()
-            .map(|v| v.warnings.clone())
-            .unwrap_or_default()
+        let mut w = self.passed_sessions.clone();
+        if let Some(v) = &self.iso {
+            w.extend(v.warnings.iter().cloned());
+        }
+        w
     }
 
     /// The file systems present (`IdentifyFileSystemsOnDisc`), Rock Ridge

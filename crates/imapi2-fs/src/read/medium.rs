@@ -26,13 +26,25 @@ pub(crate) fn stream_len(s: &SharedStream) -> io::Result<u64> {
     Ok(len)
 }
 
+/// One session as a drive reports it: its first and last recorded block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordedSession {
+    /// First block.
+    pub first: u32,
+    /// Last recorded block.
+    pub last: u32,
+}
+
 /// A read-only medium (an image file, or any `Read + Seek`), cheap to clone.
 #[derive(Clone)]
 pub struct Medium {
     inner: Arc<Inner>,
-    /// Session starts as the medium's drive reports them (its TOC), when
-    /// known: readers take them instead of looking for sessions.
-    sessions: Option<Arc<[u32]>>,
+    /// Sessions as the medium's drive reports them (its TOC), when known:
+    /// readers take them instead of looking for sessions.
+    sessions: Option<Arc<[RecordedSession]>>,
+    /// An overwritable medium (DVD+RW, DVD-RAM, BD-RE): its newest tree is
+    /// the one the descriptors at block 16 name.
+    overwritable: bool,
 }
 
 enum Inner {
@@ -75,6 +87,7 @@ impl Medium {
                 data: OnceLock::new(),
             }),
             sessions: None,
+            overwritable: false,
         })
     }
 
@@ -85,21 +98,38 @@ impl Medium {
         Ok(Medium {
             inner: Arc::new(Inner::Stream { stream, len }),
             sessions: None,
+            overwritable: false,
         })
     }
 
-    /// The same medium, with the first block of each of its sessions
-    /// (oldest first) as a drive reports them: the readers then find the
-    /// sessions there, as the Linux kernel finds the last one from the TOC,
-    /// instead of looking for one after another (which cannot cross the
-    /// gaps of a CD's lead-outs and lead-ins).
-    pub fn with_sessions(mut self, starts: &[u32]) -> Medium {
-        self.sessions = Some(Arc::from(starts));
+    /// The same medium, with its sessions (oldest first) as a drive reports
+    /// them: the readers then find the sessions there, as the Linux kernel
+    /// finds the last one from the TOC, instead of looking for one after
+    /// another (which cannot cross the gaps of a CD's lead-outs and
+    /// lead-ins), and pass over a session whose volume needs more blocks
+    /// than were recorded (an interrupted burn, closed afterwards).
+    pub fn with_sessions(mut self, sessions: &[RecordedSession]) -> Medium {
+        self.sessions = Some(Arc::from(sessions));
         self
     }
 
-    /// The session starts given by [`Medium::with_sessions`].
-    pub fn session_starts(&self) -> Option<&[u32]> {
+    /// The same medium, known to be overwritable: its sessions are logical
+    /// ones, the newest being the one the descriptors at block 16 name (the
+    /// last thing a session after others writes), so a session found past
+    /// that one's volume was never pointed at — an append that did not
+    /// complete — and is passed over.
+    pub fn as_overwritable(mut self) -> Medium {
+        self.overwritable = true;
+        self
+    }
+
+    /// Whether [`Medium::as_overwritable`] said so.
+    pub fn is_overwritable(&self) -> bool {
+        self.overwritable
+    }
+
+    /// The sessions given by [`Medium::with_sessions`].
+    pub fn recorded_sessions(&self) -> Option<&[RecordedSession]> {
         self.sessions.as_deref()
     }
 

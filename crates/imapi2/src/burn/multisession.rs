@@ -200,7 +200,10 @@ pub fn sequential_for(
     if !snap.present || media::is_overwritable(snap.profile) || !snap.profile.is_writable() {
         return None;
     }
-    let session_starts = media::session_starts(snap);
+    let session_starts: Vec<u32> = media::recorded_sessions(snap)
+        .iter()
+        .map(|s| s.first)
+        .collect();
     let closed = snap.state & (state::BLANK | state::FINALIZED | state::NON_EMPTY_SESSION) == 0;
     let supported = closed && snap.state & state::APPENDABLE != 0 && !session_starts.is_empty();
     Some(MultisessionSequential {
