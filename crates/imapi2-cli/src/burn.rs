@@ -458,7 +458,16 @@ pub fn run(args: Args) -> Result<(), CliError> {
                 );
             }
             let img = if args.append {
+                let started = std::time::Instant::now();
                 let mut img = crate::session::for_disc(&mut w, &snap, &device, json)?;
+                if mode == Mode::Json {
+                    report::event(json!({
+                        "event": "imported",
+                        "files": img.file_count(),
+                        "directories": img.directory_count(),
+                        "seconds": started.elapsed().as_secs_f64(),
+                    }));
+                }
                 fill_image(&mut img, &args)?;
                 img
             } else {
