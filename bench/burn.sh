@@ -90,7 +90,8 @@ for tree in large small; do
         || { echo "$tool on $tree failed:"; cat "$OUT/err"; exit 1; }
       wall=$(awk -F': ' '/Elapsed \(wall clock\)/{n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$OUT/time")
       rss=$(awk -F': ' '/Maximum resident/{print $2}' "$OUT/time")
-      size=$(du -sb "$OUT/rec" "$OUT/out.iso" 2>/dev/null | awk '{s+=$1} END {print s+0}')
+      # Only the output this tool made exists; du fails on the other.
+      size=$( (du -sb "$OUT/rec" "$OUT/out.iso" 2>/dev/null || true) | awk '{s+=$1} END {printf "%d", s}')
       rm -rf "$OUT/rec" "$OUT/out.iso"
       [ "$round" = 0 ] && continue # warm-up
       printf '%s\t%s\t%s\t%s\t%s\t%s\n' "burn-$tree" "$round" "$tool" "$wall" "$rss" "$size" >> "$LOG"
