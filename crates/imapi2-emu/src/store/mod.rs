@@ -62,7 +62,8 @@
 //! is an [`Error::StateFile`] naming the line.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::Write;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -411,11 +412,12 @@ impl VirtualDisc {
     }
 }
 
+// Positioned reads and writes (pread/pwrite): one system call per command,
+// not a seek and then the transfer.
 fn read_at(f: &mut File, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
-    f.seek(SeekFrom::Start(offset))?;
     let mut done = 0;
     while done < buf.len() {
-        let n = f.read(&mut buf[done..])?;
+        let n = FileExt::read_at(f, &mut buf[done..], offset + done as u64)?;
         if n == 0 {
             break;
         }
@@ -426,8 +428,7 @@ fn read_at(f: &mut File, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
 }
 
 fn write_at(f: &mut File, offset: u64, data: &[u8]) -> std::io::Result<()> {
-    f.seek(SeekFrom::Start(offset))?;
-    f.write_all(data)
+    FileExt::write_all_at(f, data, offset)
 }
 
 #[cfg(test)]
