@@ -11,15 +11,16 @@ use imapi2::media::{self, state, MediaSnapshot};
 use crate::device::dev_error;
 use crate::report::{lib_error, CliError};
 
-/// Imports the newest tree (Rock Ridge, else Joliet, else ISO 9660) of the
-/// medium `img`'s multisession state names, whose file systems are
-/// `present`, and sets the file systems and volume name of the new session
-/// to the old one's.
+/// Imports the newest tree (Rock Ridge, else Joliet, else ISO 9660, else
+/// UDF) of the medium `img`'s multisession state names, whose file systems
+/// are `present`, and sets the file systems and volume name of the new
+/// session to the old one's (the UDF revision too, by the import).
 pub fn import_newest(img: &mut FileSystemImage, present: FileSystems) -> imapi2::fs::Result<()> {
     let view = [
         FileSystems::ROCK_RIDGE,
         FileSystems::JOLIET,
         FileSystems::ISO9660,
+        FileSystems::UDF,
     ]
     .into_iter()
     .find(|v| present.contains(*v))

@@ -327,7 +327,7 @@ fn import_rules() {
             .as_deref(),
         Some(&b"first a\n"[..])
     );
-    // Appending to a medium with UDF is refused with a reason.
+    // A next session without the medium's UDF is refused with a reason.
     let mut img = FileSystemImage::new();
     img.set_file_systems_to_create(FileSystems::ISO9660)
         .unwrap();
@@ -336,7 +336,8 @@ fn import_rules() {
     img.import_specific_file_system(FileSystems::JOLIET, None)
         .unwrap();
     let e = img.create_result_image().err().expect("refused");
-    assert_eq!(e.imapi_code(), Some(0xC0AA_B159), "{e}");
+    assert_eq!(e.imapi_code(), Some(0xC0AA_B163), "{e}");
+    assert!(e.to_string().contains("UDF"), "{e}");
     // Undo: an import is one change point.
     let mut img = FileSystemImage::new();
     let p = img.change_point();
@@ -452,4 +453,206 @@ fn a_session_the_drive_recorded_in_part_is_passed_over() {
     let m = Medium::open(&path).unwrap().with_sessions(&whole);
     assert_eq!(Disc::open(&m).unwrap().sessions, vec![0, start]);
     assert!(names(&m).contains(&"/second.txt".to_string()));
+}
+
+/// A file's contents, summed up short for assertion messages: its length
+/// and an FNV-1a hash.
+fn digest(b: &[u8]) -> (usize, u64) {
+    let h = b.iter().fold(0xCBF2_9CE4_8422_2325u64, |h, &x| {
+        (h ^ u64::from(x)).wrapping_mul(0x0100_0000_01B3)
+    });
+    (b.len(), h)
+}
+
+/// Paths and digested contents of one view of `path`, read as session
+/// `index` (the newest when `None`) left it.
+fn view_of(
+    path: &std::path::Path,
+    view: FileSystems,
+    index: Option<usize>,
+) -> Vec<(String, Option<(usize, u64)>)> {
+    let m = Medium::open(path).unwrap();
+    let disc = Disc::open(&m).unwrap();
+    let t = match index {
+        Some(i) => disc.read_tree_of(i, view).unwrap(),
+        None => disc.read_tree(view).unwrap(),
+    };
+    let mut out: Vec<(String, Option<(usize, u64)>)> = t
+        .walk(0)
+        .into_iter()
+        .skip(1)
+        .map(|i| {
+            let n = &t.nodes[i as usize];
+            let data = match (&n.kind, &n.data) {
+                (FsKind::File, imapi2_fs::FsData::Extents(runs)) => {
+                    let mut v = Vec::new();
+                    for &(at, len) in runs {
+                        let mut b = vec![0u8; len as usize];
+                        m.read_exact_at(&mut b, at, "test").unwrap();
+                        v.extend(b);
+                    }
+                    Some(digest(&v))
+                }
+                (FsKind::File, imapi2_fs::FsData::Inline(b)) => Some(digest(b)),
+                (FsKind::File, _) => Some(digest(&[])),
+                _ => None,
+            };
+            (t.path(i), data)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// UDF in a session after others (alone and bridged, 1.02 and 2.50, both
+/// kinds): the newest session's UDF shows the merged tree and points at the
+/// old data; the older session still reads as it was; the refusals.
+#[test]
+fn udf_in_an_appended_session() {
+    for (fs, revision) in [
+        (FileSystems::UDF, 0x0102),
+        (FileSystems::UDF, 0x0250),
+        (
+            FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::UDF,
+            0x0201,
+        ),
+        (
+            FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::UDF,
+            0x0250,
+        ),
+    ] {
+        for kind in [MultisessionKind::RandomWrite, MultisessionKind::Sequential] {
+            let what = format!("{fs} {revision:#06x} {kind:?}");
+            if kind == MultisessionKind::Sequential && !fs.contains(FileSystems::ISO9660) {
+                // An image file has no table of contents that would find a
+                // UDF-only session after the first (discs have one).
+                continue;
+            }
+            let dir = tempfile::tempdir().unwrap();
+            let mut img = FileSystemImage::new();
+            img.set_file_systems_to_create(fs).unwrap();
+            img.set_udf_revision(revision).unwrap();
+            let root = img.root();
+            img.add_directory(root, "docs").unwrap();
+            img.add_file(
+                root,
+                "docs/a.txt",
+                DataSource::Bytes(b"first a\n"[..].into()),
+            )
+            .unwrap();
+            img.add_file(
+                root,
+                "big.bin",
+                DataSource::Bytes(vec![7u8; 300_000].into()),
+            )
+            .unwrap();
+            let path = dir.path().join("img.iso");
+            img.create_result_image()
+                .unwrap()
+                .write_to_path(&path)
+                .unwrap();
+            let first = view_of(&path, FileSystems::UDF, None);
+            let before = fs::read(&path).unwrap();
+
+            let m = Medium::open(&path).unwrap();
+            let mut img = FileSystemImage::new();
+            img.set_multisession(Multisession::for_image(&m, kind, None).unwrap())
+                .unwrap();
+            img.import_file_system(None).unwrap();
+            assert_eq!(
+                img.udf_revision(),
+                revision,
+                "{what}: the revision is the medium's"
+            );
+            img.set_file_systems_to_create(fs).unwrap();
+            let root = img.root();
+            img.remove(root, "docs/a.txt").unwrap();
+            img.add_file(
+                root,
+                "docs/a.txt",
+                DataSource::Bytes(b"second a\n"[..].into()),
+            )
+            .unwrap();
+            img.add_file(root, "new.txt", DataSource::Bytes(b"new\n"[..].into()))
+                .unwrap();
+            let r = img.create_result_image().unwrap();
+            // At least 257 blocks (the anchor at 256); big.bin would add 147.
+            assert!(
+                r.total_blocks() < 257 + 100,
+                "{what}: big.bin is not copied: {}",
+                r.total_blocks()
+            );
+            let ranges = r.modified_blocks().unwrap();
+            if kind == MultisessionKind::RandomWrite {
+                let ranges = ranges.expect("ranges");
+                assert_eq!(ranges.len(), 3, "{what}: {ranges:?}");
+                assert_eq!(ranges[1].start_lba, 16, "{what}");
+                assert_eq!(
+                    (ranges[2].start_lba, ranges[2].end_lba),
+                    (256, 256),
+                    "{what}"
+                );
+            } else {
+                assert_eq!(ranges, None);
+            }
+            let start = r.start_block();
+            r.append_to_path(&path).unwrap();
+            let after = fs::read(&path).unwrap();
+            // Only the listed ranges (or nothing, sequential) changed below
+            // the new session.
+            for lba in 0..before.len() / 2048 {
+                let changed = before[lba * 2048..][..2048] != after[lba * 2048..][..2048];
+                let listed = kind == MultisessionKind::RandomWrite
+                    && (lba == 256 || (16..32).contains(&lba));
+                assert!(!changed || listed, "{what}: block {lba} changed");
+            }
+            let newest = view_of(&path, FileSystems::UDF, None);
+            let expect = |name: &str| newest.iter().find(|e| e.0 == name).and_then(|e| e.1);
+            assert_eq!(expect("/docs/a.txt"), Some(digest(b"second a\n")), "{what}");
+            assert_eq!(expect("/new.txt"), Some(digest(b"new\n")), "{what}");
+            assert_eq!(expect("/big.bin"), Some(digest(&[7u8; 300_000])), "{what}");
+            let disc = Disc::open(&Medium::open(&path).unwrap()).unwrap();
+            if fs.contains(FileSystems::ISO9660) {
+                assert_eq!(newest, view_of(&path, FileSystems::JOLIET, None), "{what}");
+                if kind == MultisessionKind::Sequential {
+                    assert_eq!(disc.sessions, vec![0, start], "{what}");
+                    assert_eq!(disc.udf_session, start, "{what}");
+                    // The first session as it was left, UDF too.
+                    assert_eq!(first, view_of(&path, FileSystems::UDF, Some(0)), "{what}");
+                }
+            }
+        }
+    }
+    // UDF added in a later session of a random-write medium: refused, as
+    // block 256 holds the first session's data; a changed revision too.
+    let dir = tempfile::tempdir().unwrap();
+    let iso = first_session(dir.path(), FileSystems::ISO9660 | FileSystems::JOLIET);
+    let m = Medium::open(&iso).unwrap();
+    let mut img = FileSystemImage::new();
+    img.set_multisession(Multisession::for_image(&m, MultisessionKind::RandomWrite, None).unwrap())
+        .unwrap();
+    img.import_file_system(None).unwrap();
+    img.set_file_systems_to_create(FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::UDF)
+        .unwrap();
+    let e = img.create_result_image().err().expect("refused");
+    assert_eq!(e.imapi_code(), Some(0xC0AA_B163), "{e}");
+    assert!(e.to_string().contains("block 256"), "{e}");
+    let bridge = dir.path().join("bridge");
+    fs::create_dir(&bridge).unwrap();
+    let path = first_session(&bridge, FileSystems::ISO9660 | FileSystems::UDF);
+    let m = Medium::open(&path).unwrap();
+    let mut img = FileSystemImage::new();
+    img.set_multisession(Multisession::for_image(&m, MultisessionKind::Sequential, None).unwrap())
+        .unwrap();
+    img.import_specific_file_system(FileSystems::ISO9660, None)
+        .unwrap();
+    assert_eq!(
+        img.udf_revision(),
+        0x0102,
+        "fixed by the medium, whatever view"
+    );
+    assert_eq!(
+        img.set_udf_revision(0x0201).unwrap_err().imapi_code(),
+        Some(0xC0AA_B161)
+    );
 }

@@ -12,6 +12,7 @@ use crate::image::file_system_image::FileSystemImage;
 use crate::image::item::{Attributes, ItemId, ItemKind};
 use crate::image::journal::Journal;
 use crate::image::source::DataSource;
+use crate::read::multisession::MultisessionKind;
 use crate::time::FileTime;
 use crate::write::plan;
 use crate::write::result::ImageResult;
@@ -69,8 +70,10 @@ impl FileSystemImage {
         Ok(result)
     }
 
-    /// A session after others: UDF is not written there yet, and a medium
-    /// whose UDF volume would go on showing the old tree is refused.
+    /// A session after others keeps the medium's UDF, at its revision; and
+    /// UDF cannot be added on random-write media, whose first session's
+    /// block 256, where the anchor every UDF reader looks at must go, holds
+    /// that session's data.
     fn check_appendable(&self) -> Result<()> {
         let Some(m) = &self.settings.multisession else {
             return Ok(());
@@ -78,22 +81,35 @@ impl FileSystemImage {
         if m.is_first_data_session {
             return Ok(());
         }
-        if self.settings.file_systems.contains(FileSystems::UDF) {
+        let (present, revision) = match &self.imported {
+            Some(i) => (i.present, i.udf_revision),
+            None => {
+                let disc = crate::read::disc::Disc::open(&m.medium)?;
+                (disc.file_systems(), disc.udf.as_ref().map(|u| u.revision))
+            }
+        };
+        let writes_udf = self.settings.file_systems.contains(FileSystems::UDF);
+        if present.contains(FileSystems::UDF) && !writes_udf {
             return Err(Error::FileSystemChangeNotAllowed {
                 requested: self.settings.file_systems,
-                reason: "UDF is not written in a session after the first yet; leave it out",
+                reason: "the medium carries UDF, whose readers would go on seeing the old \
+                         tree: the next session must write UDF too",
             });
         }
-        let present = self
-            .imported
-            .as_ref()
-            .map(|i| i.present)
-            .unwrap_or_default();
-        if present.contains(FileSystems::UDF) {
-            return Err(Error::MultisessionNotAllowed {
-                reason: "the medium carries UDF, whose readers (Linux mounts UDF first) would \
-                         go on seeing the old tree: appending to UDF media is not supported yet"
-                    .into(),
+        if let Some(imported) = revision {
+            if writes_udf && self.settings.udf_revision != imported {
+                return Err(Error::UdfRevisionChangeNotAllowed { imported });
+            }
+        }
+        if writes_udf
+            && !present.contains(FileSystems::UDF)
+            && m.kind == MultisessionKind::RandomWrite
+        {
+            return Err(Error::FileSystemChangeNotAllowed {
+                requested: self.settings.file_systems,
+                reason: "UDF cannot be added to a random-write medium after its first session \
+                         (block 256, where its anchor goes, holds the first session's data); \
+                         leave UDF out, or append on sequential media",
             });
         }
         Ok(())

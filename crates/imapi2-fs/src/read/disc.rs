@@ -24,6 +24,9 @@ pub struct Disc {
     pub iso: Option<IsoVolume>,
     /// The UDF volume's revision and identifier, when there is one.
     pub udf: Option<UdfSummary>,
+    /// The start of the session whose UDF volume `udf` is: the newest one
+    /// that carries a UDF volume recognition sequence.
+    pub udf_session: u32,
     /// Why a UDF volume recognition sequence led to nothing, if it did.
     pub udf_error: Option<String>,
     /// Sessions the drive reported that were passed over, one sentence each.
@@ -106,13 +109,13 @@ impl Disc {
             Some(&s) => Some(IsoVolume::open(medium, s)?),
             None => None,
         };
-        let (udf, udf_error) = if has_udf_recognition(medium, 0) {
-            match UdfVolume::open(medium.cursor()) {
+        let udf_session = newest_udf_session(medium, &sessions);
+        let (udf, udf_error) = match udf_session {
+            Some(s) => match UdfVolume::open_session(medium.cursor(), u64::from(s), None) {
                 Ok(v) => (Some(udf_summary(&v)), None),
                 Err(e) => (None, Some(e.to_string())),
-            }
-        } else {
-            (None, None)
+            },
+            None => (None, None),
         };
         if iso.is_none() && udf.is_none() {
             return Err(Error::Corrupt {
@@ -129,6 +132,7 @@ impl Disc {
             sessions,
             iso,
             udf,
+            udf_session: udf_session.unwrap_or(0),
             udf_error,
             passed_sessions,
         })
@@ -177,8 +181,7 @@ impl Disc {
         self.read_tree_of(self.sessions.len().saturating_sub(1), view)
     }
 
-    /// Reads one view as session `index` (0 = the oldest) left it; UDF has
-    /// one session here.
+    /// Reads one view as session `index` (0 = the oldest) left it.
     pub fn read_tree_of(&self, index: usize, view: FileSystems) -> Result<FsTree> {
         let missing = || Error::Corrupt {
             structure: "medium".into(),
@@ -189,7 +192,21 @@ impl Disc {
             if self.udf.is_none() {
                 return Err(missing());
             }
-            return UdfVolume::open(self.medium.cursor())?.read_tree();
+            let (start, end) = match self.sessions.get(index) {
+                Some(&s) if index + 1 < self.sessions.len() => {
+                    if !has_udf_recognition(&self.medium, u64::from(s)) {
+                        return Err(Error::Corrupt {
+                            structure: "medium".into(),
+                            block: u64::from(s) + 16,
+                            reason: format!("session {} has no UDF volume", index + 1),
+                        });
+                    }
+                    (s, Some(u64::from(self.sessions[index + 1])))
+                }
+                _ => (self.udf_session, None),
+            };
+            return UdfVolume::open_session(self.medium.cursor(), u64::from(start), end)?
+                .read_tree();
         }
         let older;
         let iso = if index + 1 >= self.sessions.len() {
@@ -230,6 +247,26 @@ pub fn default_for_import(present: FileSystems) -> FileSystems {
         }
     }
     FileSystems::NONE
+}
+
+/// The start of the newest session with a UDF volume recognition sequence:
+/// among the ISO 9660 sessions, else among those the drive recorded, else
+/// block 0.
+fn newest_udf_session(medium: &Medium, iso_sessions: &[u32]) -> Option<u32> {
+    let recorded = medium
+        .recorded_sessions()
+        .map(|r| r.iter().map(|s| s.first).collect::<Vec<_>>())
+        .unwrap_or_default();
+    let candidates = if iso_sessions.is_empty() {
+        recorded
+    } else {
+        iso_sessions.to_vec()
+    };
+    candidates
+        .into_iter()
+        .rev()
+        .chain(std::iter::once(0))
+        .find(|&s| has_udf_recognition(medium, u64::from(s)))
 }
 
 /// Whether the volume recognition area after `start + 16` names an NSR

@@ -172,9 +172,9 @@ impl FileSystemImage {
         } else {
             disc.iso.as_ref().map(|v| v.volume_id()).unwrap_or_default()
         };
-        let udf_revision = (fs == FileSystems::UDF)
-            .then(|| disc.udf.as_ref().map(|u| u.revision))
-            .flatten();
+        // The medium's UDF revision is the next session's, whatever view
+        // was imported (IMAPI imports UDF first, and so fixes it).
+        let udf_revision = disc.udf.as_ref().map(|u| u.revision);
         if let Some(r) = udf_revision {
             self.settings.udf_revision = r;
         }

@@ -13,7 +13,7 @@ pub struct Imported {
     pub file_system: FileSystems,
     /// `ImportedVolumeName`.
     pub volume_name: String,
-    /// The UDF revision of the medium, when UDF was imported.
+    /// The UDF revision of the medium, when it carries UDF.
     pub udf_revision: Option<u16>,
     /// The file systems the medium has.
     pub present: FileSystems,

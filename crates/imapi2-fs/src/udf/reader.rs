@@ -105,13 +105,23 @@ impl<R: Read + Seek> UdfVolume<R> {
     /// Opens the volume: anchor at 256 (else at the last sector or 256
     /// before it), the main volume descriptor sequence (else the reserve),
     /// the metadata file for UDF 2.50+, and the file set descriptor.
-    pub fn open(mut src: R) -> Result<UdfVolume<R>> {
+    pub fn open(src: R) -> Result<UdfVolume<R>> {
+        Self::open_session(src, 0, None)
+    }
+
+    /// Opens the volume of the session starting at block `start` of a
+    /// multisession medium (UDF 2.01 6.10.2: each session's anchor at 256
+    /// after its start), as [`UdfVolume::open`] opens that of block 0.
+    /// The newest session (`end` `None`) may also be found by the anchors
+    /// at the medium's end; an older one, which ends before block `end`,
+    /// only by its own, and only if that points into it.
+    pub fn open_session(mut src: R, start: u64, end: Option<u64>) -> Result<UdfVolume<R>> {
         let size = src
             .seek(SeekFrom::End(0))
             .map_err(|e| Error::ImportRead { block: 0, error: e })?;
         let sectors = size / SECTOR as u64;
         let mut v = UdfVolume::unread(src, size);
-        let anchor = v.find_anchor(sectors)?;
+        let anchor = v.find_anchor(sectors, start, end)?;
         v.info = v.read_volume_info(&anchor, sectors)?;
         if v.info.maps.is_empty() {
             v.info.maps.push(PartitionMap::Physical);
@@ -183,11 +193,23 @@ impl<R: Read + Seek> UdfVolume<R> {
         }
     }
 
-    /// The first anchor volume descriptor pointer that reads: at 256, at
-    /// the last sector, or 256 before it (UDF 2.2.3).
-    fn find_anchor(&mut self, sectors: u64) -> Result<Avdp> {
+    /// The first anchor volume descriptor pointer that reads: at 256 after
+    /// `start`, then at the last sector or 256 before it (UDF 2.2.3) — or,
+    /// for a session ending before `end`, only the first, pointing into it.
+    fn find_anchor(&mut self, sectors: u64, start: u64, end: Option<u64>) -> Result<Avdp> {
         let mut last_err = None;
-        for at in [256, sectors.saturating_sub(1), sectors.saturating_sub(257)] {
+        let first = start.saturating_add(256);
+        let places = match end {
+            None => vec![
+                first,
+                sectors.saturating_sub(1),
+                sectors.saturating_sub(257),
+            ],
+            Some(_) => vec![first],
+        };
+        let within =
+            |a: &Avdp| end.is_none_or(|e| (start..e).contains(&u64::from(a.main.location)));
+        for at in places {
             if at == 0 || at >= sectors {
                 continue;
             }
@@ -195,15 +217,16 @@ impl<R: Read + Seek> UdfVolume<R> {
                 Avdp::decode(&s)
                     .map_err(|e| corrupt("anchor volume descriptor pointer", at, e.to_string()))
             }) {
-                Ok(a) => return Ok(a),
-                Err(e) => last_err = Some(e),
+                Ok(a) if within(&a) => return Ok(a),
+                Ok(_) => {}
+                Err(e) => last_err = last_err.or(Some(e)),
             }
         }
         Err(last_err.unwrap_or_else(|| {
             corrupt(
                 "anchor volume descriptor pointer",
-                256,
-                "the image is too small for UDF",
+                first,
+                "no anchor of the session points into it",
             )
         }))
     }

@@ -51,7 +51,10 @@ struct Places {
     integrity: u64,
     /// Whether block 256 holds the first anchor.
     anchor_256: bool,
-    partition_start: u64,
+    /// The partition's first block, absolute: where the session's own
+    /// blocks after the anchor begin, or block 0 in a session after others,
+    /// whose files may lie in earlier sessions.
+    origin: u32,
     /// The entries of the metadata file and its mirror (UDF 2.50+).
     metadata_entries: Option<(u64, u64)>,
     area_start: u64,
@@ -67,6 +70,10 @@ pub(crate) struct UdfWriter {
     volume_id: String,
     /// UDF 2.50+: a separate metadata mirror file.
     redundant_metadata: bool,
+    /// A session after others: its partition starts at block 0, so that
+    /// the files it keeps from earlier sessions are in it (UDF 2.01
+    /// 6.10.2: each session a complete volume of its own).
+    appended: bool,
     places: Places,
     parts: Vec<Part>,
 }
@@ -84,6 +91,10 @@ impl UdfWriter {
             tree: UdfTree::build(data, settings.udf_revision, alone, settings.udf_special)?,
             volume_id,
             redundant_metadata: settings.udf_redundant_metadata,
+            appended: settings
+                .multisession
+                .as_ref()
+                .is_some_and(|m| !m.is_first_data_session),
             places: Places::default(),
             parts: Vec::new(),
         })
@@ -121,7 +132,8 @@ impl UdfWriter {
     /// The partition starts after the anchor at 256 with the metadata area,
     /// so the file set descriptor is the partition's first block and
     /// metadata partition block k is physical partition block k (readers
-    /// such as pycdlib assume both). Then the metadata file entries and what
+    /// such as pycdlib assume both); in a session after others it starts
+    /// at block 0 instead (files of earlier sessions lie below the anchor). Then the metadata file entries and what
     /// readers of the default streams never read (the metadata mirror,
     /// named streams, long link targets), then file data. 7-Zip takes
     /// anything but zeros and the anchor after the last extent it read for
@@ -173,15 +185,20 @@ impl UdfWriter {
                 self.take_part(layout, blocks, Part::Extra(i as u32));
             }
         }
+        let origin = if self.appended {
+            0
+        } else {
+            layout.abs(partition_start)?
+        };
         let p = &mut self.tree.placement;
-        p.partition_start = layout.abs(partition_start)?;
+        p.partition_start = origin;
         p.area_partition = u16::from(meta);
         p.area_base = if meta {
             0
         } else {
-            (area_start - partition_start) as u32
+            layout.abs(area_start)? - origin
         };
-        self.places.partition_start = partition_start;
+        self.places.origin = origin;
         self.places.area_start = area_start;
         self.places.area_blocks = area_blocks;
         Ok(())
@@ -284,8 +301,9 @@ impl Writer for UdfWriter {
         let t = &self.tree;
         let pl = &self.places;
         let start = v.start;
-        let partition_start = pl.partition_start;
-        let abs_partition = start + partition_start as u32;
+        // Partition block of session block `rel`.
+        let lbn = |rel: u64| start + rel as u32 - pl.origin;
+        let abs_partition = pl.origin;
         let end = start + pl.end_anchor as u32;
         let info = VolumeInfo {
             revision: t.revision,
@@ -295,8 +313,8 @@ impl Writer for UdfWriter {
             partition_start: abs_partition,
             partition_length: end - abs_partition,
             metadata: pl.metadata_entries.map(|(main, mirror)| MetadataMap {
-                file: (main - partition_start) as u32,
-                mirror: (mirror - partition_start) as u32,
+                file: lbn(main),
+                mirror: lbn(mirror),
                 bitmap: 0xFFFF_FFFF,
                 allocation_unit: META_UNIT,
                 alignment_unit: META_UNIT as u16,
@@ -357,21 +375,14 @@ impl Writer for UdfWriter {
         }
         out.push((pl.end_anchor, avdp.encode(version, end).to_vec()));
         if let Some((main, mirror)) = pl.metadata_entries {
-            let first = |from: u64| (from - partition_start) as u32;
-            let main_first = first(pl.area_start);
-            let mirror_first = first(pl.mirror_start.unwrap_or(pl.area_start));
+            let main_first = lbn(pl.area_start);
+            let mirror_first = lbn(pl.mirror_start.unwrap_or(pl.area_start));
             for (at, ty, area) in [
                 (main, file_type::METADATA, main_first),
                 (mirror, file_type::METADATA_MIRROR, mirror_first),
             ] {
-                let block = metadata_file_entry(
-                    version,
-                    (at - partition_start) as u32,
-                    ty,
-                    area,
-                    pl.area_blocks,
-                    v.volume_time,
-                );
+                let block =
+                    metadata_file_entry(version, lbn(at), ty, area, pl.area_blocks, v.volume_time);
                 out.push((at, block.to_vec()));
             }
         }
