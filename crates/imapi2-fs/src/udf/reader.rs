@@ -208,7 +208,7 @@ impl<R: Read + Seek> UdfVolume<R> {
             Some(_) => vec![first],
         };
         let within =
-            |a: &Avdp| end.is_none_or(|e| (start..e).contains(&u64::from(a.main.location)));
+            |a: &Avdp| end.map_or(true, |e| (start..e).contains(&u64::from(a.main.location)));
         for at in places {
             if at == 0 || at >= sectors {
                 continue;
