@@ -274,3 +274,157 @@ fn burns_that_cannot_append_say_what_to_do() {
     let e = err(burn(&rec, &["--append", "--remove", "nothere.txt"], &[]));
     assert!(e.contains("nothere.txt"), "{e}");
 }
+
+/// The UDF volume of the session starting at `start` of the data file, as
+/// udfinfo counts it: (files, directories, revision).
+fn udfinfo_at(data: &Path, start: u64) -> (String, String, String) {
+    let out = run_ok(
+        Command::new("udfinfo")
+            .arg(format!("--startblock={start}"))
+            .arg(data),
+    );
+    let get = |key: &str| {
+        out.lines()
+            .find_map(|l| l.strip_prefix(&format!("{key}=")))
+            .unwrap_or_else(|| panic!("udfinfo printed no {key}: {out}"))
+            .to_string()
+    };
+    (get("numfiles"), get("numdirs"), get("udfwriterev"))
+}
+
+/// UDF in every session: three sessions (files added, a file replaced, a
+/// file removed) on write-once and rewritable families, bridged and alone
+/// (BD's default); after each the newest UDF reads as the merged tree in
+/// imapi2 and udfinfo (from the session's start), on rewritable media in
+/// 7-Zip (block 256 names the newest), and at the end in the kernel's udf
+/// driver (`session=` the start).
+#[test]
+fn udf_in_three_sessions_on_discs() {
+    if !require_tools(&["udfinfo", "7z"]) {
+        return;
+    }
+    let t = scratch();
+    let w = t.path();
+    let s1 = w.join("s1");
+    write(&s1.join("a.txt"), b"first a\n", 0o644);
+    write(&s1.join("keep/big.bin"), &noise(300_000, 3), 0o644);
+    write(&s1.join("gone.txt"), b"to be removed\n", 0o644);
+    let s2 = w.join("s2");
+    write(&s2.join("a.txt"), b"second a\n", 0o644);
+    write(&s2.join("new/b.txt"), b"b\n", 0o644);
+    let e1 = w.join("e1");
+    let e2 = w.join("e2");
+    let e3 = w.join("e3");
+    for (dir, files) in [
+        (
+            &e1,
+            vec![
+                ("a.txt", &b"first a\n"[..]),
+                ("gone.txt", b"to be removed\n"),
+            ],
+        ),
+        (
+            &e2,
+            vec![("a.txt", b"second a\n"), ("gone.txt", b"to be removed\n")],
+        ),
+        (&e3, vec![("a.txt", b"second a\n")]),
+    ] {
+        for (name, data) in files {
+            write(&dir.join(name), data, 0o644);
+        }
+        write(&dir.join("keep/big.bin"), &noise(300_000, 3), 0o644);
+    }
+    for dir in [&e2, &e3] {
+        write(&dir.join("new/b.txt"), b"b\n", 0o644);
+    }
+    let bridge = ["--fs", "iso9660,joliet,rockridge,udf"];
+    for (media, fs_args, rev) in [
+        ("cd-r", &bridge[..], "1.02"),
+        ("dvd+r", &bridge[..], "1.02"),
+        ("bd-r", &[][..], "2.50"),
+        ("dvd+rw", &bridge[..], "1.02"),
+        ("bd-re", &[][..], "2.50"),
+    ] {
+        let rec = w.join(format!("udf-{media}"));
+        let overwritable = matches!(media, "dvd+rw" | "bd-re");
+        let mut first = vec!["--blank", media, "--multi"];
+        first.extend(fs_args);
+        burn_ok(&rec, &first, std::slice::from_ref(&s1));
+        burn_ok(
+            &rec,
+            &["--append", "--verify", "full"],
+            std::slice::from_ref(&s2),
+        );
+        let after_two = w.join(format!("{media}-udf-2"));
+        run_ok(
+            imapi2()
+                .args(["extract", "-q", "--fs", "udf"])
+                .arg(format!("virtual:{}", rec.display()))
+                .arg(&after_two),
+        );
+        same(
+            &format!("{media} 2: imapi2 UDF"),
+            &manifest_dir(&e2),
+            &manifest_dir(&after_two),
+        );
+        burn_ok(&rec, &["--append", "--remove", "gone.txt"], &[]);
+        let after_three = w.join(format!("{media}-udf-3"));
+        run_ok(
+            imapi2()
+                .args(["extract", "-q", "--fs", "udf"])
+                .arg(format!("virtual:{}", rec.display()))
+                .arg(&after_three),
+        );
+        let want = manifest_dir(&e3);
+        same(
+            &format!("{media} 3: imapi2 UDF"),
+            &want,
+            &manifest_dir(&after_three),
+        );
+        let data = data_file(&rec);
+        let starts = json(&["info"], &rec)["multisession"][0]["session_starts"]
+            .as_array()
+            .map(|a| a.iter().map(|s| s.as_u64().unwrap()).collect::<Vec<_>>())
+            .unwrap_or_default();
+        let start = if overwritable {
+            0
+        } else {
+            assert_eq!(starts.len(), 3, "{media}: {starts:?}");
+            starts[2]
+        };
+        // 3 files (a.txt, keep/big.bin, new/b.txt); root, keep and new.
+        assert_eq!(
+            udfinfo_at(&data, start),
+            ("3".into(), "3".into(), rev.into()),
+            "{media}"
+        );
+        if overwritable {
+            same(
+                &format!("{media}: 7-Zip"),
+                &want,
+                &sevenzip_udf_view(&data, &w.join(format!("{media}-7z"))),
+            );
+        } else {
+            // Every earlier session still holds its own volume.
+            assert_eq!(
+                udfinfo_at(&data, starts[0]),
+                ("3".into(), "2".into(), rev.into()),
+                "{media}: the first session"
+            );
+        }
+        if matches!(media, "bd-r" | "bd-re") && require_tools(&["qemu-system-x86_64"]) {
+            let out = run_ok(
+                Command::new("bash")
+                    .arg(tool_script("kernel-view.sh"))
+                    .arg(&data)
+                    .arg("udf")
+                    .arg(format!("ro,session={start}")),
+            );
+            same(
+                &format!("{media}: the kernel's udf at session={start}"),
+                &want,
+                &parse_manifest(&out),
+            );
+        }
+    }
+}

@@ -50,10 +50,12 @@ pub struct UdfSummary {
     /// The partition maps, described: "type 1", "virtual (...)",
     /// "sparable (...)", "metadata (...)".
     pub partitions: Vec<String>,
+    /// The block after the volume (its partition, and the anchor after it).
+    pub end_block: u64,
 }
 
 /// The summary of an open UDF volume.
-fn udf_summary<R: std::io::Read + std::io::Seek>(v: &UdfVolume<R>) -> UdfSummary {
+fn udf_summary<R: std::io::Read + std::io::Seek>(v: &mut UdfVolume<R>) -> UdfSummary {
     let vat_counts = v.vat_info.as_ref().and_then(|t| t.counts);
     let partitions = v
         .info
@@ -98,6 +100,7 @@ fn udf_summary<R: std::io::Read + std::io::Seek>(v: &UdfVolume<R>) -> UdfSummary
             "integrity descriptor"
         },
         partitions,
+        end_block: v.end_block(),
     }
 }
 
@@ -112,7 +115,7 @@ impl Disc {
         let udf_session = newest_udf_session(medium, &sessions);
         let (udf, udf_error) = match udf_session {
             Some(s) => match UdfVolume::open_session(medium.cursor(), u64::from(s), None) {
-                Ok(v) => (Some(udf_summary(&v)), None),
+                Ok(mut v) => (Some(udf_summary(&mut v)), None),
                 Err(e) => (None, Some(e.to_string())),
             },
             None => (None, None),

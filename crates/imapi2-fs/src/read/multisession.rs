@@ -87,14 +87,15 @@ impl Multisession {
             u32::try_from(medium.sectors()).map_err(|_| Error::MultisessionNotAllowed {
                 reason: "the medium holds 2^32 sectors or more".into(),
             })?;
-        // The end of what the file systems use: the rest of the file may be
-        // padding (a hybrid image's, or the tail of a random-write medium).
-        let used_end = disc
-            .iso
-            .as_ref()
-            .map(|v| v.primary.volume_space_size.max(previous))
-            .unwrap_or(written)
-            .min(written);
+        // The end of what the file systems use (the ISO 9660 volume's, else
+        // the UDF volume's): the rest of the file may be padding (a hybrid
+        // image's, or the tail of a random-write medium).
+        let used_end = match (&disc.iso, &disc.udf) {
+            (Some(v), _) => v.primary.volume_space_size.max(previous),
+            (None, Some(u)) => u32::try_from(u.end_block).unwrap_or(written),
+            (None, None) => written,
+        }
+        .min(written);
         let last = match kind {
             MultisessionKind::Sequential => written,
             MultisessionKind::RandomWrite => used_end,

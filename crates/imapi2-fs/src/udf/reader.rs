@@ -251,6 +251,18 @@ impl<R: Read + Seek> UdfVolume<R> {
         ))
     }
 
+    /// The block after the volume: after its partition, and after the
+    /// anchor that follows it when one does (as this crate's writer ends a
+    /// volume).
+    pub fn end_block(&mut self) -> u64 {
+        let p_end = u64::from(self.info.partition_start) + u64::from(self.info.partition_length);
+        let anchor_follows = self
+            .sector(p_end)
+            .ok()
+            .is_some_and(|s| Avdp::decode(&s).is_ok());
+        p_end + u64::from(anchor_follows)
+    }
+
     /// The root directory's ICB.
     pub fn root(&self) -> LongAd {
         self.file_set.root

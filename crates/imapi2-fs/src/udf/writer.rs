@@ -153,9 +153,9 @@ impl UdfWriter {
             t.area_blocks
         };
         let unread = mirror || !t.stream_contents.is_empty() || !t.extra.is_empty();
-        let data = layout.data;
+        // Data of earlier sessions, which stays where it is, does not follow.
         let file_extent_follows = t.entries.iter().any(|e| match e.kind {
-            Kind::File(c) => !e.embedded && data.contents[c as usize].size > 0,
+            Kind::File(c) => !e.embedded && layout.writes_content(c),
             _ => false,
         });
         let area_first = !unread || file_extent_follows;

@@ -172,6 +172,13 @@ impl<'a> Layout<'a> {
         self.tail.push((at, blocks));
     }
 
+    /// Whether content `c` is written in this session: not empty, and not
+    /// data of an earlier session on the same medium, which stays there.
+    pub(crate) fn writes_content(&self, c: u32) -> bool {
+        let content = &self.data.contents[c as usize];
+        content.size > 0 && referenced_block(self.multisession, &content.source).is_none()
+    }
+
     /// Places the contents of `order` not placed yet, back to back, as one
     /// `Files` region. Data of an earlier session on the same medium stays
     /// where it is; empty contents take no block.
