@@ -63,10 +63,12 @@ pub fn run(args: Args) -> Result<(), CliError> {
         if let Some(r) = s.get("rock_ridge").and_then(|r| r.as_str()) {
             outln!("Rock Ridge:   {r}");
         }
-        let sessions: Vec<String> = v["sessions"]
-            .as_array()
-            .map(|a| a.iter().map(|x| x.to_string()).collect())
-            .unwrap_or_default();
+    }
+    let sessions: Vec<String> = v["sessions"]
+        .as_array()
+        .map(|a| a.iter().map(|x| x.to_string()).collect())
+        .unwrap_or_default();
+    if !sessions.is_empty() {
         outln!(
             "sessions:     {} (starting at blocks {})",
             sessions.len(),

@@ -411,6 +411,18 @@ fn udf_in_three_sessions_on_discs() {
                 ("3".into(), "2".into(), rev.into()),
                 "{media}: the first session"
             );
+            let old = w.join(format!("{media}-udf-s1"));
+            run_ok(
+                imapi2()
+                    .args(["extract", "-q", "--fs", "udf", "--session", "1"])
+                    .arg(format!("virtual:{}", rec.display()))
+                    .arg(&old),
+            );
+            same(
+                &format!("{media}: session 1's UDF"),
+                &manifest_dir(&e1),
+                &manifest_dir(&old),
+            );
         }
         if matches!(media, "bd-r" | "bd-re") && require_tools(&["qemu-system-x86_64"]) {
             let out = run_ok(

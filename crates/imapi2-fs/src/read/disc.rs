@@ -17,8 +17,9 @@ use crate::udf::reader::UdfVolume;
 pub struct Disc {
     /// The medium.
     pub medium: Medium,
-    /// Start blocks of the ISO 9660 sessions, oldest first (empty when there
-    /// is no ISO 9660 volume).
+    /// Start blocks of the sessions, oldest first: those with an ISO 9660
+    /// volume, or on a disc without one, those the drive recorded that hold
+    /// a UDF volume (empty when neither is known).
     pub sessions: Vec<u32>,
     /// The newest session's ISO 9660 volume.
     pub iso: Option<IsoVolume>,
@@ -107,12 +108,15 @@ fn udf_summary<R: std::io::Read + std::io::Seek>(v: &mut UdfVolume<R>) -> UdfSum
 impl Disc {
     /// Looks at a medium: ISO 9660 sessions, Joliet, Rock Ridge, UDF.
     pub fn open(medium: &Medium) -> Result<Disc> {
-        let (sessions, passed_sessions) = find_sessions_checked(medium);
+        let (mut sessions, passed_sessions) = find_sessions_checked(medium);
         let iso = match sessions.last() {
             Some(&s) => Some(IsoVolume::open(medium, s)?),
             None => None,
         };
         let udf_session = newest_udf_session(medium, &sessions);
+        if sessions.is_empty() {
+            sessions = udf_sessions(medium);
+        }
         let (udf, udf_error) = match udf_session {
             Some(s) => match UdfVolume::open_session(medium.cursor(), u64::from(s), None) {
                 Ok(mut v) => (Some(udf_summary(&mut v)), None),
@@ -211,6 +215,9 @@ impl Disc {
             return UdfVolume::open_session(self.medium.cursor(), u64::from(start), end)?
                 .read_tree();
         }
+        if self.iso.is_none() {
+            return Err(missing());
+        }
         let older;
         let iso = if index + 1 >= self.sessions.len() {
             self.iso.as_ref().ok_or_else(missing)?
@@ -270,6 +277,18 @@ fn newest_udf_session(medium: &Medium, iso_sessions: &[u32]) -> Option<u32> {
         .rev()
         .chain(std::iter::once(0))
         .find(|&s| has_udf_recognition(medium, u64::from(s)))
+}
+
+/// The sessions the drive recorded that hold a UDF volume recognition
+/// sequence, oldest first.
+fn udf_sessions(medium: &Medium) -> Vec<u32> {
+    medium
+        .recorded_sessions()
+        .unwrap_or_default()
+        .iter()
+        .map(|s| s.first)
+        .filter(|&s| has_udf_recognition(medium, u64::from(s)))
+        .collect()
 }
 
 /// Whether the volume recognition area after `start + 16` names an NSR
