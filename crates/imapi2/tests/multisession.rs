@@ -95,30 +95,44 @@ fn bytes(b: &[u8]) -> DataSource {
     DataSource::Bytes(b.to_vec().into())
 }
 
-/// The newest tree of the disc, as (path, content) in every view.
+/// The newest tree of the disc, as (path, content), the same in every view
+/// it has (Rock Ridge, Joliet, UDF).
 fn tree(medium: &Medium) -> Vec<(String, Vec<u8>)> {
     let disc = Disc::open(medium).unwrap();
     let mut views = Vec::new();
-    for view in [FileSystems::ROCK_RIDGE, FileSystems::JOLIET] {
+    for view in [
+        FileSystems::ROCK_RIDGE,
+        FileSystems::JOLIET,
+        FileSystems::UDF,
+    ] {
+        if !disc.file_systems().contains(view) {
+            continue;
+        }
         let t = disc.read_tree(view).unwrap();
         let mut out = Vec::new();
         for i in t.walk(0).into_iter().skip(1) {
             let n = &t.nodes[i as usize];
             let mut data = Vec::new();
-            if let FsData::Extents(runs) = &n.data {
-                for &(at, len) in runs {
-                    let mut b = vec![0u8; len as usize];
-                    medium.read_exact_at(&mut b, at, "test").unwrap();
-                    data.extend(b);
+            match &n.data {
+                FsData::Extents(runs) => {
+                    for &(at, len) in runs {
+                        let mut b = vec![0u8; len as usize];
+                        medium.read_exact_at(&mut b, at, "test").unwrap();
+                        data.extend(b);
+                    }
                 }
+                FsData::Inline(b) => data.extend_from_slice(b),
+                _ => {}
             }
             out.push((t.path(i), data));
         }
         out.sort();
-        views.push(out);
+        views.push((view, out));
     }
-    assert_eq!(views[0], views[1], "Rock Ridge and Joliet agree");
-    views.remove(0)
+    for (view, t) in &views[1..] {
+        assert!(*t == views[0].1, "{view} and {} disagree", views[0].0);
+    }
+    views.remove(0).1
 }
 
 /// Appends one session: the disc's tree imported, `edit` applied, burnt.
@@ -126,6 +140,7 @@ fn tree(medium: &Medium) -> Vec<(String, Vec<u8>)> {
 fn append(
     w: &mut DiscFormat2Data,
     log: &Log,
+    fs: FileSystems,
     edit: impl FnOnce(&mut FileSystemImage),
 ) -> (MultisessionInterface, Vec<(u32, u32)>) {
     let ifaces = w.multisession_interfaces().unwrap();
@@ -135,7 +150,7 @@ fn append(
     let medium = iface.open_import_medium().unwrap();
     let before = recorded(w, &medium);
     let mut img = FileSystemImage::new();
-    img.set_file_systems_to_create(fs()).unwrap();
+    img.set_file_systems_to_create(fs).unwrap();
     img.set_multisession(iface.to_fs(medium).unwrap()).unwrap();
     img.import_file_system(None).unwrap();
     edit(&mut img);
@@ -182,17 +197,28 @@ fn burn_session(w: &mut DiscFormat2Data, img: &FileSystemImage) -> imapi2::Resul
 /// An image of the disc's newest tree with `edit` applied.
 fn next_session(
     w: &mut DiscFormat2Data,
+    fs: FileSystems,
     edit: impl FnOnce(&mut FileSystemImage),
 ) -> FileSystemImage {
     let iface = w.multisession_interfaces().unwrap().remove(0);
     assert!(iface.is_supported_on_current_media_state(), "{iface:?}");
     let medium = iface.open_import_medium().unwrap();
     let mut img = FileSystemImage::new();
-    img.set_file_systems_to_create(fs()).unwrap();
+    img.set_file_systems_to_create(fs).unwrap();
     img.set_multisession(iface.to_fs(medium).unwrap()).unwrap();
     img.import_file_system(None).unwrap();
     edit(&mut img);
     img
+}
+
+/// The names of the disc's newest tree in one view.
+fn newest_in(w: &mut DiscFormat2Data, view: FileSystems) -> Vec<String> {
+    let iface = w.multisession_interfaces().unwrap().remove(0);
+    let disc = Disc::open(&iface.open_import_medium().unwrap()).unwrap();
+    let t = disc.read_tree(view).unwrap();
+    let mut names: Vec<String> = t.walk(0).into_iter().skip(1).map(|i| t.path(i)).collect();
+    names.sort();
+    names
 }
 
 /// The names of the disc's newest tree.
@@ -212,9 +238,7 @@ fn plan(dir: &Path, rules: &str) {
 
 #[test]
 fn an_interrupted_session_leaves_the_disc_to_the_next_append() {
-    use imapi2::burn::events::Flow;
     use imapi2_emu::Personality::{BdWriter, CdWriter, DvdWriter};
-    let d = scratch("faults");
     let cases: &[(&str, imapi2_emu::Personality, &str, &str)] = &[
         (
             "cd-r",
@@ -261,6 +285,51 @@ fn an_interrupted_session_leaves_the_disc_to_the_next_append() {
             "LBA 0",
         ),
     ];
+    interrupted(&scratch("faults"), fs(), cases);
+}
+
+/// The same with UDF in every session: on rewritable media the stop comes
+/// also while the anchor at 256 is rewritten, after block 16 was (the ISO
+/// 9660 views then show the new tree, the UDF view the old one, each
+/// whole).
+#[test]
+fn an_interrupted_udf_session_leaves_the_disc_to_the_next_append() {
+    use imapi2_emu::Personality::{BdWriter, CdWriter, DvdWriter};
+    let cases: &[(&str, imapi2_emu::Personality, &str, &str)] = &[
+        (
+            "cd-r",
+            CdWriter,
+            "at-opcode 2A nth=4 power-loss",
+            "WRITE(10)",
+        ),
+        ("bd-r", BdWriter, "cancel", "cancelled"),
+        (
+            "dvd+rw",
+            DvdWriter,
+            "at-lba 16 17 opcode=2A power-loss",
+            "LBA 16",
+        ),
+        (
+            "dvd+rw",
+            DvdWriter,
+            "at-lba 256 257 opcode=2A power-loss",
+            "LBA 256",
+        ),
+        (
+            "bd-re",
+            BdWriter,
+            "at-lba 256 257 opcode=AA power-loss",
+            "LBA 256",
+        ),
+    ];
+    interrupted(&scratch("udf-faults"), fs() | FileSystems::UDF, cases);
+}
+
+/// Each case: a first session, a second one stopped by the fault plan
+/// `rules` (an error naming `words`), the disc reading as before, then a
+/// third session that succeeds.
+fn interrupted(d: &Path, fs: FileSystems, cases: &[(&str, imapi2_emu::Personality, &str, &str)]) {
+    use imapi2::burn::events::Flow;
     for (n, &(media, personality, rules, words)) in cases.iter().enumerate() {
         let dir = d.join(format!("{n}-{media}"));
         let kind = virtual_recorder::parse_media(media).unwrap();
@@ -268,13 +337,13 @@ fn an_interrupted_session_leaves_the_disc_to_the_next_append() {
         let log = Log::default();
         let mut w = writer(logged(&dir, &log));
         let mut img = FileSystemImage::new();
-        img.set_file_systems_to_create(fs()).unwrap();
+        img.set_file_systems_to_create(fs).unwrap();
         let root = img.root();
         img.add_file(root, "a.txt", bytes(b"a\n")).unwrap();
         burn_session(&mut w, &img).unwrap();
         let first = newest(&mut w);
         // The second session, interrupted.
-        let img = next_session(&mut w, |img| {
+        let img = next_session(&mut w, fs, |img| {
             let root = img.root();
             img.add_file(root, "big.bin", bytes(&vec![9u8; 6 << 20]))
                 .unwrap();
@@ -315,13 +384,22 @@ fn an_interrupted_session_leaves_the_disc_to_the_next_append() {
             imapi2::burn::close::close_media(&mut rec, "imapi2 tests", false).unwrap();
         }
         let mut w = writer(rec);
-        assert_eq!(
-            newest(&mut w),
-            first,
-            "{media} {rules}: the disc reads as before"
-        );
+        if rules.contains("at-lba 256") {
+            // Block 16 names the new tree, block 256 the old one.
+            assert_eq!(
+                newest_in(&mut w, FileSystems::UDF),
+                first,
+                "{media} {rules}: UDF reads as before"
+            );
+        } else {
+            assert_eq!(
+                newest(&mut w),
+                first,
+                "{media} {rules}: the disc reads as before"
+            );
+        }
         // The next append works, from the last whole tree.
-        let img = next_session(&mut w, |img| {
+        let img = next_session(&mut w, fs, |img| {
             let root = img.root();
             img.add_file(root, "c.txt", bytes(b"c\n")).unwrap();
         });
@@ -357,8 +435,20 @@ fn files(t: &[(String, Vec<u8>)]) -> Vec<&str> {
 
 #[test]
 fn three_sessions_on_every_family_that_takes_them() {
+    three_sessions(&scratch("three"), fs());
+}
+
+/// The same with UDF in every session (the bridge): the UDF view agrees
+/// with the others after each; on rewritable media the anchor at 256 is
+/// written last.
+#[test]
+fn three_udf_sessions_on_every_family_that_takes_them() {
+    three_sessions(&scratch("three-udf"), fs() | FileSystems::UDF);
+}
+
+fn three_sessions(d: &Path, fs: FileSystems) {
     use imapi2_emu::Personality::{BdWriter, CdWriter, DvdWriter};
-    let d = scratch("three");
+    let udf = fs.contains(FileSystems::UDF);
     for (media, personality) in [
         ("cd-r", CdWriter),
         ("cd-rw", CdWriter),
@@ -377,7 +467,7 @@ fn three_sessions_on_every_family_that_takes_them() {
         let mut w = writer(logged(&dir, &log));
         // Session 1.
         let mut img = FileSystemImage::new();
-        img.set_file_systems_to_create(fs()).unwrap();
+        img.set_file_systems_to_create(fs).unwrap();
         let root = img.root();
         img.add_file(root, "a.txt", bytes(b"first a\n")).unwrap();
         img.add_directory(root, "keep").unwrap();
@@ -390,7 +480,7 @@ fn three_sessions_on_every_family_that_takes_them() {
         let status = w.current_media_status().unwrap();
         assert_eq!(status & state::FINALIZED, 0, "{media}: {status:x}");
         // Session 2: a file added, one replaced.
-        let (iface, writes2) = append(&mut w, &log, |img| {
+        let (iface, writes2) = append(&mut w, &log, fs, |img| {
             let root = img.root();
             img.remove(root, "a.txt").unwrap();
             img.add_file(root, "a.txt", bytes(b"second a\n")).unwrap();
@@ -398,7 +488,7 @@ fn three_sessions_on_every_family_that_takes_them() {
             img.add_file(root, "new/b.txt", bytes(b"b\n")).unwrap();
         });
         // Session 3: a file removed.
-        let (_, writes3) = append(&mut w, &log, |img| {
+        let (_, writes3) = append(&mut w, &log, fs, |img| {
             let root = img.root();
             img.remove(root, "gone.txt").unwrap();
         });
@@ -434,7 +524,8 @@ fn three_sessions_on_every_family_that_takes_them() {
                     let first = writes.first().unwrap().0;
                     assert!(first >= 32, "{media}: the session first: {writes:?}");
                     let last = writes.last().unwrap();
-                    assert_eq!(last.0, 16 / unit * unit, "{media}: descriptors last");
+                    let last_unit = if udf { 256 } else { 16 } / unit * unit;
+                    assert_eq!(last.0, last_unit, "{media}: descriptors last: {writes:?}");
                     assert!(
                         writes
                             .iter()
@@ -442,9 +533,10 @@ fn three_sessions_on_every_family_that_takes_them() {
                         "{media}: whole units: {writes:?}"
                     );
                     let low: u32 = writes.iter().filter(|w| w.0 < first).map(|w| w.1).sum();
+                    let units = if udf { 2 } else { 1 };
                     assert!(
-                        low <= unit.max(16),
-                        "{media}: only block 16's unit: {writes:?}"
+                        low <= units * unit.max(16),
+                        "{media}: only block 16's unit (and 256's): {writes:?}"
                     );
                 }
             }
