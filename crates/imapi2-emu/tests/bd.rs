@@ -18,6 +18,12 @@ fn bd_r_write_unit_close_and_finalize() {
     let cfg = h.config(ConfigurationRequest::Current, 0);
     assert_eq!(cfg.current_profile.code(), 0x0041);
     assert!(cfg.is_current(0x0040) && cfg.is_current(0x0041));
+    // A trap libburn met: a blank BD-R refuses CLOSE SESSION.
+    assert_eq!(
+        h.close(CloseFunction::Session, 0, false),
+        Some(SenseCode::INVALID_FIELD_IN_CDB),
+        "no session to close on a blank BD-R"
+    );
     assert_eq!(
         h.write(0, 16),
         Some(SenseCode::INVALID_FIELD_IN_CDB),
@@ -258,7 +264,12 @@ fn bd_r_formatted_but_unwritten_is_appendable_with_an_empty_session() {
         format_with(&mut h, FormatType::FULL, 1, 0, 0),
         Some(SenseCode::COMMAND_SEQUENCE_ERROR)
     );
-    // Writing and closing work as on an unformatted BD-R.
+    // Writing and closing work as on an unformatted BD-R, and closing
+    // before anything is written is refused the same way.
+    assert_eq!(
+        h.close(CloseFunction::Session, 0, false),
+        Some(SenseCode::INVALID_FIELD_IN_CDB)
+    );
     h.write_at_nwa(64, 32);
     h.sync(false);
     assert_eq!(h.close(CloseFunction::Session, 0, false), None);

@@ -21,7 +21,8 @@ impl Medium {
     ///   unless multi-session is 11b; DVD-R DL sequential is single-session,
     ///   so 010b always finalizes it);
     /// - DVD+R: 001b track, 010b session, 101b/110b finalize;
-    /// - BD-R: 001b track, 010b session, 110b finalize;
+    /// - BD-R: 001b track, 010b session (refused on a blank disc), 110b
+    ///   finalize;
     /// - DVD+RW: 000b/010b stop background formatting;
     /// - DVD-RW restricted overwrite: 010b ends the intermediate state;
     /// - DVD-RAM, BD-RE: 001b/010b accepted, nothing to do.
@@ -58,6 +59,17 @@ impl Medium {
             },
             Family::BdR => match function {
                 1 => self.close_track_numbered(number),
+                // A blank BD-R (or one formatted and not written) has no
+                // session to close: drives refuse, as libburn met
+                // (mmc-notes §2.7).
+                2 if self.sessions.len() == 1
+                    && self.session_state_of(1) == SessionState::Empty =>
+                {
+                    err(
+                        SenseCode::INVALID_FIELD_IN_CDB,
+                        "a blank BD-R has no session to close",
+                    )
+                }
                 2 => self.close_session(false),
                 6 => self.close_session(true),
                 f => bad(f, self.kind),
