@@ -586,3 +586,147 @@ fn media_that_take_one_session_say_so() {
         let _ = DiscReader::new(w.take_recorder().unwrap()).unwrap();
     }
 }
+
+/// A stream of `.0` zero bytes at position `.1`, measured, never read here.
+struct Zeros(u64, u64);
+
+impl std::io::Read for Zeros {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min((self.0 - self.1.min(self.0)) as usize);
+        buf[..n].fill(0);
+        self.1 += n as u64;
+        Ok(n)
+    }
+}
+
+impl std::io::Seek for Zeros {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.1 = match to {
+            std::io::SeekFrom::Start(n) => n,
+            std::io::SeekFrom::End(d) => self.0.saturating_add_signed(d),
+            std::io::SeekFrom::Current(d) => self.1.saturating_add_signed(d),
+        };
+        Ok(self.1)
+    }
+}
+
+/// Traps from peers' trackers, each met here: READ TRACK INFORMATION of the
+/// invisible track (FFh), which DVD-R/RW drives refuse (05/24/00) while CD
+/// ones answer, so import must go by the last track number; a blank BD-R
+/// refusing CLOSE SESSION, which no burn sends it; a BD-R formatted with
+/// spares (pseudo-overwrite), whose capacity is smaller, the multisession
+/// figures following the drive's and an append too big for what is left
+/// refused before anything is written.
+#[test]
+fn traps_peers_met() {
+    use imapi2::burn::formatting::{format_media, FormatRequest, Spares, Thoroughness};
+    use imapi2::mmc::cdb::TrackAddressType;
+    use imapi2::mmc::drive::Drive;
+    use imapi2_emu::Personality::{BdWriter, CdWriter, DvdWriter};
+    let d = scratch("traps");
+    let first_session = |dir: &Path, log: &Log| {
+        let mut w = writer(logged(dir, log));
+        let mut img = FileSystemImage::new();
+        img.set_file_systems_to_create(fs()).unwrap();
+        let root = img.root();
+        img.add_file(root, "a.txt", bytes(b"a\n")).unwrap();
+        burn_session(&mut w, &img).unwrap();
+        w
+    };
+    for (media, personality, answers) in [
+        ("cd-rw", CdWriter, true),
+        ("dvd-r", DvdWriter, false),
+        ("dvd-rw", DvdWriter, false),
+    ] {
+        let dir = d.join(media);
+        let kind = virtual_recorder::parse_media(media).unwrap();
+        virtual_recorder::create(&dir, personality, Some(kind)).unwrap();
+        let log = Log::default();
+        drop(first_session(&dir, &log));
+        let mut drive = Drive::new(virtual_recorder::open(&dir).unwrap());
+        let r = drive.read_track_information(TrackAddressType::Track, 0xFF);
+        match (answers, r) {
+            (true, Ok(t)) => assert!(t.nwa_valid, "{media}: {t:?}"),
+            (false, Err(e)) => assert!(e.to_string().contains("05/24/00"), "{media}: {e}"),
+            (_, r) => panic!("{media}: {r:?}"),
+        }
+        drop(drive);
+        let mut w = writer(logged(&dir, &log));
+        append(&mut w, &log, fs(), |img| {
+            let root = img.root();
+            img.add_file(root, "b.txt", bytes(b"b\n")).unwrap();
+        });
+        assert_eq!(newest(&mut w), ["/a.txt", "/b.txt"], "{media}");
+    }
+    // A blank BD-R: the drive refuses CLOSE SESSION; a multi-session burn
+    // and `close` of the blank disc do not send it.
+    let dir = d.join("bd-r");
+    virtual_recorder::create(
+        &dir,
+        BdWriter,
+        Some(virtual_recorder::parse_media("bd-r").unwrap()),
+    )
+    .unwrap();
+    let log = Log::default();
+    let mut rec = logged(&dir, &log);
+    let said = imapi2::burn::close::close_media(&mut rec, "imapi2 tests", false).unwrap();
+    assert!(said.contains("nothing to close"), "{said}");
+    drop(rec);
+    let mut w = first_session(&dir, &log);
+    assert_ne!(w.current_media_status().unwrap() & state::APPENDABLE, 0);
+    assert_eq!(newest(&mut w), ["/a.txt"]);
+    // A BD-R formatted with the largest spares: less room, and the figures
+    // say so.
+    let dir = d.join("bd-r-spares");
+    virtual_recorder::create(
+        &dir,
+        BdWriter,
+        Some(virtual_recorder::parse_media("bd-r").unwrap()),
+    )
+    .unwrap();
+    let log = Log::default();
+    let mut rec = logged(&dir, &log);
+    format_media(
+        &mut rec,
+        "imapi2 tests",
+        FormatRequest {
+            thoroughness: Thoroughness::Quick,
+            spares: Spares::Max,
+        },
+        &mut |_, _| {},
+    )
+    .unwrap();
+    drop(rec);
+    let mut w = first_session(&dir, &log);
+    let iface = w.multisession_interfaces().unwrap().remove(0);
+    let MultisessionInterface::Sequential(s) = &iface else {
+        panic!("{iface:?}");
+    };
+    let free = s.free_sectors_on_media as u32;
+    drop(w);
+    let mut drive = Drive::new(virtual_recorder::open(&dir).unwrap());
+    let t = drive
+        .read_track_information(TrackAddressType::Track, 0xFF)
+        .unwrap();
+    assert_eq!(free, t.free_blocks, "FreeSectorsOnMedia is the drive's");
+    assert!(
+        i64::from(free) + i64::from(t.start) < 12_219_392 / 2,
+        "the spares take room: {free} free after {}",
+        t.start
+    );
+    drop(drive);
+    let mut w = writer(logged(&dir, &log));
+    let mut img = next_session(&mut w, fs(), |_| {});
+    log.take_writes();
+    let root = img.root();
+    let size = (u64::from(free) + 1) * 2048;
+    let e = img
+        .add_file(root, "too-big.bin", DataSource::stream(Zeros(size, 0)))
+        .unwrap_err();
+    assert!(
+        matches!(e, imapi2::fs::Error::ImageSizeLimit { free_media_blocks, .. } if free_media_blocks == free),
+        "{e}"
+    );
+    assert!(log.take_writes().is_empty(), "nothing was written");
+    assert_eq!(newest(&mut w), ["/a.txt"]);
+}
