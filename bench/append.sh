@@ -1,7 +1,9 @@
 #!/bin/bash
 # bench/append.sh [RUNS]: what appending a session to a disc costs, on the
 # 100,000-small-file tree of make-trees.py burnt to a virtual BD-R (ISO 9660
-# + Joliet + Rock Ridge), then 100 new files appended with `burn --append`:
+# + Joliet + Rock Ridge; BENCH_APPEND_FS=iso9660,joliet,rockridge,udf for the
+# UDF bridge, whose every session also rewrites the UDF tree), then 100 new
+# files appended with `burn --append`:
 #   blocks   the new session's blocks against the blocks of the 100 files'
 #            data plus the new session's metadata (its directories, path
 #            tables and descriptors, which name all 100,100 files again):
@@ -23,7 +25,7 @@ rm -rf "$OUT"; mkdir -p "$OUT/new"
 trap 'rm -rf "$OUT"' EXIT
 [ -d "$TREES/small" ] || python3 bench/make-trees.py "$TREES"
 for i in $(seq 1 100); do head -c $((1000 + i * 37)) /dev/urandom > "$OUT/new/f$i.bin"; done
-FS=(--fs iso9660,joliet,rockridge)
+FS=(--fs "${BENCH_APPEND_FS:-iso9660,joliet,rockridge}")
 "$BIN" burn -q --verify none --drive "virtual:$OUT/rec" --blank bd-r "${FS[@]}" "$TREES/small"
 DATA=$(sed -n 's/^medium //p' "$OUT/rec/drive.state")/data.bin
 "$BIN" info --drive "virtual:$OUT/rec" --json > "$OUT/first.json"
@@ -53,6 +55,7 @@ for r in range(1, runs + 1):
 data = sum(blocks_of(f"{out}/new/{f}") for f in os.listdir(f"{out}/new"))
 meta = first - old_data  # the first session's metadata: all 100,000 names
 imp = statistics.median(imports)
+print(f"file systems: {os.environ.get('BENCH_APPEND_FS', 'iso9660,joliet,rockridge')}")
 print(f"first session {first} blocks ({old_data} of file data, {meta} of metadata)")
 print(f"append 100 files: the session is {blocks} blocks against {data} blocks of new data plus "
       f"{meta} of metadata = {blocks / (data + meta):.2f}x (old data copied: "

@@ -4,7 +4,9 @@
 //! disc reads back as the merged tree through `imapi2 extract`, and the
 //! medium's data file through xorriso (at the session's start, as
 //! `-load sbsector` does) and, on a few, the Linux kernel (`sbsector=`);
-//! `info --drive` lists every session. Refusals name the way on.
+//! `info --drive` lists every session; with UDF in every session, its
+//! newest tree through imapi2, udfinfo, 7-Zip, libudfread and the kernel's
+//! udf driver. Refusals name the way on.
 
 mod common;
 
@@ -300,7 +302,7 @@ fn udfinfo_at(data: &Path, start: u64) -> (String, String, String) {
 /// driver (`session=` the start).
 #[test]
 fn udf_in_three_sessions_on_discs() {
-    if !require_tools(&["udfinfo", "7z"]) {
+    if !require_tools(&["udfinfo", "7z", "cc"]) {
         return;
     }
     let t = scratch();
@@ -403,6 +405,11 @@ fn udf_in_three_sessions_on_discs() {
                 &format!("{media}: 7-Zip"),
                 &want,
                 &sevenzip_udf_view(&data, &w.join(format!("{media}-7z"))),
+            );
+            same(
+                &format!("{media}: libudfread"),
+                &want,
+                &udfread_view(&data, &w.join(format!("{media}-udfread"))),
             );
         } else {
             // Every earlier session still holds its own volume.
