@@ -13,11 +13,14 @@
 # (default 20) of sparse files to a virtual BD-R on disk.
 # bench/burn.sh paced: a paced DVD+R at 16x and a BD-R at 12x fed the
 # 100,000-small-file tree: underruns, average speed, lowest drive buffer fill.
+# The trees are made on tmpfs (BENCH_TREES, default /dev/shm/imapi2-bench-trees,
+# 2.4 GB), so that the sources are in memory in every round: on a disk-backed
+# /tmp, page-cache eviction between rounds made single runs vary 0.7-4 s.
 # Needs: python3, xorriso, /usr/bin/time. Opt-in: not run by the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODE=${1:-7}
-TREES=${BENCH_TREES:-/tmp/imapi2-bench-trees}
+TREES=${BENCH_TREES:-/dev/shm/imapi2-bench-trees}
 OUT=${BENCH_OUT:-/dev/shm/imapi2-bench-burn}
 cargo build --release --locked -q -p imapi2-cli
 BIN=$PWD/target/release/imapi2

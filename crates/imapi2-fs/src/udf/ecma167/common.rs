@@ -30,31 +30,59 @@ pub(super) fn put64(b: &mut [u8], at: usize, v: u64) {
     b[at..at + 8].copy_from_slice(&v.to_le_bytes());
 }
 
-/// CRC-ITU-T as UDF uses it for descriptor tags (ECMA-167 1/7.2.6: polynomial
-/// x^16 + x^12 + x^5 + 1, initial 0, no reflection; CRC-16/XMODEM).
-pub fn crc_itu_t(data: &[u8]) -> u16 {
-    const TABLE: [u16; 256] = {
-        let mut t = [0u16; 256];
+/// CRC tables: `CRC_TABLES[0][b]` is the CRC register change of byte `b`
+/// (x^16 + x^12 + x^5 + 1, most significant bit first); `CRC_TABLES[k][b]`
+/// that of `b` followed by `k` zero bytes, for eight bytes at a time.
+const CRC_TABLES: [[u16; 256]; 8] = {
+    let mut t = [[0u16; 256]; 8];
+    let mut i = 0;
+    while i < 256 {
+        let mut c = (i as u16) << 8;
+        let mut k = 0;
+        while k < 8 {
+            c = if c & 0x8000 != 0 {
+                (c << 1) ^ 0x1021
+            } else {
+                c << 1
+            };
+            k += 1;
+        }
+        t[0][i] = c;
+        i += 1;
+    }
+    let mut k = 1;
+    while k < 8 {
         let mut i = 0;
         while i < 256 {
-            let mut c = (i as u16) << 8;
-            let mut k = 0;
-            while k < 8 {
-                c = if c & 0x8000 != 0 {
-                    (c << 1) ^ 0x1021
-                } else {
-                    c << 1
-                };
-                k += 1;
-            }
-            t[i] = c;
+            let prev = t[k - 1][i];
+            t[k][i] = (prev << 8) ^ t[0][(prev >> 8) as usize];
             i += 1;
         }
-        t
-    };
+        k += 1;
+    }
+    t
+};
+
+/// CRC-ITU-T as UDF uses it for descriptor tags (ECMA-167 1/7.2.6: polynomial
+/// x^16 + x^12 + x^5 + 1, initial 0, no reflection; CRC-16/XMODEM), eight
+/// bytes a step (a UDF image seals a file entry per file).
+pub fn crc_itu_t(data: &[u8]) -> u16 {
+    let t = &CRC_TABLES;
     let mut crc = 0u16;
-    for &b in data {
-        crc = (crc << 8) ^ TABLE[((crc >> 8) as u8 ^ b) as usize];
+    let mut chunks = data.chunks_exact(8);
+    for c in &mut chunks {
+        let x = crc ^ u16::from_be_bytes([c[0], c[1]]);
+        crc = t[7][(x >> 8) as usize]
+            ^ t[6][(x & 0xFF) as usize]
+            ^ t[5][c[2] as usize]
+            ^ t[4][c[3] as usize]
+            ^ t[3][c[4] as usize]
+            ^ t[2][c[5] as usize]
+            ^ t[1][c[6] as usize]
+            ^ t[0][c[7] as usize];
+    }
+    for &b in chunks.remainder() {
+        crc = (crc << 8) ^ t[0][((crc >> 8) as u8 ^ b) as usize];
     }
     crc
 }

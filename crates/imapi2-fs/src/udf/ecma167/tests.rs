@@ -9,6 +9,27 @@ fn crc_check_value() {
     // CRC-16/XMODEM check value, and ECMA-167's own example (1/7.2.6.2).
     assert_eq!(crc_itu_t(b"123456789"), 0x31C3);
     assert_eq!(crc_itu_t(&[0x70, 0x6A, 0x77]), 0x3299);
+    // Eight bytes a step agrees with one bit at a time, at every length.
+    let bitwise = |d: &[u8]| {
+        let mut crc = 0u16;
+        for &b in d {
+            crc ^= u16::from(b) << 8;
+            for _ in 0..8 {
+                crc = if crc & 0x8000 != 0 {
+                    (crc << 1) ^ 0x1021
+                } else {
+                    crc << 1
+                };
+            }
+        }
+        crc
+    };
+    let data: Vec<u8> = (0..300u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    for n in 0..data.len() {
+        assert_eq!(crc_itu_t(&data[..n]), bitwise(&data[..n]), "{n} bytes");
+    }
 }
 
 #[test]
