@@ -293,4 +293,13 @@ fn udf_appends_that_cannot_be_written_are_refused() {
         "IMAPI_E_UDF_REVISION_CHANGE_NOT_ALLOWED",
         "1.02",
     );
+    // A sequential UDF-only session on an image file: nothing would find it.
+    let alone = w.join("alone.iso");
+    mkimage(&steps[0].0, &alone, &["--fs", "udf"]);
+    refused(
+        &alone,
+        &["--session-mode", "sequential"],
+        "IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED",
+        "append random-write",
+    );
 }

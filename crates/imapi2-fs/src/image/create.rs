@@ -70,10 +70,11 @@ impl FileSystemImage {
         Ok(result)
     }
 
-    /// A session after others keeps the medium's UDF, at its revision; and
-    /// UDF cannot be added on random-write media, whose first session's
-    /// block 256, where the anchor every UDF reader looks at must go, holds
-    /// that session's data.
+    /// A session after others keeps the medium's UDF, at its revision; on
+    /// an image file a sequential one needs ISO 9660 (readers find such
+    /// sessions by its descriptors); and UDF cannot be added on random-write
+    /// media, whose first session's block 256, where the anchor every UDF
+    /// reader looks at must go, holds that session's data.
     fn check_appendable(&self) -> Result<()> {
         let Some(m) = &self.settings.multisession else {
             return Ok(());
@@ -100,6 +101,17 @@ impl FileSystemImage {
             if writes_udf && self.settings.udf_revision != imported {
                 return Err(Error::UdfRevisionChangeNotAllowed { imported });
             }
+        }
+        if m.kind == MultisessionKind::Sequential
+            && !self.settings.file_systems.contains(FileSystems::ISO9660)
+            && m.medium.recorded_sessions().is_none()
+        {
+            return Err(Error::FileSystemChangeNotAllowed {
+                requested: self.settings.file_systems,
+                reason: "a sequential session without ISO 9660 cannot be found on an image file \
+                         (it has no table of contents, and ISO 9660 volume descriptors are what \
+                         chain its sessions): append random-write, or write ISO 9660 too",
+            });
         }
         if writes_udf
             && !present.contains(FileSystems::UDF)
