@@ -15,16 +15,6 @@ const TOOLS: &[&str] = &[
     "xorriso", "bsdtar", "7z", "isovfy", "isoinfo", "iso-info", "blkid", "python3",
 ];
 
-fn assert_same(what: &str, expected: &Manifest, actual: &Manifest, attrs: bool) {
-    let d = diff(expected, actual, attrs);
-    assert!(
-        d.is_empty(),
-        "{what}: {} differences:\n{}",
-        d.len(),
-        d.iter().take(40).cloned().collect::<Vec<_>>().join("\n")
-    );
-}
-
 /// The first session's tree, the second's, and what the merge looks like
 /// on disk (`cp -a` of one over the other: later files replace earlier).
 fn trees(work: &Path) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {

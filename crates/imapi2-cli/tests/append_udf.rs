@@ -13,16 +13,6 @@ use common::*;
 
 const TOOLS: &[&str] = &["udfinfo", "7z", "cc", "xorriso"];
 
-fn assert_same(what: &str, expected: &Manifest, actual: &Manifest, attrs: bool) {
-    let d = diff(expected, actual, attrs);
-    assert!(
-        d.is_empty(),
-        "{what}: {} differences:\n{}",
-        d.len(),
-        d.iter().take(40).cloned().collect::<Vec<_>>().join("\n")
-    );
-}
-
 /// Three sessions' sources and, after each, the tree the medium should
 /// hold (`cp -a` of each over the last: later files replace earlier).
 fn sessions(work: &Path) -> Vec<(PathBuf, PathBuf)> {

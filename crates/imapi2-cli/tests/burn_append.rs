@@ -132,13 +132,9 @@ fn check(rec: &Path, expected: &Path, work: &Path, step: &str, kernel: bool) {
     }
 }
 
-#[test]
-fn three_sessions_on_every_family_that_takes_them() {
-    if !require_tools(&["xorriso"]) {
-        return;
-    }
-    let t = scratch();
-    let w = t.path();
+/// The sources of three sessions (the first; a file replaced and one
+/// added; none, with `gone.txt` removed) and what the disc holds after each.
+fn three_session_trees(w: &Path) -> (PathBuf, PathBuf, [PathBuf; 3]) {
     let s1 = w.join("s1");
     write(&s1.join("a.txt"), b"first a\n", 0o644);
     write(&s1.join("keep/big.bin"), &noise(300_000, 3), 0o644);
@@ -146,7 +142,6 @@ fn three_sessions_on_every_family_that_takes_them() {
     let s2 = w.join("s2");
     write(&s2.join("a.txt"), b"second a\n", 0o644);
     write(&s2.join("new/b.txt"), b"b\n", 0o644);
-    // What the disc holds after each session.
     let e1 = w.join("e1");
     let e2 = w.join("e2");
     let e3 = w.join("e3");
@@ -172,6 +167,17 @@ fn three_sessions_on_every_family_that_takes_them() {
     for dir in [&e2, &e3] {
         write(&dir.join("new/b.txt"), b"b\n", 0o644);
     }
+    (s1, s2, [e1, e2, e3])
+}
+
+#[test]
+fn three_sessions_on_every_family_that_takes_them() {
+    if !require_tools(&["xorriso"]) {
+        return;
+    }
+    let t = scratch();
+    let w = t.path();
+    let (s1, s2, [e1, e2, e3]) = three_session_trees(w);
     let fs_args = ["--fs", "iso9660,joliet,rockridge"];
     for media in [
         "cd-r", "cd-rw", "dvd-r", "dvd-rw", "dvd+r", "bd-r", "dvd+rw", "dvd-ram", "bd-re",
@@ -307,38 +313,7 @@ fn udf_in_three_sessions_on_discs() {
     }
     let t = scratch();
     let w = t.path();
-    let s1 = w.join("s1");
-    write(&s1.join("a.txt"), b"first a\n", 0o644);
-    write(&s1.join("keep/big.bin"), &noise(300_000, 3), 0o644);
-    write(&s1.join("gone.txt"), b"to be removed\n", 0o644);
-    let s2 = w.join("s2");
-    write(&s2.join("a.txt"), b"second a\n", 0o644);
-    write(&s2.join("new/b.txt"), b"b\n", 0o644);
-    let e1 = w.join("e1");
-    let e2 = w.join("e2");
-    let e3 = w.join("e3");
-    for (dir, files) in [
-        (
-            &e1,
-            vec![
-                ("a.txt", &b"first a\n"[..]),
-                ("gone.txt", b"to be removed\n"),
-            ],
-        ),
-        (
-            &e2,
-            vec![("a.txt", b"second a\n"), ("gone.txt", b"to be removed\n")],
-        ),
-        (&e3, vec![("a.txt", b"second a\n")]),
-    ] {
-        for (name, data) in files {
-            write(&dir.join(name), data, 0o644);
-        }
-        write(&dir.join("keep/big.bin"), &noise(300_000, 3), 0o644);
-    }
-    for dir in [&e2, &e3] {
-        write(&dir.join("new/b.txt"), b"b\n", 0o644);
-    }
+    let (s1, s2, [e1, e2, e3]) = three_session_trees(w);
     let bridge = ["--fs", "iso9660,joliet,rockridge,udf"];
     for (media, fs_args, rev) in [
         ("cd-r", &bridge[..], "1.02"),

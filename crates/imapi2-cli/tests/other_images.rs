@@ -13,16 +13,6 @@ use common::*;
 
 const TOOLS: &[&str] = &["xorriso", "bsdtar", "genisoimage", "isoinfo"];
 
-fn assert_same(what: &str, expected: &Manifest, actual: &Manifest, attrs: bool) {
-    let d = diff(expected, actual, attrs);
-    assert!(
-        d.is_empty(),
-        "{what}: {} differences:\n{}",
-        d.len(),
-        d.iter().take(40).cloned().collect::<Vec<_>>().join("\n")
-    );
-}
-
 fn compressible_tree(src: &Path) {
     let text: Vec<u8> = (0..400_000u32)
         .flat_map(|i| format!("line {i}\n").into_bytes())

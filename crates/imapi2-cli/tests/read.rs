@@ -14,16 +14,6 @@ use common::*;
 
 const TOOLS: &[&str] = &["xorriso", "genisoimage", "mkudffs", "cc", "python3"];
 
-fn assert_same(what: &str, expected: &Manifest, actual: &Manifest, attrs: bool) {
-    let d = diff(expected, actual, attrs);
-    assert!(
-        d.is_empty(),
-        "{what}: {} differences:\n{}",
-        d.len(),
-        d.iter().take(40).cloned().collect::<Vec<_>>().join("\n")
-    );
-}
-
 /// What `imapi2 extract` writes for one view (and, when given, one session).
 fn ours(img: &Path, fs_name: &str, session: Option<usize>, out: &Path) -> Manifest {
     let mut c = imapi2();

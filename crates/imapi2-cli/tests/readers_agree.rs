@@ -24,16 +24,6 @@ const TOOLS: &[&str] = &[
     "python3",
 ];
 
-fn assert_same(what: &str, expected: &Manifest, actual: &Manifest, attrs: bool) {
-    let d = diff(expected, actual, attrs);
-    assert!(
-        d.is_empty(),
-        "{what}: {} differences:\n{}",
-        d.len(),
-        d.iter().take(40).cloned().collect::<Vec<_>>().join("\n")
-    );
-}
-
 /// `imapi2 verify --json IMG`: (exit code, errors, warnings).
 fn verify(img: &Path) -> (Option<i32>, Vec<String>, Vec<String>) {
     let o = imapi2()

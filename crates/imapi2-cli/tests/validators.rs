@@ -29,16 +29,6 @@ const DEFAULT: Check = Check {
     kernel: false,
 };
 
-fn assert_same(what: &str, expected: &Manifest, actual: &Manifest, attrs: bool) {
-    let d = diff(expected, actual, attrs);
-    assert!(
-        d.is_empty(),
-        "{what}: {} differences:\n{}",
-        d.len(),
-        d.iter().take(40).cloned().collect::<Vec<_>>().join("\n")
-    );
-}
-
 /// Builds the image and checks every view with every reader.
 fn check_tree(src: &Path, check: Check) {
     if !require_tools(TOOLS) {

@@ -97,16 +97,6 @@ fn content_only(m: &Manifest) -> Manifest {
         .collect()
 }
 
-fn assert_same(what: &str, expected: &Manifest, actual: &Manifest, attrs: bool) {
-    let d = diff(expected, actual, attrs);
-    assert!(
-        d.is_empty(),
-        "{what}: {} differences:\n{}",
-        d.len(),
-        d.iter().take(30).cloned().collect::<Vec<_>>().join("\n")
-    );
-}
-
 /// Builds and checks one image; returns it.
 fn check(src: &Path, work: &Path, rev: &str, bridge: bool) {
     let img = work.join(format!("udf-{rev}-{bridge}.iso"));

@@ -14,8 +14,14 @@ use imapi2_fs::{
 
 /// An image file with a few files, a link and a directory.
 fn first_session(dir: &std::path::Path, fs: FileSystems) -> std::path::PathBuf {
+    first_session_at(dir, fs, 0x0102)
+}
+
+/// The same, its UDF (if any) at `revision`.
+fn first_session_at(dir: &std::path::Path, fs: FileSystems, revision: u16) -> std::path::PathBuf {
     let mut img = FileSystemImage::new();
     img.set_file_systems_to_create(fs).unwrap();
+    img.set_udf_revision(revision).unwrap();
     let root = img.root();
     img.add_directory(root, "docs").unwrap();
     img.add_file(
@@ -47,25 +53,29 @@ fn tree_of(path: &std::path::Path) -> Vec<(String, Option<Vec<u8>>)> {
         .walk(0)
         .into_iter()
         .skip(1)
-        .map(|i| {
-            let n = &t.nodes[i as usize];
-            let data = match (&n.kind, &n.data) {
-                (FsKind::File, imapi2_fs::FsData::Extents(runs)) => {
-                    let mut v = Vec::new();
-                    for &(at, len) in runs {
-                        let mut b = vec![0u8; len as usize];
-                        m.read_exact_at(&mut b, at, "test").unwrap();
-                        v.extend(b);
-                    }
-                    Some(v)
-                }
-                _ => None,
-            };
-            (t.path(i), data)
-        })
+        .map(|i| (t.path(i), file_bytes(&m, &t.nodes[i as usize])))
         .collect();
     out.sort();
     out
+}
+
+/// The bytes of a file of a tree read from `m` (`None` for a directory or
+/// link; extents and data embedded in a UDF entry alike).
+fn file_bytes(m: &Medium, n: &imapi2_fs::FsNode) -> Option<Vec<u8>> {
+    match (&n.kind, &n.data) {
+        (FsKind::File, imapi2_fs::FsData::Extents(runs)) => {
+            let mut v = Vec::new();
+            for &(at, len) in runs {
+                let mut b = vec![0u8; len as usize];
+                m.read_exact_at(&mut b, at, "test").unwrap();
+                v.extend(b);
+            }
+            Some(v)
+        }
+        (FsKind::File, imapi2_fs::FsData::Inline(b)) => Some(b.clone()),
+        (FsKind::File, _) => Some(Vec::new()),
+        _ => None,
+    }
 }
 
 #[test]
@@ -482,22 +492,8 @@ fn view_of(
         .into_iter()
         .skip(1)
         .map(|i| {
-            let n = &t.nodes[i as usize];
-            let data = match (&n.kind, &n.data) {
-                (FsKind::File, imapi2_fs::FsData::Extents(runs)) => {
-                    let mut v = Vec::new();
-                    for &(at, len) in runs {
-                        let mut b = vec![0u8; len as usize];
-                        m.read_exact_at(&mut b, at, "test").unwrap();
-                        v.extend(b);
-                    }
-                    Some(digest(&v))
-                }
-                (FsKind::File, imapi2_fs::FsData::Inline(b)) => Some(digest(b)),
-                (FsKind::File, _) => Some(digest(&[])),
-                _ => None,
-            };
-            (t.path(i), data)
+            let data = file_bytes(&m, &t.nodes[i as usize]);
+            (t.path(i), data.map(|d| digest(&d)))
         })
         .collect();
     out.sort();
@@ -513,44 +509,23 @@ fn udf_in_an_appended_session() {
         (FileSystems::UDF, 0x0102),
         (FileSystems::UDF, 0x0250),
         (
-            FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::UDF,
+            FileSystems::ISO9660 | FileSystems::ROCK_RIDGE | FileSystems::UDF,
             0x0201,
         ),
         (
-            FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::UDF,
+            FileSystems::ISO9660 | FileSystems::ROCK_RIDGE | FileSystems::UDF,
             0x0250,
         ),
     ] {
         for kind in [MultisessionKind::RandomWrite, MultisessionKind::Sequential] {
             let what = format!("{fs} {revision:#06x} {kind:?}");
             if kind == MultisessionKind::Sequential && !fs.contains(FileSystems::ISO9660) {
-                // An image file has no table of contents that would find a
-                // UDF-only session after the first (discs have one).
+                // Refused on an image file: no table of contents would find
+                // a UDF-only session after the first (discs have one).
                 continue;
             }
             let dir = tempfile::tempdir().unwrap();
-            let mut img = FileSystemImage::new();
-            img.set_file_systems_to_create(fs).unwrap();
-            img.set_udf_revision(revision).unwrap();
-            let root = img.root();
-            img.add_directory(root, "docs").unwrap();
-            img.add_file(
-                root,
-                "docs/a.txt",
-                DataSource::Bytes(b"first a\n"[..].into()),
-            )
-            .unwrap();
-            img.add_file(
-                root,
-                "big.bin",
-                DataSource::Bytes(vec![7u8; 300_000].into()),
-            )
-            .unwrap();
-            let path = dir.path().join("img.iso");
-            img.create_result_image()
-                .unwrap()
-                .write_to_path(&path)
-                .unwrap();
+            let path = first_session_at(dir.path(), fs, revision);
             let first = view_of(&path, FileSystems::UDF, None);
             let before = fs::read(&path).unwrap();
 
@@ -613,7 +588,11 @@ fn udf_in_an_appended_session() {
             assert_eq!(expect("/big.bin"), Some(digest(&[7u8; 300_000])), "{what}");
             let disc = Disc::open(&Medium::open(&path).unwrap()).unwrap();
             if fs.contains(FileSystems::ISO9660) {
-                assert_eq!(newest, view_of(&path, FileSystems::JOLIET, None), "{what}");
+                assert_eq!(
+                    newest,
+                    view_of(&path, FileSystems::ROCK_RIDGE, None),
+                    "{what}"
+                );
                 if kind == MultisessionKind::Sequential {
                     assert_eq!(disc.sessions, vec![0, start], "{what}");
                     assert_eq!(disc.udf_session, start, "{what}");

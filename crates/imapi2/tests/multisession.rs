@@ -660,13 +660,13 @@ fn traps_peers_met() {
     }
     // A blank BD-R: the drive refuses CLOSE SESSION; a multi-session burn
     // and `close` of the blank disc do not send it.
-    let dir = d.join("bd-r");
-    virtual_recorder::create(
-        &dir,
-        BdWriter,
-        Some(virtual_recorder::parse_media("bd-r").unwrap()),
-    )
-    .unwrap();
+    let blank_bd_r = |name: &str| {
+        let dir = d.join(name);
+        let kind = virtual_recorder::parse_media("bd-r").unwrap();
+        virtual_recorder::create(&dir, BdWriter, Some(kind)).unwrap();
+        dir
+    };
+    let dir = blank_bd_r("bd-r");
     let log = Log::default();
     let mut rec = logged(&dir, &log);
     let said = imapi2::burn::close::close_media(&mut rec, "imapi2 tests", false).unwrap();
@@ -677,13 +677,7 @@ fn traps_peers_met() {
     assert_eq!(newest(&mut w), ["/a.txt"]);
     // A BD-R formatted with the largest spares: less room, and the figures
     // say so.
-    let dir = d.join("bd-r-spares");
-    virtual_recorder::create(
-        &dir,
-        BdWriter,
-        Some(virtual_recorder::parse_media("bd-r").unwrap()),
-    )
-    .unwrap();
+    let dir = blank_bd_r("bd-r-spares");
     let log = Log::default();
     let mut rec = logged(&dir, &log);
     format_media(

@@ -216,6 +216,18 @@ pub fn parse_manifest(text: &str) -> Manifest {
     m
 }
 
+/// Fails with the first 40 differences when `actual` is not `expected`
+/// (`attrs`: modes and owners compared too).
+pub fn assert_same(what: &str, expected: &Manifest, actual: &Manifest, attrs: bool) {
+    let d = diff(expected, actual, attrs);
+    assert!(
+        d.is_empty(),
+        "{what}: {} differences:\n{}",
+        d.len(),
+        d.iter().take(40).cloned().collect::<Vec<_>>().join("\n")
+    );
+}
+
 /// Compares what a reader saw with what was expected; returns differences.
 /// Modes and owners are compared where both sides know them and `attrs` is set.
 pub fn diff(expected: &Manifest, actual: &Manifest, attrs: bool) -> Vec<String> {
