@@ -1,5 +1,6 @@
-//! `imapi2 verify IMAGE`: every structural problem of an image, with where
-//! it is, errors apart from warnings; exit status 1 when there is an error.
+//! `imapi2 verify IMAGE`: every structural problem of an image (or of the
+//! disc in a recorder: `virtual:DIR`, `--drive ID`), with where it is,
+//! errors apart from warnings; exit status 1 when there is an error.
 
 use std::path::PathBuf;
 
@@ -8,20 +9,49 @@ use imapi2::fs::validate::IsoImageManager;
 use serde_json::json;
 
 use crate::report::{lib_error, CliError};
+use crate::view;
+
+/// The arguments once the image or drive is chosen.
+struct Resolved {
+    image: PathBuf,
+    json: bool,
+}
 
 #[derive(Parser)]
 pub struct Args {
-    /// The image file.
-    image: PathBuf,
+    /// The image file, or a recorder whose disc is checked (virtual:DIR, or
+    /// use --drive).
+    #[arg(required_unless_present = "drive", conflicts_with = "drive")]
+    image: Option<PathBuf>,
+    /// A drive instead of an image: an id from `imapi2 drives`, a device
+    /// path (/dev/sr0) or virtual:DIR.
+    #[arg(long)]
+    drive: Option<String>,
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
 }
 
 pub fn run(args: Args) -> Result<(), CliError> {
+    let image = match (&args.drive, &args.image) {
+        (Some(d), _) => PathBuf::from(d),
+        (None, Some(i)) => i.clone(),
+        (None, None) => unreachable!("clap requires one"),
+    };
     let mut m = IsoImageManager::new();
-    m.set_path(&args.image)
-        .map_err(|e| lib_error(e, args.json))?;
+    if view::is_recorder(&image) || args.drive.is_some() {
+        m.set_medium(view::open_medium_of(
+            &image,
+            args.drive.is_some(),
+            args.json,
+        )?);
+    } else {
+        m.set_path(&image).map_err(|e| lib_error(e, args.json))?;
+    }
+    let args = Resolved {
+        image,
+        json: args.json,
+    };
     // IMAPI's own checks first: they decide whether there is anything to read.
     let imapi = m.validate();
     let v = m.problems().map_err(|e| lib_error(e, args.json))?;

@@ -94,8 +94,14 @@ pub fn is_recorder(image: &Path) -> bool {
 /// `linux:ID`, or a virtual recorder's directory (a real drive's medium
 /// also reads as its block device, `/dev/sr0`).
 pub fn open_medium(image: &Path, json: bool) -> Result<Medium, CliError> {
+    open_medium_of(image, false, json)
+}
+
+/// [`open_medium`], or with `drive` the medium in the drive `image` names
+/// (an id from `imapi2 drives`, a device path or virtual:DIR).
+pub fn open_medium_of(image: &Path, drive: bool, json: bool) -> Result<Medium, CliError> {
     let name = image.to_string_lossy();
-    if !is_recorder(image) {
+    if !drive && !is_recorder(image) {
         return Medium::open(image).map_err(|e| lib_error(e, json));
     }
     let dev = |e: imapi2::Error| crate::device::dev_error(e, json);

@@ -248,3 +248,56 @@ fn every_corruption_is_named() {
         "{v:#}"
     );
 }
+
+/// The disc in a recorder verifies as an image does (`verify virtual:DIR`,
+/// `verify --drive ID`): its newest session, UDF found at that session's
+/// start (and its end anchor after the partition, the disc going on past
+/// it); an empty tray is an error naming the missing medium.
+#[test]
+fn discs_in_recorders_verify() {
+    let t = scratch();
+    let w = t.path();
+    let src = w.join("src");
+    source(&src);
+    let more = w.join("more");
+    write(&more.join("added.txt"), b"added\n", 0o644);
+    for (media, fs) in [("bd-r", "udf"), ("dvd+rw", "iso9660,joliet,rockridge,udf")] {
+        let rec = w.join(media);
+        let drive = format!("virtual:{}", rec.display());
+        run_ok(
+            imapi2()
+                .args(["burn", "-q", "--drive", &drive, "--blank", media, "--multi"])
+                .args(["--fs", fs])
+                .arg(&src),
+        );
+        run_ok(
+            imapi2()
+                .args(["burn", "-q", "--drive", &drive, "--append"])
+                .arg(&more),
+        );
+        for args in [vec![drive.clone()], vec!["--drive".into(), drive.clone()]] {
+            let out = imapi2()
+                .args(["verify", "--json"])
+                .args(&args)
+                .output()
+                .unwrap();
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(out.status.code(), Some(0), "{media} {args:?}: {v}");
+            assert_eq!(v["valid"], true, "{media}: {v}");
+            assert!(
+                v["file_systems"].as_str().unwrap().contains("UDF"),
+                "{media}: {v}"
+            );
+        }
+    }
+    let rec = w.join("empty");
+    run_ok(imapi2().args(["virtual", "create"]).arg(&rec));
+    let out = imapi2()
+        .arg("verify")
+        .arg(format!("virtual:{}", rec.display()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("medium not present"), "{err}");
+}

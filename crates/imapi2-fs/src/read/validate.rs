@@ -50,6 +50,13 @@ impl IsoImageManager {
         Ok(())
     }
 
+    /// A medium already open (the disc in a recorder, read through the
+    /// drive). Beyond IMAPI, whose manager takes a path or a stream.
+    pub fn set_medium(&mut self, m: Medium) {
+        self.medium = Some(m);
+        self.path = None;
+    }
+
     /// `Path`.
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()

@@ -12,24 +12,29 @@ use crate::read::view::{FsData, FsKind, ZERO_RUN};
 use crate::udf::ecma167::{Avdp, PartitionMap, VolumeInfo};
 use crate::udf::reader::UdfVolume;
 
-/// Anchors, both sequences, the tree (every tag and CRC on the way), counts.
+/// Anchors, both sequences, the tree (every tag and CRC on the way), counts
+/// — of the newest session's volume on a medium of several.
 pub(crate) fn check_udf(c: &mut Checker) {
-    if !has_nsr(c) {
+    let start = crate::read::disc::Disc::open(c.m).map_or(0, |d| u64::from(d.udf_session));
+    if !has_nsr(c, start) {
         return;
     }
     c.out.file_systems |= FileSystems::UDF;
-    let Some(a) = check_anchors(c) else {
+    let Some(a) = check_anchors(c, start) else {
         return;
     };
     check_sequences(c, &a);
-    check_volume(c);
+    check_volume(c, start);
 }
 
-/// Whether the volume recognition area names an NSR descriptor.
-fn has_nsr(c: &Checker) -> bool {
+/// Whether the volume recognition area of the session at `start` names an
+/// NSR descriptor.
+fn has_nsr(c: &Checker, start: u64) -> bool {
     let mut nsr = false;
     for i in 16..64u64 {
-        let Ok(s) = c.m.read_sectors(i, 1, "volume recognition sequence") else {
+        let Ok(s) =
+            c.m.read_sectors(start + i, 1, "volume recognition sequence")
+        else {
             break;
         };
         match &s[1..6] {
@@ -41,13 +46,23 @@ fn has_nsr(c: &Checker) -> bool {
     nsr
 }
 
-/// The anchors at 256 and at the end; returns the first one read.
-fn check_anchors(c: &mut Checker) -> Option<Avdp> {
+/// The anchors at 256 after the session's `start` and at the end of the
+/// volume (the medium's last sector or 256 before it, or — on a disc whose
+/// volume ends before the medium does, or is padded to a write unit — the
+/// sector after its partition); returns the first one read.
+fn check_anchors(c: &mut Checker, start: u64) -> Option<Avdp> {
     let m = c.m;
     let n = m.sectors();
+    let first = start + 256;
     let mut anchors = Vec::new();
-    for at in [256, n.saturating_sub(1), n.saturating_sub(257)] {
-        if at < 256 || at >= n {
+    let volume_end = UdfVolume::open_session(m.cursor(), start, None)
+        .ok()
+        .map(|v| u64::from(v.info.partition_start) + u64::from(v.info.partition_length));
+    let mut places = vec![first, n.saturating_sub(1), n.saturating_sub(257)];
+    places.extend(volume_end);
+    places.dedup();
+    for at in places {
+        if at < first || at >= n || anchors.iter().any(|(b, _)| *b == at) {
             continue;
         }
         let Ok(s) = m.read_sectors(at, 1, "anchor") else {
@@ -55,7 +70,9 @@ fn check_anchors(c: &mut Checker) -> Option<Avdp> {
         };
         match Avdp::decode(&s) {
             Ok(a) => anchors.push((at, a)),
-            Err(e) if at == 256 => c.problem("anchor volume descriptor pointer", at, e.to_string()),
+            Err(e) if at == first => {
+                c.problem("anchor volume descriptor pointer", at, e.to_string())
+            }
             Err(_) => {}
         }
     }
@@ -71,11 +88,11 @@ fn check_anchors(c: &mut Checker) -> Option<Avdp> {
         .and_then(|seq| VolumeInfo::decode_sequence(&seq, a.main.location).ok())
         .is_some_and(|i| i.maps.contains(&PartitionMap::Virtual))
     });
-    if !open_write_once && !anchors.iter().any(|(at, _)| *at != 256) {
+    if !open_write_once && !anchors.iter().any(|(at, _)| *at != first) {
         c.problem(
             "anchor volume descriptor pointer",
             n.saturating_sub(1),
-            "none at the end of the volume (N-1 or N-257)",
+            "none at the end of the volume (N-1 or N-257, or after its partition)",
         );
     }
     anchors.first().map(|(_, a)| *a)
@@ -130,11 +147,11 @@ fn check_sequences(c: &mut Checker, a: &Avdp) {
 
 /// The volume as the reader opens it: its tree, the counts recorded
 /// against the counts found, file data inside the partition.
-fn check_volume(c: &mut Checker) {
-    let mut v = match UdfVolume::open(c.m.cursor()) {
+fn check_volume(c: &mut Checker, start: u64) {
+    let mut v = match UdfVolume::open_session(c.m.cursor(), start, None) {
         Ok(v) => v,
         Err(e) => {
-            c.problem("UDF volume", 256, e.to_string());
+            c.problem("UDF volume", start + 256, e.to_string());
             return;
         }
     };
