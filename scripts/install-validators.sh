@@ -22,6 +22,7 @@ dumpet                                dumpet
 blkid                                 util-linux
 bc                                    bc
 timeout                               coreutils
+gzip                                  gzip
 qemu-system-x86_64                    qemu-system-x86
 /bin/busybox                          busybox-static
 cpio                                  cpio

@@ -57,7 +57,8 @@ Ridge, else Joliet, else ISO 9660) is imported, the SOURCES are added over it
 (new files replace old ones of the same path), and the new session, which
 points at the old files' data instead of copying it, is written after it.")]
 pub struct Args {
-    /// The image file to write.
+    /// The image file to write; `-` for standard output (a pipe: gzip, ssh),
+    /// a block device (a USB stick) for a hybrid image.
     #[arg(short, long, value_name = "OUT", required_unless_present = "append_to")]
     output: Option<PathBuf>,
     /// Add a session to this image instead of writing a new one.
@@ -229,6 +230,12 @@ pub fn run(args: Args) -> Result<(), CliError> {
         .clone()
         .or_else(|| args.output.clone())
         .expect("clap requires one");
+    // `-` is standard output, wherever it goes (a pipe, a file, a device).
+    let output = if output.as_os_str() == "-" && args.append_to.is_none() {
+        PathBuf::from("/dev/stdout")
+    } else {
+        output
+    };
     let usage = |message: String| CliError {
         message,
         code: Some("IMAPI_E_BOOT_IMAGE_DATA"),

@@ -200,6 +200,65 @@ fn source_date_epoch_gives_identical_images() {
     assert_eq!(&one[16 * 2048 + 40..16 * 2048 + 55], b"20200913_122640");
 }
 
+/// `-o -` writes the image to standard output: into a pipe (gzip here, as
+/// into ssh or curl) and into a redirected file alike, byte for byte the
+/// image `-o FILE` writes; no file named `-` appears.
+#[test]
+fn dash_writes_the_image_to_standard_output() {
+    let dir = scratch();
+    let src = dir.path().join("src");
+    write(&src.join("a.txt"), b"a", 0o644);
+    write(&src.join("d/big.bin"), &noise(300_000, 1), 0o644);
+    let file = dir.path().join("file.iso");
+    let o = imapi2()
+        .env("SOURCE_DATE_EPOCH", "1600000000")
+        .args(["mkimage", "-q", "-o"])
+        .arg(&file)
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let want = fs::read(&file).unwrap();
+    // Captured by a pipe.
+    let o = imapi2()
+        .current_dir(dir.path())
+        .env("SOURCE_DATE_EPOCH", "1600000000")
+        .args(["mkimage", "-q", "-o", "-"])
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.stdout == want, "the piped image differs");
+    // Through gzip, and into a file the shell redirected.
+    let gz = dir.path().join("out.iso.gz");
+    let redirected = dir.path().join("redirected.iso");
+    let script = format!(
+        "{bin} mkimage -q -o - {src} | gzip -c > {gz} && {bin} mkimage -q -o - {src} > {red}",
+        bin = env!("CARGO_BIN_EXE_imapi2"),
+        src = src.display(),
+        gz = gz.display(),
+        red = redirected.display()
+    );
+    let o = std::process::Command::new("sh")
+        .current_dir(dir.path())
+        .env("SOURCE_DATE_EPOCH", "1600000000")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let unzipped = std::process::Command::new("gzip")
+        .args(["-dc"])
+        .arg(&gz)
+        .output()
+        .unwrap();
+    assert!(unzipped.stdout == want, "the gzipped image differs");
+    assert!(
+        fs::read(&redirected).unwrap() == want,
+        "the redirected image differs"
+    );
+    assert!(!dir.path().join("-").exists(), "a file named - was made");
+}
+
 #[test]
 fn media_budget_is_enforced() {
     let dir = scratch();
