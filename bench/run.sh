@@ -3,6 +3,8 @@
 # physical limit, on a 2 GiB / 2,000-file tree and a 100,000-small-file tree:
 # ISO 9660 + Joliet + Rock Ridge (imapi2, xorriso, genisoimage), and with UDF
 # (imapi2-bridge: + UDF 1.02 like genisoimage-udf; imapi2-udf: UDF 2.50 alone).
+# imapi2-pipe writes the same image to standard output (`-o -`) through a pipe
+# into the file, against imapi2 writing the file itself.
 # BENCH_TOOLS="imapi2 xorriso ..." picks a subset.
 #
 # Each round runs every command once, in an order that rotates from round to
@@ -28,6 +30,7 @@ cmd_for() { # tool tree -> command line
   local tool=$1 tree=$TREES/$2 out=$OUT/out.iso
   case $tool in
     imapi2)      echo "$BIN mkimage -q -o $out $tree" ;;
+    imapi2-pipe) echo "sh -c '$BIN mkimage -q -o - $tree | cat > $out'" ;;
     xorriso)     echo "xorriso -as mkisofs -quiet -R -J -o $out $tree" ;;
     genisoimage) echo "genisoimage -quiet -R -J -o $out $tree" ;;
     imapi2-bridge) echo "$BIN mkimage -q --fs iso9660,joliet,rockridge,udf -o $out $tree" ;;
@@ -37,7 +40,7 @@ cmd_for() { # tool tree -> command line
   esac
 }
 
-read -r -a TOOLS <<< "${BENCH_TOOLS:-imapi2 xorriso genisoimage imapi2-bridge genisoimage-udf imapi2-udf limit}"
+read -r -a TOOLS <<< "${BENCH_TOOLS:-imapi2 imapi2-pipe xorriso genisoimage imapi2-bridge genisoimage-udf imapi2-udf limit}"
 for tree in large small; do
   for round in $(seq 0 "$RUNS"); do
     n=${#TOOLS[@]}

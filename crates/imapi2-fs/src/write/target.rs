@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::image::arena::{NodeKind, ROOT};
+use crate::write::output::BUFFER;
 use crate::write::result::ImageResult;
 
 /// Where the bytes of an image go, opened.
@@ -89,6 +90,13 @@ impl Target {
             let now = file.metadata().map_err(|e| output_error(path, e))?;
             if !(now.file_type().is_char_device() || now.file_type().is_fifo()) {
                 return Err(changed(path));
+            }
+            if now.file_type().is_fifo() {
+                // A pipe of 1 MiB (one write of the image's buffer) rather
+                // than Linux's 64 KiB: a sixteenth of the wake-ups of the
+                // reader. Where the limit (/proc/sys/fs/pipe-max-size) is
+                // lower, the pipe stays as it is.
+                let _ = rustix::pipe::fcntl_setpipe_size(&file, BUFFER);
             }
             Ok(Target::Stream(file))
         } else if ft.is_dir() {
