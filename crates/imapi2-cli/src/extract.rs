@@ -24,7 +24,7 @@ pub struct Args {
     #[arg(long, value_name = "FS")]
     fs: Option<FileSystems>,
     /// Read the tree as session N left it (1 = the oldest; default: the newest).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = crate::view::parse_session)]
     session: Option<usize>,
     /// Replace files and links that already exist.
     #[arg(long)]

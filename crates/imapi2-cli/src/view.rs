@@ -82,6 +82,15 @@ pub fn open_disc(image: &Path, json: bool) -> Result<Disc, CliError> {
     })
 }
 
+/// `--session N`: sessions count from 1 (a usage error otherwise, exit 2).
+pub fn parse_session(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("sessions count from 1 (the oldest)".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{s:?} is not a session number (1 = the oldest)")),
+    }
+}
+
 /// Whether `image` names a recorder rather than an image file.
 pub fn is_recorder(image: &Path) -> bool {
     let name = image.to_string_lossy();

@@ -56,6 +56,23 @@ fn usage_errors_exit_2() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("hfs"));
+    // Sessions count from 1: --session 0 is found before any I/O.
+    for cmd in [
+        &["ls", "nothere.iso"][..],
+        &["extract", "nothere.iso", "out"],
+    ] {
+        let o = imapi2()
+            .args(cmd)
+            .args(["--session", "0"])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{cmd:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("--session") && err.contains("count from 1"),
+            "{err}"
+        );
+    }
 }
 
 #[test]
