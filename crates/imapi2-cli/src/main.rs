@@ -16,6 +16,7 @@ macro_rules! outln {
 
 mod burn;
 mod device;
+mod docs;
 mod erase;
 mod extract;
 mod info;
@@ -30,7 +31,7 @@ mod view;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// Build and read disc images (ISO 9660, Joliet, Rock Ridge, UDF) and drive recorders, the IMAPI2 way, on Linux.
 #[derive(Parser)]
@@ -68,6 +69,10 @@ enum Command {
     Load(device::TrayArgs),
     /// Make, load and unload virtual recorders (file-backed drives).
     Virtual(device::VirtualArgs),
+    /// Print the shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(docs::CompletionsArgs),
+    /// Write the man pages (imapi2.1 and one per subcommand) into a folder.
+    Man(docs::ManArgs),
 }
 
 fn main() -> ExitCode {
@@ -86,6 +91,8 @@ fn main() -> ExitCode {
         Command::Eject(args) => device::tray(args, false),
         Command::Load(args) => device::tray(args, true),
         Command::Virtual(args) => device::virtual_cmd(args),
+        Command::Completions(args) => docs::completions(args, Cli::command()),
+        Command::Man(args) => docs::man(args, Cli::command()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

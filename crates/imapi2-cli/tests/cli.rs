@@ -276,6 +276,45 @@ fn dash_writes_the_image_to_standard_output() {
     assert!(!dir.path().join("-").exists(), "a file named - was made");
 }
 
+/// Shell completions and man pages come from the command definitions: every
+/// subcommand is in them.
+#[test]
+fn completions_and_man_pages_cover_every_subcommand() {
+    let subcommands = [
+        "mkimage", "burn", "close", "erase", "format", "ls", "extract", "info", "verify", "drives",
+        "eject", "load", "virtual",
+    ];
+    for shell in ["bash", "zsh", "fish"] {
+        let o = imapi2().args(["completions", shell]).output().unwrap();
+        assert!(o.status.success(), "{shell}");
+        let text = String::from_utf8_lossy(&o.stdout);
+        for sub in subcommands {
+            assert!(text.contains(sub), "{shell}: no {sub}");
+        }
+        assert!(text.contains("--append-to"), "{shell}: mkimage's options");
+    }
+    let o = imapi2().args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "an unknown shell is a usage error"
+    );
+    let dir = scratch();
+    let man = dir.path().join("man1");
+    let o = imapi2().arg("man").arg(&man).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let top = fs::read_to_string(man.join("imapi2.1")).unwrap();
+    assert!(top.contains(".TH imapi2 1"), "{top}");
+    for sub in subcommands {
+        let page = fs::read_to_string(man.join(format!("imapi2-{sub}.1")))
+            .unwrap_or_else(|e| panic!("imapi2-{sub}.1: {e}"));
+        assert!(page.contains(&format!(".TH imapi2-{sub} 1")), "{sub}");
+        assert!(page.contains(env!("CARGO_PKG_VERSION")), "{sub}: version");
+    }
+    let burn = fs::read_to_string(man.join("imapi2-burn.1")).unwrap();
+    assert!(burn.contains("append"), "burn's options are in its page");
+}
+
 #[test]
 fn media_budget_is_enforced() {
     let dir = scratch();
