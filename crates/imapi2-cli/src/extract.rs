@@ -88,7 +88,10 @@ pub fn run(args: Args) -> Result<(), CliError> {
         Ok(())
     } else {
         Err(CliError {
-            message: format!("{} entries were not extracted", r.refused.len()),
+            message: format!(
+                "{} not extracted",
+                crate::report::count(r.refused.len(), "entry was", "entries were")
+            ),
             code: None,
             json: false,
         })

@@ -70,8 +70,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
         .unwrap_or_default();
     if !sessions.is_empty() {
         outln!(
-            "sessions:     {} (starting at blocks {})",
+            "sessions:     {} (starting at block{} {})",
             sessions.len(),
+            if sessions.len() == 1 { "" } else { "s" },
             sessions.join(", ")
         );
     }
@@ -216,7 +217,7 @@ fn describe(disc: &Disc) -> Value {
                         .iter()
                         .map(|e| {
                             json!({
-                                "platform": format!("{:?}", e.platform),
+                                "platform": e.platform.name(),
                                 "emulation": format!("{:?}", e.entry.emulation),
                                 "bootable": e.entry.bootable,
                                 "load_segment": e.entry.load_segment,

@@ -179,3 +179,8 @@ pub fn warning(message: &str, json: bool, quiet: bool) {
         eprintln!("imapi2: warning: {message}");
     }
 }
+
+/// `n` and the noun, singular for one: "1 entry", "2 entries".
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}

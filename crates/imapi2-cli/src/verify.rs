@@ -96,10 +96,10 @@ pub fn run(args: Args) -> Result<(), CliError> {
         }
         if errors == 0 {
             outln!(
-                "{}: no errors found ({}; {} entries checked{})",
+                "{}: no errors found ({}; {} checked{})",
                 args.image.display(),
                 v.file_systems,
-                v.entries_checked,
+                crate::report::count(v.entries_checked as usize, "entry", "entries"),
                 match warnings {
                     0 => String::new(),
                     1 => ", 1 warning".to_string(),

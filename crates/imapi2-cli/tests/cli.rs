@@ -315,6 +315,41 @@ fn completions_and_man_pages_cover_every_subcommand() {
     assert!(burn.contains("append"), "burn's options are in its page");
 }
 
+/// `info` speaks a user's words: boot platforms by the names `--boot`
+/// takes, and singulars where there is one.
+#[test]
+fn info_names_platforms_and_counts_right() {
+    let dir = scratch();
+    let src = dir.path().join("src");
+    write(&src.join("a.txt"), b"a", 0o644);
+    let bios = dir.path().join("boot.bin");
+    fs::write(&bios, vec![0xEB; 2048]).unwrap();
+    let img = dir.path().join("boot.iso");
+    let o = imapi2()
+        .args(["mkimage", "-q", "-o"])
+        .arg(&img)
+        .arg(format!("--boot=bios={}", bios.display()))
+        .arg(format!("--boot=efi={}", bios.display()))
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = imapi2().arg("info").arg(&img).output().unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("platform bios"), "{text}");
+    assert!(text.contains("platform efi"), "{text}");
+    assert!(!text.contains("PlatformId"), "{text}");
+    assert!(text.contains("1 (starting at block 0)"), "{text}");
+    let o = imapi2()
+        .args(["info", "--json"])
+        .arg(&img)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["boot"][0]["platform"], "bios", "{v}");
+    assert_eq!(v["boot"][1]["platform"], "efi", "{v}");
+}
+
 #[test]
 fn media_budget_is_enforced() {
     let dir = scratch();

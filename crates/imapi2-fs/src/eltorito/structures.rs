@@ -19,6 +19,18 @@ impl PlatformId {
     pub const MAC: PlatformId = PlatformId(2);
     /// UEFI (`PlatformEFI`, 0xEF).
     pub const EFI: PlatformId = PlatformId(0xEF);
+
+    /// The platform's name as `mkimage --boot` takes it: `bios`, `ppc`,
+    /// `mac`, `efi`, else its number (`0x42`).
+    pub fn name(self) -> String {
+        match self {
+            PlatformId::X86 => "bios".into(),
+            PlatformId::POWER_PC => "ppc".into(),
+            PlatformId::MAC => "mac".into(),
+            PlatformId::EFI => "efi".into(),
+            PlatformId(n) => format!("{n:#04x}"),
+        }
+    }
 }
 
 /// The media type an entry emulates (IMAPI `EmulationType`; El Torito §2.2 byte 1).
