@@ -583,6 +583,13 @@ pub fn virtual_cmd(args: VirtualArgs) -> Result<(), CliError> {
             if json {
                 let pace = pace.flatten().map(|p| p.to_string());
                 outln!("{}", json!({"id": id, "media": media, "pace": pace}));
+            } else if media.is_none() {
+                outln!("{id}");
+                eprintln!(
+                    "imapi2: the tray is empty: `imapi2 virtual insert {} --media KIND` puts a \
+                     blank medium in",
+                    dir.display()
+                );
             } else {
                 outln!("{id}");
             }
@@ -611,6 +618,12 @@ pub fn virtual_cmd(args: VirtualArgs) -> Result<(), CliError> {
             let at = virtual_recorder::insert(&dir, what).map_err(|e| dev_error(e, json))?;
             if json {
                 outln!("{}", json!({"disc": at.display().to_string()}));
+            } else {
+                outln!(
+                    "inserted the medium kept in {} into {} and closed the tray",
+                    at.display(),
+                    dir.display()
+                );
             }
             Ok(())
         }

@@ -371,3 +371,105 @@ fn a_paced_recorder_says_its_pace_underruns_and_writing_time() {
     );
     assert!(!other.join("drive.state").exists(), "nothing made");
 }
+
+/// Virtual recorders refuse what a drive would: a folder or a file of part
+/// sectors as a pressed disc, a disc the drive kind cannot take, a medium
+/// another recorder holds; `create` without a medium says the tray is
+/// empty, `insert` and `eject` say what they did.
+#[test]
+fn virtual_recorders_refuse_what_a_drive_would() {
+    let t = scratch();
+    let w = t.path();
+    let cfg = w.join("cfg");
+    let cd = w.join("cd");
+    let o = tool(&cfg)
+        .args(["virtual", "create"])
+        .arg(&cd)
+        .args(["--drive", "cd"])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(said.contains("the tray is empty"), "{said}");
+    let refused = |args: &[&str], why: &str| {
+        let o = tool(&cfg).args(args).output().unwrap();
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(why), "{args:?}: {err}");
+    };
+    let cd_arg = cd.to_str().unwrap();
+    let folder = w.join("folder");
+    std::fs::create_dir(&folder).unwrap();
+    refused(
+        &[
+            "virtual",
+            "insert",
+            cd_arg,
+            "--image",
+            folder.to_str().unwrap(),
+        ],
+        "is not an image file",
+    );
+    let odd = w.join("odd.bin");
+    std::fs::write(&odd, vec![1u8; 5000]).unwrap();
+    refused(
+        &[
+            "virtual",
+            "insert",
+            cd_arg,
+            "--image",
+            odd.to_str().unwrap(),
+        ],
+        "not whole 2048-byte sectors",
+    );
+    refused(
+        &["virtual", "insert", cd_arg, "--media", "dvd+r"],
+        "cannot take a DVD+R",
+    );
+    // A DVD-size image is a DVD-ROM: no CD drive takes it.
+    let big = w.join("big.iso");
+    let f = std::fs::File::create(&big).unwrap();
+    f.set_len(400_000 * 2048).unwrap();
+    refused(
+        &[
+            "virtual",
+            "insert",
+            cd_arg,
+            "--image",
+            big.to_str().unwrap(),
+        ],
+        "cannot take",
+    );
+    let out = run_ok(tool(&cfg).args(["virtual", "insert", cd_arg, "--media", "cd-r"]));
+    assert!(out.contains("inserted the medium kept in"), "{out}");
+    // That disc, in a second recorder while the first holds it: refused;
+    // once ejected there, taken.
+    let disc = cd.join("disc-1");
+    let other = w.join("other");
+    run_ok(
+        tool(&cfg)
+            .args(["virtual", "create"])
+            .arg(&other)
+            .args(["--drive", "cd"]),
+    );
+    let other_arg = other.to_str().unwrap();
+    refused(
+        &[
+            "virtual",
+            "insert",
+            other_arg,
+            "--disc",
+            disc.to_str().unwrap(),
+        ],
+        "eject it there first",
+    );
+    let out = run_ok(tool(&cfg).args(["virtual", "eject", cd_arg]));
+    assert!(out.contains("ejected the medium kept in"), "{out}");
+    run_ok(tool(&cfg).args([
+        "virtual",
+        "insert",
+        other_arg,
+        "--disc",
+        disc.to_str().unwrap(),
+    ]));
+}

@@ -88,12 +88,18 @@ pub fn create(dir: &Path, personality: Personality, media: Option<MediaKind>) ->
         error,
     })?;
     let mut r = VirtualRecorder::create(dir, personality).map_err(emu)?;
+    let mut held = None;
     if let Some(kind) = media {
         check_fits(personality, kind)?;
         let disc = VirtualDisc::create(next_disc_dir(dir), kind).map_err(emu)?;
+        held = Some(disc.dir().to_path_buf());
         r.insert(disc).map_err(emu)?;
     }
-    r.save().map_err(emu)
+    r.save().map_err(emu)?;
+    match held {
+        Some(at) => hold(&at, dir),
+        None => Ok(()),
+    }
 }
 
 fn check_fits(personality: Personality, kind: MediaKind) -> Result<()> {
@@ -136,18 +142,90 @@ pub fn insert(dir: &Path, what: Insert) -> Result<PathBuf> {
             ),
         });
     }
+    let personality = r.drive().personality;
     let disc = match what {
         Insert::Blank(kind) => {
-            check_fits(r.drive().personality, kind)?;
+            check_fits(personality, kind)?;
             VirtualDisc::create(next_disc_dir(dir), kind).map_err(emu)?
         }
-        Insert::Image(image) => VirtualDisc::press(next_disc_dir(dir), image).map_err(emu)?,
-        Insert::Disc(d) => VirtualDisc::open(d).map_err(emu)?,
+        Insert::Image(image) => {
+            // A drive reads whole sectors: an image that ends part way
+            // through one is no data disc (the emulator's own press pads it).
+            if let Ok(md) = std::fs::metadata(&image) {
+                if md.is_file() && md.len() % 2048 != 0 {
+                    return Err(Error::Virtual {
+                        reason: format!(
+                            "{} holds {} bytes, not whole 2048-byte sectors (a data disc's)",
+                            image.display(),
+                            md.len()
+                        ),
+                    });
+                }
+            }
+            let at = next_disc_dir(dir);
+            let disc = VirtualDisc::press(&at, image).map_err(emu)?;
+            if let Err(e) = check_fits(personality, disc.medium().kind()) {
+                drop(disc);
+                let _ = std::fs::remove_dir_all(&at);
+                return Err(e);
+            }
+            disc
+        }
+        Insert::Disc(d) => {
+            let disc = VirtualDisc::open(d).map_err(emu)?;
+            check_fits(personality, disc.medium().kind())?;
+            check_not_held(disc.dir(), dir)?;
+            disc
+        }
     };
     let at = disc.dir().to_path_buf();
     r.insert(disc).map_err(emu)?;
     r.save().map_err(emu)?;
+    hold(&at, dir)?;
     Ok(at)
+}
+
+/// The file in a medium's directory naming the recorder that holds it.
+const HOLDER: &str = "held-by";
+
+/// Refuses a medium that another recorder holds (its tray names it): two
+/// drives writing one medium would each overwrite the other's sessions.
+fn check_not_held(disc: &Path, recorder: &Path) -> Result<()> {
+    let Ok(holder) = std::fs::read_to_string(disc.join(HOLDER)) else {
+        return Ok(());
+    };
+    let holder = PathBuf::from(holder.trim_end());
+    let same = |a: &Path, b: &Path| match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if same(&holder, recorder) {
+        return Ok(());
+    }
+    let holds_it = VirtualRecorder::open(&holder)
+        .ok()
+        .and_then(|r| r.disc().map(|d| same(d.dir(), disc)))
+        .unwrap_or(false);
+    if holds_it {
+        return Err(Error::Virtual {
+            reason: format!(
+                "the medium in {} is in the recorder in {} (eject it there first)",
+                disc.display(),
+                holder.display()
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Records that the recorder in `recorder` holds the medium in `disc`.
+fn hold(disc: &Path, recorder: &Path) -> Result<()> {
+    let recorder = std::fs::canonicalize(recorder).unwrap_or_else(|_| recorder.to_path_buf());
+    std::fs::write(disc.join(HOLDER), format!("{}\n", recorder.display())).map_err(|e| {
+        Error::Virtual {
+            reason: format!("{}: {e}", disc.join(HOLDER).display()),
+        }
+    })
 }
 
 /// Opens the tray of the recorder in `dir` and takes its medium out;
@@ -156,7 +234,11 @@ pub fn eject(dir: &Path) -> Result<Option<PathBuf>> {
     let mut r = VirtualRecorder::open(dir).map_err(emu)?;
     let disc = r.eject().map_err(emu)?;
     r.save().map_err(emu)?;
-    Ok(disc.map(|d| d.dir().to_path_buf()))
+    let at = disc.map(|d| d.dir().to_path_buf());
+    if let Some(at) = &at {
+        let _ = std::fs::remove_file(at.join(HOLDER));
+    }
+    Ok(at)
 }
 
 /// How a virtual recorder's write buffer behaves (kept in its

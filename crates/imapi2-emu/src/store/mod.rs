@@ -142,9 +142,17 @@ impl VirtualDisc {
         let image = image.as_ref();
         let image =
             fs::canonicalize(image).map_err(|e| Error::io(image, "opening the image", e))?;
-        let len = fs::metadata(&image)
-            .map_err(|e| Error::io(&image, "reading the size of", e))?
-            .len();
+        let md = fs::metadata(&image).map_err(|e| Error::io(&image, "reading the size of", e))?;
+        if !md.is_file() {
+            return Err(Error::InvalidArgument {
+                name: "image",
+                reason: format!(
+                    "{} is not an image file (a pressed disc holds the bytes of one)",
+                    image.display()
+                ),
+            });
+        }
+        let len = md.len();
         let blocks = len.div_ceil(2048);
         if blocks == 0 || blocks > u64::from(u32::MAX) {
             return Err(Error::InvalidArgument {
