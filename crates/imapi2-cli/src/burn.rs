@@ -53,7 +53,7 @@ pub struct Args {
     /// Virtual recorders only: put a new blank medium of KIND in first
     /// (cd-r, cd-rw, dvd-r, dvd-rw, dvd-r-dl, dvd+r, dvd+r-dl, dvd+rw,
     /// dvd-ram, bd-r, bd-re), making the recorder when DIR has none.
-    #[arg(long, value_name = "KIND")]
+    #[arg(long, value_name = "KIND", value_parser = crate::device::parse_media_name)]
     blank: Option<String>,
     /// Burn this image file instead of building one from SRC.
     #[arg(long, value_name = "FILE", conflicts_with = "sources")]
@@ -97,7 +97,8 @@ pub struct Args {
     /// Print one JSON event per line on stdout instead of a progress bar.
     #[arg(long)]
     json: bool,
-    /// Print nothing but errors.
+    /// Print nothing but errors (with --json the JSON events are printed all
+    /// the same: --json wins).
     #[arg(short, long)]
     quiet: bool,
     /// Folders and files to burn.

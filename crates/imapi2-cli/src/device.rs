@@ -441,10 +441,10 @@ enum VirtualCommand {
         /// The recorder's directory (created).
         dir: PathBuf,
         /// The blank medium: cd-r, cd-rw, dvd-r, dvd-rw, dvd-r-dl, dvd+r, dvd+r-dl, dvd+rw, dvd-ram, bd-r, bd-re.
-        #[arg(long)]
+        #[arg(long, value_parser = parse_media_name)]
         media: Option<String>,
         /// The kind of drive: cd, dvd, bd (default) or mmc1 (an old CD writer).
-        #[arg(long, default_value = "bd")]
+        #[arg(long, default_value = "bd", value_parser = parse_drive_kind)]
         drive: String,
         /// Write at this speed against the wall clock, as a real drive does
         /// (16x, 2.4x; off by default): WRITEs wait for the buffer, and a
@@ -481,7 +481,7 @@ enum VirtualCommand {
         /// The recorder's directory.
         dir: PathBuf,
         /// A new blank medium of this kind.
-        #[arg(long, conflicts_with_all = ["image", "disc"])]
+        #[arg(long, conflicts_with_all = ["image", "disc"], value_parser = parse_media_name)]
         media: Option<String>,
         /// A pressed (read-only) disc holding this image.
         #[arg(long, conflicts_with = "disc")]
@@ -539,6 +539,23 @@ fn pace_json(s: &PaceSettings) -> Value {
         "buffer_bytes": s.buffer_size,
         "when_full": s.when_full.name(),
     })
+}
+
+/// A medium kind's name, checked while the arguments are parsed (an
+/// unknown one is a usage error, exit 2).
+pub fn parse_media_name(name: &str) -> Result<String, String> {
+    match virtual_recorder::parse_media(name) {
+        Some(_) => Ok(name.to_string()),
+        None => Err(format!("unknown medium {name:?}: one of {MEDIA_NAMES}")),
+    }
+}
+
+/// A virtual drive kind's name, checked while the arguments are parsed.
+pub fn parse_drive_kind(name: &str) -> Result<String, String> {
+    match virtual_recorder::parse_personality(name) {
+        Some(_) => Ok(name.to_string()),
+        None => Err(format!("unknown drive kind {name:?}: cd, dvd, bd or mmc1")),
+    }
 }
 
 fn media_arg(name: &str, json: bool) -> Result<imapi2::emu::MediaKind, CliError> {

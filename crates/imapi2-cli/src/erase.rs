@@ -30,7 +30,8 @@ pub struct EraseArgs {
     /// Print one JSON event per line instead of a progress bar.
     #[arg(long)]
     json: bool,
-    /// Print nothing but errors.
+    /// Print nothing but errors (with --json the JSON events are printed all
+    /// the same: --json wins).
     #[arg(short, long)]
     quiet: bool,
 }
@@ -69,7 +70,8 @@ pub struct FormatArgs {
     /// Print one JSON event per line instead of a progress bar.
     #[arg(long)]
     json: bool,
-    /// Print nothing but errors.
+    /// Print nothing but errors (with --json the JSON events are printed all
+    /// the same: --json wins).
     #[arg(short, long)]
     quiet: bool,
 }

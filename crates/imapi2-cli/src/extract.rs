@@ -41,7 +41,8 @@ pub struct Args {
     /// Print a JSON summary instead of text.
     #[arg(long)]
     json: bool,
-    /// Print nothing but errors.
+    /// Print nothing but errors (with --json the JSON events are printed all
+    /// the same: --json wins).
     #[arg(short, long)]
     quiet: bool,
 }

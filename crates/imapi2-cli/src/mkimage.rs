@@ -93,7 +93,8 @@ pub struct Args {
     /// Print one JSON event per line on stdout instead of a progress bar.
     #[arg(long)]
     json: bool,
-    /// Print nothing but errors.
+    /// Print nothing but errors (with --json the JSON events are printed all
+    /// the same: --json wins).
     #[arg(short, long)]
     quiet: bool,
     /// Folders and files to put in the image.

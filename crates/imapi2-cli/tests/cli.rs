@@ -56,6 +56,27 @@ fn usage_errors_exit_2() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("hfs"));
+    // Unknown medium and drive kinds, named as typed, before any I/O.
+    for (args, option) in [
+        (
+            &["virtual", "create", "nothere", "--media", "dvd+x"][..],
+            "--media",
+        ),
+        (
+            &["virtual", "create", "nothere", "--drive", "floppy"],
+            "--drive",
+        ),
+        (
+            &["burn", "--drive", "virtual:nothere", "--blank", "cd-z", "x"],
+            "--blank",
+        ),
+    ] {
+        let o = imapi2().args(args).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(option), "{args:?}: {err}");
+        assert!(!std::path::Path::new("nothere").exists());
+    }
     // Sessions count from 1: --session 0 is found before any I/O.
     for cmd in [
         &["ls", "nothere.iso"][..],
