@@ -49,14 +49,10 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<(), CliError> {
     let o = view::open(&args.image, args.fs, args.session, args.json)?;
-    let tops = if args.paths.is_empty() {
-        vec![0]
-    } else {
-        args.paths
-            .iter()
-            .map(|p| view::lookup(&o, p, args.json))
-            .collect::<Result<Vec<_>, _>>()?
-    };
+    let (tops, missing) = view::lookup_all(&o, &args.paths, args.json);
+    if tops.is_empty() {
+        return Err(view::missing_paths(missing, args.json));
+    }
     let options = ExtractOptions {
         force: args.force,
         owners: args.owners,
@@ -84,6 +80,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
     }
     for (p, why) in &r.refused {
         eprintln!("imapi2: refused {p}: {why}");
+    }
+    if missing > 0 {
+        return Err(view::missing_paths(missing, args.json));
     }
     if r.refused.is_empty() {
         Ok(())

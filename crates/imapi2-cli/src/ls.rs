@@ -14,8 +14,14 @@ use crate::view;
 pub struct Args {
     /// The image file.
     image: PathBuf,
-    /// Paths in the image to list (default: everything).
+    /// Paths in the image to list (default: everything). Missing ones are
+    /// reported, the others listed, as tar does.
     paths: Vec<String>,
+    /// How many levels below each PATH (or the root) to list: 1 lists a
+    /// folder's own entries, as `ls` does [default: every level, as
+    /// `tar -t` and `find` do].
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    depth: Option<u32>,
     /// The view: iso9660, joliet, rockridge or udf [default: udf, else
     /// rockridge, else joliet, else iso9660].
     #[arg(long, value_name = "FS")]
@@ -33,18 +39,23 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<(), CliError> {
     let o = view::open(&args.image, args.fs, args.session, args.json)?;
-    let tops = if args.paths.is_empty() {
-        vec![0]
-    } else {
-        args.paths
-            .iter()
-            .map(|p| view::lookup(&o, p, args.json))
-            .collect::<Result<Vec<_>, _>>()?
-    };
+    let (tops, missing) = view::lookup_all(&o, &args.paths, args.json);
     let mut out = BufWriter::new(std::io::stdout().lock());
+    let depth_below = |i: u32, top: u32| {
+        let mut d = 0u32;
+        let mut at = i;
+        while at != top && at != 0 {
+            at = o.tree.nodes[at as usize].parent;
+            d += 1;
+        }
+        d
+    };
     for top in tops {
         for i in o.tree.walk(top) {
             if i == 0 {
+                continue;
+            }
+            if args.depth.is_some_and(|max| depth_below(i, top) > max) {
                 continue;
             }
             let n = &o.tree.nodes[i as usize];
@@ -64,6 +75,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let _ = out.flush();
     if !args.json {
         view::print_warnings(&o.disc);
+    }
+    if missing > 0 {
+        return Err(view::missing_paths(missing, args.json));
     }
     Ok(())
 }

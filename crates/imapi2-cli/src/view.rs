@@ -127,6 +127,39 @@ pub fn print_warnings(disc: &Disc) {
     }
 }
 
+/// The nodes of `paths` (the root when none), as tar takes its members:
+/// the ones that are there, and an `imapi2: PATH: ...` line on stderr for
+/// each missing one, whose count is returned.
+pub fn lookup_all(o: &Opened, paths: &[String], json: bool) -> (Vec<u32>, usize) {
+    if paths.is_empty() {
+        return (vec![0], 0);
+    }
+    let mut found = Vec::new();
+    let mut missing = 0;
+    for p in paths {
+        match lookup(o, p, json) {
+            Ok(i) => found.push(i),
+            Err(e) => {
+                missing += 1;
+                e.print();
+            }
+        }
+    }
+    (found, missing)
+}
+
+/// The error that ends a command after it did the paths that were there.
+pub fn missing_paths(missing: usize, json: bool) -> CliError {
+    CliError {
+        message: format!(
+            "{} not in the image",
+            crate::report::count(missing, "path was", "paths were")
+        ),
+        code: None,
+        json,
+    }
+}
+
 /// The node at `path` in the view, or an error naming it.
 pub fn lookup(o: &Opened, path: &str, json: bool) -> Result<u32, CliError> {
     o.tree.lookup(path).ok_or_else(|| CliError {

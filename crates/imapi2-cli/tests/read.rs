@@ -564,3 +564,58 @@ fn udf_sparable_volumes_follow_the_sparing_table() {
         }
     }
 }
+
+/// `ls` and `extract` take their PATHs as tar takes members: the ones there
+/// are done, each missing one named, and the exit status says one was
+/// missing; `ls --depth 1` lists one level as `ls` does; a folder given for
+/// an image is named as one.
+#[test]
+fn paths_depth_and_folders_as_users_expect() {
+    let t = scratch();
+    let w = t.path();
+    let src = w.join("src");
+    write(&src.join("top.txt"), b"t", 0o644);
+    write(&src.join("docs/a.txt"), b"a", 0o644);
+    write(&src.join("docs/deep/b.txt"), b"b", 0o644);
+    let img = w.join("p.iso");
+    mkimage(&src, &img, &[]);
+    let ls = |args: &[&str]| {
+        let o = imapi2().arg("ls").arg(&img).args(args).output().unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (code, out, _) = ls(&["--depth", "1"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(out, "/docs\n/top.txt\n");
+    let (code, out, _) = ls(&[]);
+    assert_eq!(code, Some(0));
+    assert_eq!(out.lines().count(), 5, "every level by default: {out}");
+    let (code, out, err) = ls(&["docs", "nothere", "--depth", "1"]);
+    assert_eq!(code, Some(1));
+    assert_eq!(out, "/docs\n/docs/a.txt\n/docs/deep\n");
+    assert!(
+        err.contains("nothere: no such file") && err.contains("1 path was not"),
+        "{err}"
+    );
+    let (code, _, _) = ls(&["--depth", "0"]);
+    assert_eq!(code, Some(2), "depth counts from 1");
+    let out = w.join("out");
+    let o = imapi2()
+        .args(["extract", "-q"])
+        .arg(&img)
+        .arg(&out)
+        .args(["docs/deep", "nothere"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(out.join("docs/deep/b.txt").exists(), "the path that is there is extracted");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("nothere"), "{err}");
+    let o = imapi2().arg("ls").arg(&src).output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("is a folder, not an image file"), "{err}");
+}

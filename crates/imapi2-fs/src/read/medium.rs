@@ -75,10 +75,18 @@ impl Medium {
             path: path.clone(),
             error,
         })?;
-        let len = file
+        let md = file
             .metadata()
-            .map_err(|error| Error::ImportRead { block: 0, error })?
-            .len();
+            .map_err(|error| Error::ImportRead { block: 0, error })?;
+        if md.is_dir() {
+            return Err(Error::DataStreamCreate {
+                path: path.clone(),
+                error: std::io::Error::other(
+                    "is a folder, not an image file (mkimage makes an image of one)",
+                ),
+            });
+        }
+        let len = md.len();
         Ok(Medium {
             inner: Arc::new(Inner::File {
                 file,
