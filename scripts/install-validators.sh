@@ -20,6 +20,7 @@ bsdtar                                libarchive-tools
 iso-info                              libcdio-utils
 dumpet                                dumpet
 blkid                                 util-linux
+setpriv                               util-linux
 bc                                    bc
 timeout                               coreutils
 gzip                                  gzip

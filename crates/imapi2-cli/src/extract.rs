@@ -53,6 +53,14 @@ pub fn run(args: Args) -> Result<(), CliError> {
     if tops.is_empty() {
         return Err(view::missing_paths(missing, args.json));
     }
+    if args.owners && !rustix::process::geteuid().is_root() {
+        crate::report::warning(
+            "--owners: only root can give files other owners; they stay yours \
+             (modes and times are set)",
+            args.json,
+            args.quiet,
+        );
+    }
     let options = ExtractOptions {
         force: args.force,
         owners: args.owners,

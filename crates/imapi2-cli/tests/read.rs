@@ -611,11 +611,55 @@ fn paths_depth_and_folders_as_users_expect() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
-    assert!(out.join("docs/deep/b.txt").exists(), "the path that is there is extracted");
+    assert!(
+        out.join("docs/deep/b.txt").exists(),
+        "the path that is there is extracted"
+    );
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("nothere"), "{err}");
     let o = imapi2().arg("ls").arg(&src).output().unwrap();
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("is a folder, not an image file"), "{err}");
+}
+
+/// `extract --owners` by a user who is not root warns that the owners stay
+/// the user's (run as nobody through setpriv when the tests run as root).
+#[test]
+fn extract_owners_without_root_warns() {
+    if !require_tools(&["setpriv"]) {
+        return;
+    }
+    let t = scratch();
+    let w = t.path();
+    let src = w.join("src");
+    write(&src.join("a.txt"), b"a", 0o644);
+    let img = w.join("o.iso");
+    mkimage(&src, &img, &[]);
+    let out = w.join("out");
+    // Everything the other user needs: the scratch folder open to it.
+    std::fs::set_permissions(w, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+    std::fs::set_permissions(&img, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    let root = run_ok(Command::new("id").arg("-u")).trim() == "0";
+    let mut cmd = if root {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(env!("CARGO_BIN_EXE_imapi2"));
+        c
+    } else {
+        imapi2()
+    };
+    let o = cmd
+        .args(["extract", "--owners"])
+        .arg(&img)
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("only root can give files other owners"),
+        "{err}"
+    );
+    assert!(out.join("a.txt").exists());
 }
