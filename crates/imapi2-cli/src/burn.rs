@@ -253,7 +253,9 @@ fn fill_image(img: &mut FileSystemImage, args: &Args) -> Result<(), CliError> {
         img.remove(root, path).map_err(err)?;
     }
     for s in &args.sources {
-        add_source(img, s).map_err(err)?;
+        if let Some(w) = add_source(img, s).map_err(err)? {
+            crate::report::warning(&w, args.json, args.quiet);
+        }
     }
     args.fs.apply_level(img).map_err(err)?;
     Ok(())

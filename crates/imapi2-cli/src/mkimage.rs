@@ -264,7 +264,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
         report::event(json!({"event": "scanning", "sources": shown_sources(&args.sources)}));
     }
     for s in &args.sources {
-        add_source(&mut img, s).map_err(err)?;
+        if let Some(w) = add_source(&mut img, s).map_err(err)? {
+            report::warning(&w, args.json, args.quiet);
+        }
     }
     let level = args.fs.apply_level(&mut img).map_err(err)?;
     debug_assert_ne!(img.exists("/"), ItemType::NotFound);

@@ -183,7 +183,9 @@ pub fn shown_sources(sources: &[OsString]) -> Vec<String> {
         .collect()
 }
 
-pub fn add_source(img: &mut FileSystemImage, arg: &OsStr) -> imapi2::fs::Result<()> {
+/// Adds one SRC (see the `mkimage` help); returns a warning when a file of
+/// it replaced a whole folder that an earlier SRC put there.
+pub fn add_source(img: &mut FileSystemImage, arg: &OsStr) -> imapi2::fs::Result<Option<String>> {
     let (graft, src) = split_graft(arg);
     let host = src.as_path();
     let md = std::fs::metadata(host).map_err(|error| imapi2::fs::Error::DataStreamCreate {
@@ -192,7 +194,7 @@ pub fn add_source(img: &mut FileSystemImage, arg: &OsStr) -> imapi2::fs::Result<
     })?;
     if md.is_dir() {
         let dir = ensure_dir(img, graft.as_deref().unwrap_or("/"))?;
-        return img.add_tree(dir, host, false);
+        return img.add_tree(dir, host, false).map(|()| None);
     }
     let file_name = || {
         host.file_name()
@@ -210,15 +212,21 @@ pub fn add_source(img: &mut FileSystemImage, arg: &OsStr) -> imapi2::fs::Result<
         },
     };
     let dir = ensure_dir(img, &dir_path)?;
+    let mut warning = None;
     if let Ok(existing) = img.item_in(dir, &leaf) {
         if img.kind(existing) == ItemKind::Directory {
+            let full = img.full_path(existing);
+            warning = Some(format!(
+                "{}: the file replaces the whole folder {full} an earlier source put there",
+                host.display()
+            ));
             img.remove_tree(dir, &leaf)?;
         } else {
             img.remove(dir, &leaf)?;
         }
     }
     img.add_host_file(dir, &leaf, host)?;
-    Ok(())
+    Ok(warning)
 }
 
 #[cfg(test)]

@@ -371,6 +371,39 @@ fn info_names_platforms_and_counts_right() {
     assert_eq!(v["boot"][1]["platform"], "efi", "{v}");
 }
 
+/// A later SRC whose file replaces a whole folder an earlier SRC put
+/// there warns (a file over a file does not).
+#[test]
+fn a_file_replacing_a_folder_warns() {
+    let dir = scratch();
+    let one = dir.path().join("one");
+    write(&one.join("docs/x.txt"), b"x", 0o644);
+    write(&one.join("y.txt"), b"y", 0o644);
+    let two = dir.path().join("two");
+    write(&two.join("docs"), b"a file now", 0o644);
+    write(&two.join("y.txt"), b"new y", 0o644);
+    let out = dir.path().join("o.iso");
+    let o = imapi2()
+        .args(["mkimage", "-o"])
+        .arg(&out)
+        .arg(&one)
+        .arg(two.join("docs"))
+        .arg(two.join("y.txt"))
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("replaces the whole folder /docs"), "{err}");
+    assert_eq!(err.matches("warning").count(), 1, "{err}");
+    assert_eq!(
+        iso_names(&out)
+            .iter()
+            .filter(|n| n.contains("docs"))
+            .count(),
+        1
+    );
+}
+
 #[test]
 fn media_budget_is_enforced() {
     let dir = scratch();
