@@ -331,7 +331,8 @@ pub fn run(args: Args) -> Result<(), CliError> {
             "file_systems": result.file_systems().short_names(),
             "volume": result.disc_id(),
         })),
-        Mode::Bar => eprintln!(
+        // Without a terminal there is no bar, but the one line of summary.
+        Mode::Bar | Mode::Quiet if !args.quiet => eprintln!(
             "imapi2: wrote {} ({} sectors{}, {}; {}; volume {}) in {:.2} s",
             output.display(),
             result.total_blocks(),
@@ -345,7 +346,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             result.disc_id(),
             secs
         ),
-        Mode::Quiet => {}
+        Mode::Bar | Mode::Quiet => {}
     }
     Ok(())
 }

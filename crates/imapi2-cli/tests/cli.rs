@@ -395,6 +395,9 @@ fn a_file_replacing_a_folder_warns() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("replaces the whole folder /docs"), "{err}");
     assert_eq!(err.matches("warning").count(), 1, "{err}");
+    // Without a terminal and without -q: one line of summary at the end.
+    let last = err.lines().last().unwrap_or("");
+    assert!(last.starts_with("imapi2: wrote "), "{err}");
     assert_eq!(
         iso_names(&out)
             .iter()
