@@ -21,6 +21,7 @@ iso-info                              libcdio-utils
 dumpet                                dumpet
 blkid                                 util-linux
 setpriv                               util-linux
+script                                bsdutils
 bc                                    bc
 timeout                               coreutils
 gzip                                  gzip

@@ -5,6 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{json, Value};
 
 /// An error to report: the message, and the IMAPI code when there is one.
@@ -68,11 +69,13 @@ pub fn event(v: Value) {
     let _ = out.flush();
 }
 
-/// Progress of writing an image: a bar (sectors, MB/s, ETA) or JSON events.
+/// Progress of writing an image: a bar (indicatif: sectors, MB/s, ETA, the
+/// current file; it fits the terminal's width) or JSON events.
 pub struct Progress {
     mode: Mode,
     started: Instant,
     last: Mutex<Option<Instant>>,
+    bar: Option<ProgressBar>,
 }
 
 fn human(bytes: f64) -> String {
@@ -88,10 +91,23 @@ fn human(bytes: f64) -> String {
 
 impl Progress {
     pub fn new(mode: Mode) -> Progress {
+        let bar = (mode == Mode::Bar).then(|| {
+            let b = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+            b.set_style(
+                ProgressStyle::with_template(
+                    "[{bar:30}] {percent:>3}% {binary_bytes}/{binary_total_bytes} \
+                     {binary_bytes_per_sec} ETA {eta} {wide_msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("#> "),
+            );
+            b
+        });
         Progress {
             mode,
             started: Instant::now(),
             last: Mutex::new(None),
+            bar,
         }
     }
 
@@ -104,6 +120,13 @@ impl Progress {
         if self.mode == Mode::Quiet {
             return;
         }
+        if let Some(bar) = &self.bar {
+            bar.set_length(total * 2048);
+            bar.set_position(done * 2048);
+            let name: String = file.chars().rev().take(40).collect();
+            bar.set_message(name.chars().rev().collect::<String>());
+            return;
+        }
         let now = Instant::now();
         {
             let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
@@ -114,53 +137,21 @@ impl Progress {
         }
         let secs = self.started.elapsed().as_secs_f64().max(1e-6);
         let rate = done as f64 * 2048.0 / secs;
-        match self.mode {
-            Mode::Json => event(json!({
+        if self.mode == Mode::Json {
+            event(json!({
                 "event": "progress",
                 "file": file,
                 "sectors": done,
                 "total_sectors": total,
                 "bytes_per_second": rate.round(),
-            })),
-            Mode::Bar => {
-                let frac = if total == 0 {
-                    1.0
-                } else {
-                    done as f64 / total as f64
-                };
-                let width = 30;
-                let filled = (frac * width as f64).round() as usize;
-                let eta = if rate > 0.0 {
-                    ((total - done.min(total)) as f64 * 2048.0 / rate) as u64
-                } else {
-                    0
-                };
-                let mut name: String = file.chars().rev().take(30).collect();
-                name = name.chars().rev().collect();
-                let line = format!(
-                    "\r[{}{}] {:3.0}% {}/{} sectors {}/s ETA {}:{:02} {:<30}",
-                    "#".repeat(filled),
-                    " ".repeat(width - filled),
-                    frac * 100.0,
-                    done,
-                    total,
-                    human(rate),
-                    eta / 60,
-                    eta % 60,
-                    name
-                );
-                let mut err = std::io::stderr().lock();
-                let _ = err.write_all(line.as_bytes());
-                let _ = err.flush();
-            }
-            Mode::Quiet => {}
+            }));
         }
     }
 
-    /// Ends the bar line.
+    /// Ends the bar.
     pub fn finish(&self) {
-        if self.mode == Mode::Bar {
-            eprintln!();
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
         }
     }
 }

@@ -407,6 +407,36 @@ fn a_file_replacing_a_folder_warns() {
     );
 }
 
+/// In a terminal mkimage draws an indicatif bar (percent, bytes, rate, ETA)
+/// and clears it for the summary line; `script` gives it the terminal.
+#[test]
+fn a_terminal_sees_the_progress_bar() {
+    if !require_tools(&["script"]) {
+        return;
+    }
+    let dir = scratch();
+    let src = dir.path().join("src");
+    for i in 0..200 {
+        write(&src.join(format!("f{i}.bin")), &noise(50_000, i), 0o644);
+    }
+    let out = dir.path().join("o.iso");
+    let cmd = format!(
+        "{} mkimage -o {} {}",
+        env!("CARGO_BIN_EXE_imapi2"),
+        out.display(),
+        src.display()
+    );
+    let o = std::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let screen = String::from_utf8_lossy(&o.stdout);
+    assert!(screen.contains("% "), "no bar: {screen}");
+    assert!(screen.contains("ETA"), "no ETA: {screen}");
+    assert!(screen.contains("imapi2: wrote "), "no summary: {screen}");
+}
+
 #[test]
 fn media_budget_is_enforced() {
     let dir = scratch();
