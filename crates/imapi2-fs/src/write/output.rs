@@ -17,8 +17,8 @@ use crate::write::file_data::{open_file, read_host_file_into};
 use crate::write::result::{ImageResult, Progress};
 use crate::write::target::Target;
 
-/// Bytes of image written at a time (and a pipe's size, where it is one).
-pub(crate) const BUFFER: usize = 1 << 20;
+/// Bytes of image written at a time (a pipe output is made this size too).
+const BUFFER: usize = 1 << 20;
 /// Host files below this size are read whole into the buffer.
 const SMALL_FILE: u64 = 256 << 10;
 /// Files at least this large are copied by the kernel.

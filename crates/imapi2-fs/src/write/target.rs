@@ -26,7 +26,6 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::image::arena::{NodeKind, ROOT};
-use crate::write::output::BUFFER;
 use crate::write::result::ImageResult;
 
 /// Where the bytes of an image go, opened.
@@ -96,7 +95,7 @@ impl Target {
                 // than Linux's 64 KiB: a sixteenth of the wake-ups of the
                 // reader. Where the limit (/proc/sys/fs/pipe-max-size) is
                 // lower, the pipe stays as it is.
-                let _ = rustix::pipe::fcntl_setpipe_size(&file, BUFFER);
+                let _ = rustix::pipe::fcntl_setpipe_size(&file, PIPE_BYTES);
             }
             Ok(Target::Stream(file))
         } else if ft.is_dir() {
@@ -198,6 +197,9 @@ struct Kept {
 
 /// The longest file name most Linux file systems take (NAME_MAX).
 const NAME_MAX: usize = 255;
+
+/// Bytes of a pipe the image goes into: the writer's buffer (1 MiB).
+const PIPE_BYTES: usize = 1 << 20;
 
 /// `.NAME.imapi2-XXXXXXXX.partial`, cut to fit NAME_MAX.
 fn temp_name(name: &[u8], tag: u32) -> PathBuf {
