@@ -252,11 +252,14 @@ fn fill_image(img: &mut FileSystemImage, args: &Args) -> Result<(), CliError> {
     for path in &args.remove {
         img.remove(root, path).map_err(err)?;
     }
+    let mut skipped = Vec::new();
     for s in &args.sources {
-        if let Some(w) = add_source(img, s).map_err(err)? {
+        let list = args.fs.skip_unreadable.then_some(&mut skipped);
+        if let Some(w) = add_source(img, s, list).map_err(err)? {
             crate::report::warning(&w, args.json, args.quiet);
         }
     }
+    crate::sources::report_skipped(&skipped, args.json, args.quiet);
     args.fs.apply_level(img).map_err(err)?;
     Ok(())
 }

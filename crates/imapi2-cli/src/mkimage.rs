@@ -263,8 +263,10 @@ pub fn run(args: Args) -> Result<(), CliError> {
     if mode == Mode::Json {
         report::event(json!({"event": "scanning", "sources": shown_sources(&args.sources)}));
     }
+    let mut skipped = Vec::new();
     for s in &args.sources {
-        if let Some(w) = add_source(&mut img, s).map_err(err)? {
+        let list = args.fs.skip_unreadable.then_some(&mut skipped);
+        if let Some(w) = add_source(&mut img, s, list).map_err(err)? {
             report::warning(&w, args.json, args.quiet);
         }
     }
@@ -348,6 +350,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         ),
         Mode::Bar | Mode::Quiet => {}
     }
+    crate::sources::report_skipped(&skipped, args.json, args.quiet);
     Ok(())
 }
 

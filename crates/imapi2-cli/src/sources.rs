@@ -57,6 +57,11 @@ pub struct FsArgs {
     /// the compressed bytes). Needs Rock Ridge and no UDF.
     #[arg(long)]
     zisofs: bool,
+    /// Leave out the source files and folders you may not read, and list
+    /// them at the end (genisoimage's way), instead of stopping at the first
+    /// (IMAPI's and xorriso's).
+    #[arg(long)]
+    pub skip_unreadable: bool,
 }
 
 impl FsArgs {
@@ -184,8 +189,13 @@ pub fn shown_sources(sources: &[OsString]) -> Vec<String> {
 }
 
 /// Adds one SRC (see the `mkimage` help); returns a warning when a file of
-/// it replaced a whole folder that an earlier SRC put there.
-pub fn add_source(img: &mut FileSystemImage, arg: &OsStr) -> imapi2::fs::Result<Option<String>> {
+/// it replaced a whole folder that an earlier SRC put there. With
+/// `skipped`, what the user may not read is left out and listed there.
+pub fn add_source(
+    img: &mut FileSystemImage,
+    arg: &OsStr,
+    skipped: Option<&mut Vec<PathBuf>>,
+) -> imapi2::fs::Result<Option<String>> {
     let (graft, src) = split_graft(arg);
     let host = src.as_path();
     let md = std::fs::metadata(host).map_err(|error| imapi2::fs::Error::DataStreamCreate {
@@ -194,7 +204,19 @@ pub fn add_source(img: &mut FileSystemImage, arg: &OsStr) -> imapi2::fs::Result<
     })?;
     if md.is_dir() {
         let dir = ensure_dir(img, graft.as_deref().unwrap_or("/"))?;
-        return img.add_tree(dir, host, false).map(|()| None);
+        return match skipped {
+            Some(list) => {
+                list.extend(img.add_tree_skipping_unreadable(dir, host, false)?);
+                Ok(None)
+            }
+            None => img.add_tree(dir, host, false).map(|()| None),
+        };
+    }
+    if let Some(list) = skipped {
+        if md.is_file() && !FileSystemImage::host_file_readable(host) {
+            list.push(host.to_path_buf());
+            return Ok(None);
+        }
     }
     let file_name = || {
         host.file_name()
@@ -227,6 +249,31 @@ pub fn add_source(img: &mut FileSystemImage, arg: &OsStr) -> imapi2::fs::Result<
     }
     img.add_host_file(dir, &leaf, host)?;
     Ok(warning)
+}
+
+/// The sources left out as unreadable, one warning each and a count.
+pub fn report_skipped(skipped: &[PathBuf], json: bool, quiet: bool) {
+    for p in skipped {
+        crate::report::warning(
+            &format!("{}: not readable, left out", p.display()),
+            json,
+            quiet,
+        );
+    }
+    if !skipped.is_empty() {
+        crate::report::warning(
+            &format!(
+                "{} left out (--skip-unreadable)",
+                crate::report::count(
+                    skipped.len(),
+                    "unreadable source was",
+                    "unreadable sources were"
+                )
+            ),
+            json,
+            quiet,
+        );
+    }
 }
 
 #[cfg(test)]

@@ -473,3 +473,68 @@ fn a_file_over_4_gib_picks_level_3() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("/huge.bin"));
 }
+
+/// Sources the user may not read stop the build by default (IMAPI's and
+/// xorriso's way), naming the file; `--skip-unreadable` leaves them out
+/// and lists them at the end (run as nobody through setpriv when the tests
+/// run as root, who may read everything).
+#[test]
+fn unreadable_sources_stop_or_are_skipped_and_listed() {
+    if !require_tools(&["setpriv"]) {
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch();
+    let src = dir.path().join("src");
+    write(&src.join("ok.txt"), b"ok", 0o644);
+    write(&src.join("secret.txt"), b"s", 0o000);
+    write(&src.join("locked/inside.txt"), b"i", 0o644);
+    fs::set_permissions(src.join("locked"), fs::Permissions::from_mode(0o000)).unwrap();
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o777)).unwrap();
+    let root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false);
+    let run = |extra: &[&str], out: &std::path::Path| {
+        let mut c = if root {
+            let mut c = std::process::Command::new("setpriv");
+            c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+                .arg(env!("CARGO_BIN_EXE_imapi2"));
+            c
+        } else {
+            imapi2()
+        };
+        c.args(["mkimage", "-o"])
+            .arg(out)
+            .args(extra)
+            .arg(&src)
+            .output()
+            .unwrap()
+    };
+    let stopped = dir.path().join("stopped.iso");
+    let o = run(&[], &stopped);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("locked") || err.contains("secret.txt"),
+        "{err}"
+    );
+    assert!(!stopped.exists(), "a stopped build leaves no image");
+    let skipped = dir.path().join("skipped.iso");
+    let o = run(&["--skip-unreadable"], &skipped);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("secret.txt: not readable, left out"), "{err}");
+    assert!(err.contains("locked: not readable, left out"), "{err}");
+    assert!(err.contains("2 unreadable sources were left out"), "{err}");
+    let names = iso_names(&skipped);
+    assert!(names.iter().any(|n| n.ends_with("ok.txt")), "{names:?}");
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.contains("secret") || n.contains("locked")),
+        "{names:?}"
+    );
+    fs::set_permissions(src.join("locked"), fs::Permissions::from_mode(0o755)).unwrap();
+}

@@ -3,7 +3,7 @@
 
 use std::fs::Metadata;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::image::arena::{Content, NodeKind, Stored, NO_PARENT};
@@ -122,8 +122,27 @@ pub(crate) fn node_from_host(
     Ok(id)
 }
 
-/// Scans `host` into a detached directory node; returns it.
-fn scan(img: &mut FileSystemImage, host: &Path, name: Box<str>) -> Result<u32> {
+/// Whether the user may read `path` (and list it, for a folder); a host
+/// entry it may not is left out of a scan that records skips.
+fn readable(path: &Path, dir: bool) -> bool {
+    use rustix::fs::Access;
+    let how = if dir {
+        Access::READ_OK | Access::EXEC_OK
+    } else {
+        Access::READ_OK
+    };
+    rustix::fs::access(path, how).is_ok()
+}
+
+/// Scans `host` into a detached directory node; returns it. With
+/// `skipped`, files and folders the user may not read are left out and
+/// listed there (else reading them fails later, as IMAPI's does).
+fn scan(
+    img: &mut FileSystemImage,
+    host: &Path,
+    name: Box<str>,
+    mut skipped: Option<&mut Vec<PathBuf>>,
+) -> Result<u32> {
     let md = std::fs::metadata(host).map_err(|error| Error::DirectoryRead {
         path: host.to_path_buf(),
         error,
@@ -161,6 +180,12 @@ fn scan(img: &mut FileSystemImage, host: &Path, name: Box<str>) -> Result<u32> {
                 error,
             })?;
             let name = host_name(&entry.file_name());
+            if let Some(list) = skipped.as_deref_mut() {
+                if (md.is_dir() || md.is_file()) && !readable(&path, md.is_dir()) {
+                    list.push(path);
+                    continue;
+                }
+            }
             let child = if md.is_dir() {
                 img.check_name(&name)?;
                 let c = img.tree.push(
@@ -181,12 +206,13 @@ fn scan(img: &mut FileSystemImage, host: &Path, name: Box<str>) -> Result<u32> {
     Ok(top)
 }
 
-/// `AddTree`, all or nothing.
+/// `AddTree`, all or nothing (see [`scan`] for `skipped`).
 pub(crate) fn add_tree(
     img: &mut FileSystemImage,
     into: u32,
     host: &Path,
     include_base: bool,
+    skipped: Option<&mut Vec<PathBuf>>,
 ) -> Result<()> {
     let (nodes, contents, dirs) = (
         img.tree.len(),
@@ -210,7 +236,7 @@ pub(crate) fn add_tree(
     } else {
         "".into()
     };
-    let scanned = scan(img, host, base_name).and_then(|top| {
+    let scanned = scan(img, host, base_name, skipped).and_then(|top| {
         if img.tree.is_reachable(into) {
             img.budget_check_subtree(top)?;
         }
@@ -304,6 +330,33 @@ impl FileSystemImage {
                 path: self.full_path(dir),
             });
         }
-        add_tree(self, d, host_dir.as_ref(), include_base)
+        add_tree(self, d, host_dir.as_ref(), include_base, None)
+    }
+
+    /// [`add_tree`](Self::add_tree), leaving out the host files and folders
+    /// the user may not read (genisoimage's way; IMAPI and xorriso stop):
+    /// returns them. Beyond IMAPI.
+    pub fn add_tree_skipping_unreadable(
+        &mut self,
+        dir: ItemId,
+        host_dir: impl AsRef<Path>,
+        include_base: bool,
+    ) -> Result<Vec<PathBuf>> {
+        let d = self.check_id(dir)?;
+        if !self.tree.node(d).is_dir() {
+            return Err(Error::NotDir {
+                path: self.full_path(dir),
+            });
+        }
+        let mut skipped = Vec::new();
+        add_tree(self, d, host_dir.as_ref(), include_base, Some(&mut skipped))?;
+        Ok(skipped)
+    }
+
+    /// Whether the user may read the host file `host` (what
+    /// [`add_tree_skipping_unreadable`](Self::add_tree_skipping_unreadable)
+    /// checks of each file).
+    pub fn host_file_readable(host: impl AsRef<Path>) -> bool {
+        readable(host.as_ref(), false)
     }
 }
