@@ -538,3 +538,70 @@ fn unreadable_sources_stop_or_are_skipped_and_listed() {
     );
     fs::set_permissions(src.join("locked"), fs::Permissions::from_mode(0o755)).unwrap();
 }
+
+/// The README's command reference keeps up with the command line: every
+/// option each subcommand's `--help` lists is in the README (long form, or
+/// its short one).
+#[test]
+fn the_readme_names_every_option_of_every_subcommand() {
+    let readme =
+        fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let mut missing = Vec::new();
+    let subcommands: &[&[&str]] = &[
+        &["mkimage"],
+        &["burn"],
+        &["close"],
+        &["erase"],
+        &["format"],
+        &["ls"],
+        &["extract"],
+        &["info"],
+        &["verify"],
+        &["drives"],
+        &["eject"],
+        &["load"],
+        &["virtual", "create"],
+        &["virtual", "pace"],
+        &["virtual", "insert"],
+        &["virtual", "eject"],
+        &["completions"],
+        &["man"],
+    ];
+    for sub in subcommands {
+        let o = imapi2().args(*sub).arg("--help").output().unwrap();
+        assert!(o.status.success(), "{sub:?}");
+        let help = String::from_utf8_lossy(&o.stdout).into_owned();
+        for line in help.lines().map(str::trim_start) {
+            // "-q, --quiet", "--fs <LIST>", "-l, --long".
+            let (short, rest) = match line.strip_prefix('-') {
+                Some(r) if !r.starts_with('-') => (
+                    Some(format!("-{}", &r[..1])),
+                    r[1..].trim_start_matches(", "),
+                ),
+                _ => (None, line),
+            };
+            let Some(long) = rest.strip_prefix("--") else {
+                continue;
+            };
+            let long: String = long
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect();
+            if long == "help" || long == "version" {
+                continue;
+            }
+            let long = format!("--{long}");
+            let named = readme.contains(&long)
+                || short.as_ref().is_some_and(|s| {
+                    readme.contains(&format!("[{s}]")) || readme.contains(&format!(" {s} "))
+                });
+            if !named {
+                missing.push(format!("{} {long}", sub.join(" ")));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "options the README does not name: {missing:?}"
+    );
+}
