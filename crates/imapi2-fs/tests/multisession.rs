@@ -236,22 +236,40 @@ fn failed_append_leaves_the_image_as_it_was() {
             }
         }
     }
-    for kind in [MultisessionKind::Sequential, MultisessionKind::RandomWrite] {
+    for (kind, fs) in [
+        (
+            MultisessionKind::Sequential,
+            FileSystems::ISO9660 | FileSystems::JOLIET,
+        ),
+        (
+            MultisessionKind::RandomWrite,
+            FileSystems::ISO9660 | FileSystems::JOLIET,
+        ),
+        (
+            MultisessionKind::Sequential,
+            FileSystems::ISO9660 | FileSystems::UDF,
+        ),
+        (
+            MultisessionKind::RandomWrite,
+            FileSystems::ISO9660 | FileSystems::UDF,
+        ),
+    ] {
         let dir = tempfile::tempdir().unwrap();
-        let path = first_session(dir.path(), FileSystems::ISO9660 | FileSystems::JOLIET);
-        let before = fs::read(&path).unwrap();
+        let path = first_session(dir.path(), fs);
+        let before = std::fs::read(&path).unwrap();
         let m = Medium::open(&path).unwrap();
         let mut img = FileSystemImage::new();
         img.set_multisession(Multisession::for_image(&m, kind, None).unwrap())
             .unwrap();
         img.import_file_system(None).unwrap();
+        img.set_file_systems_to_create(fs).unwrap();
         img.add_file(img.root(), "broken.bin", DataSource::stream(Failing(0)))
             .unwrap();
         let e = img.create_result_image().unwrap().append_to_path(&path);
-        assert!(e.is_err(), "{kind:?}");
+        assert!(e.is_err(), "{kind:?} {fs}");
         assert!(
-            fs::read(&path).unwrap() == before,
-            "{kind:?}: the image changed"
+            std::fs::read(&path).unwrap() == before,
+            "{kind:?} {fs}: the image changed"
         );
     }
 }

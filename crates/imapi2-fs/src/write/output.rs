@@ -278,15 +278,26 @@ impl ImageResult {
         }
         let mut tail = vec![0u8; tail_len as usize];
         std::os::unix::fs::FileExt::read_exact_at(&file, &mut tail, base).map_err(out_err)?;
-        let mut old_head = vec![0u8; 64 * SECTOR];
-        let head_len = (old_len as usize).min(old_head.len());
-        std::os::unix::fs::FileExt::read_exact_at(&file, &mut old_head[..head_len], 0)
-            .map_err(out_err)?;
+        // What the descriptor ranges below the session (block 16's, and
+        // with UDF block 256's) hold now, to put back on a failure.
+        let mut old_low = Vec::new();
+        for r in self.modified_blocks()?.unwrap_or_default() {
+            let at = u64::from(r.start_lba) * SECTOR as u64;
+            if at >= base {
+                continue;
+            }
+            let end = (at + u64::from(r.blocks()) * SECTOR as u64).min(old_len);
+            let mut old = vec![0u8; end.saturating_sub(at) as usize];
+            std::os::unix::fs::FileExt::read_exact_at(&file, &mut old, at).map_err(out_err)?;
+            old_low.push((at, old));
+        }
         let restore = |file: &File| {
             let _ = file.set_len(old_len.min(base));
             let _ = std::os::unix::fs::FileExt::write_all_at(file, &tail, base);
             let _ = file.set_len(old_len);
-            let _ = std::os::unix::fs::FileExt::write_all_at(file, &old_head[..head_len], 0);
+            for (at, old) in &old_low {
+                let _ = std::os::unix::fs::FileExt::write_all_at(file, old, *at);
+            }
         };
         let r = file
             .set_len(base)
@@ -310,8 +321,9 @@ impl ImageResult {
         self.multisession_kind() == Some(crate::read::multisession::MultisessionKind::RandomWrite)
     }
 
-    /// Copies the session's volume descriptor set over blocks 16 and on of
-    /// the medium (the last of [`ImageResult::modified_blocks`]).
+    /// Copies the session's descriptors over the ranges of
+    /// [`ImageResult::modified_blocks`] below the session: block 16's, then
+    /// (with UDF) the anchor at 256.
     fn point_block_16_at_session(&self, file: &File, path: &Path) -> Result<()> {
         use std::os::unix::fs::FileExt;
         let out_err = |error| Error::Output {
